@@ -1,0 +1,18 @@
+/**
+ * Jest runs the TypeScript sources as native ES modules (the @middy v7 packages are ESM-only), compiled by swc;
+ * `npm test` starts node with --experimental-vm-modules. One DynamoDB Local serves the whole run (test/global-setup.mjs).
+ * @type {import('jest').Config}
+ */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } }],
+  },
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  globalSetup: '<rootDir>/test/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/global-teardown.mjs',
+  testTimeout: 30000,
+  maxWorkers: 2,
+};

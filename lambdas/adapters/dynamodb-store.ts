@@ -1,0 +1,225 @@
+/**
+ * DynamoDB adapter of {@link InstanceStore}. Every write is one conditional request built from fixed attribute
+ * names (`#name` placeholders) and values (`:value` placeholders); nothing from a request is ever spliced into an
+ * expression. Failed conditions return the item that stopped them (`ReturnValuesOnConditionCheckFailure`), so the
+ * domain can tell 404 from 403 without an extra read.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { firstRevision, TTL_GRACE_SECONDS, ttlSeconds, type Instance, type InstanceKey, type SummaryDelta } from '../domain/instance.js';
+import type { InstancePage, InstanceStore, SummaryPage, WriteGuard, WriteResult } from '../domain/ports.js';
+import type { PatchBody } from '../domain/schemas.js';
+import { INSTANCE_PREFIX, instanceItemKey, registryTable, servicePartition, SERVICES_PARTITION, summaryItemKey } from '../table.js';
+import { UpdateExpression } from './update-expression.js';
+
+/** Attributes a registration may leave out; a replace removes them when the new registration has none. */
+const OPTIONAL_FIELDS = ['zone', 'healthCheck', 'leaseSeconds', 'leaseMs', 'leaseExpiresAtMs', 'ttl'] as const;
+/** Attributes other writers (the prober) keep on the item; a re-registration starts them afresh. */
+const PROBE_STATE_FIELDS = ['probe'] as const;
+
+type Item = Record<string, unknown>;
+
+export class DynamoDbInstanceStore implements InstanceStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async register(draft: Omit<Instance, 'revision'>, guard: WriteGuard): Promise<WriteResult> {
+    const fields: Item = { ...draft };
+    if (draft.leaseSeconds !== undefined) fields.leaseMs = draft.leaseSeconds * 1000;
+    const ttl = ttlSeconds(draft);
+    if (ttl !== undefined) fields.ttl = ttl;
+    const update = new UpdateExpression();
+    for (const [name, value] of Object.entries(fields)) update.set(name, value);
+    for (const name of [...OPTIONAL_FIELDS, ...PROBE_STATE_FIELDS]) if (!(name in fields)) update.remove(name);
+    // A new item starts at firstRevision (time-based, never reused); an existing one goes up by one.
+    update.setExpression('revision', `if_not_exists(${update.name('revision')}, ${update.value(firstRevision(guard.nowMs) - 1)}) + ${update.value(1)}`);
+    // Allowed: nothing there, ours (unless admin, who may replace anything), or an expired lease (the old one is gone).
+    const conditions = [`attribute_not_exists(${update.name(registryTable.partitionKey)})`];
+    if (guard.owner !== undefined) {
+      conditions.push(`${update.name('owner')} = ${update.value(guard.owner)}`, `${update.name('leaseExpiresAtMs')} <= ${update.value(guard.nowMs)}`);
+    }
+    const condition = guard.owner === undefined ? undefined : conditions.join(' OR ');
+    return this.conditionalUpdate(instanceItemKey(draft.service, draft.instanceId), update, condition);
+  }
+
+  async patch(key: InstanceKey, changes: PatchBody, guard: WriteGuard): Promise<WriteResult> {
+    const update = new UpdateExpression();
+    for (const [name, value] of Object.entries(changes)) if (value !== undefined) update.set(name, value);
+    update.set('updatedAtMs', guard.nowMs);
+    update.setExpression('revision', `${update.name('revision')} + ${update.value(1)}`);
+    return this.conditionalUpdate(instanceItemKey(key.service, key.instanceId), update, this.liveAndOwned(update, guard));
+  }
+
+  async heartbeat(key: InstanceKey, guard: WriteGuard) {
+    const update = new UpdateExpression();
+    // Only the lease moves: no revision bump, no rewrite of the rest, no read. TTL follows the lease plus grace.
+    update.setExpression('leaseExpiresAtMs', `${update.value(guard.nowMs)} + ${update.name('leaseMs')}`);
+    update.setExpression('ttl', `${update.value(Math.ceil(guard.nowMs / 1000) + TTL_GRACE_SECONDS)} + ${update.name('leaseSeconds')}`);
+    const conditions = [`${update.name('leaseExpiresAtMs')} > ${update.value(guard.nowMs)}`];
+    if (guard.owner !== undefined) conditions.push(`${update.name('owner')} = ${update.value(guard.owner)}`);
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: instanceItemKey(key.service, key.instanceId),
+          ...update.build(),
+          ConditionExpression: conditions.join(' AND '),
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { ok: true as const, instance: toInstance(out.Attributes as Item) };
+    } catch (error) {
+      return refused(error);
+    }
+  }
+
+  async remove(key: InstanceKey, guard: WriteGuard): Promise<WriteResult> {
+    const update = new UpdateExpression();
+    const conditions = [`attribute_exists(${update.name(registryTable.partitionKey)})`];
+    if (guard.owner !== undefined) conditions.push(`${update.name('owner')} = ${update.value(guard.owner)}`);
+    const { ExpressionAttributeNames, ExpressionAttributeValues } = update.build();
+    try {
+      const out = await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: instanceItemKey(key.service, key.instanceId),
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames,
+          ...(ExpressionAttributeValues && { ExpressionAttributeValues }),
+          ReturnValues: 'ALL_OLD',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { ok: true, ...(out.Attributes && { previous: toInstance(out.Attributes) }) };
+    } catch (error) {
+      return refused(error);
+    }
+  }
+
+  async get(key: InstanceKey): Promise<Instance | undefined> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: instanceItemKey(key.service, key.instanceId), ConsistentRead: true }),
+    );
+    return out.Item ? toInstance(out.Item) : undefined;
+  }
+
+  async page(service: string, after: string | undefined, limit: number): Promise<InstancePage> {
+    const partition = servicePartition(service);
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': registryTable.partitionKey, '#sk': registryTable.sortKey },
+        ExpressionAttributeValues: { ':pk': partition, ':prefix': INSTANCE_PREFIX },
+        Limit: limit,
+        ...(after !== undefined && { ExclusiveStartKey: instanceItemKey(service, after) }),
+      }),
+    );
+    const items = (out.Items ?? []).map(toInstance);
+    const last = out.LastEvaluatedKey?.[registryTable.sortKey];
+    return { items, ...(typeof last === 'string' && { lastId: last.slice(INSTANCE_PREFIX.length) }) };
+  }
+
+  async adjustSummary(service: string, delta: SummaryDelta): Promise<void> {
+    if (delta.total === 0 && delta.healthy === 0) return;
+    const { partitionKey, sortKey } = registryTable.servicesIndex;
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: summaryItemKey(service),
+        // Index attributes are set on every update so an item recreated by ADD is always listed.
+        UpdateExpression: 'SET #gpk = :gpk, #gsk = :service, #service = :service ADD #total :total, #healthy :healthy',
+        ExpressionAttributeNames: { '#gpk': partitionKey, '#gsk': sortKey, '#service': 'service', '#total': 'total', '#healthy': 'healthy' },
+        ExpressionAttributeValues: { ':gpk': SERVICES_PARTITION, ':service': service, ':total': delta.total, ':healthy': delta.healthy },
+      }),
+    );
+  }
+
+  async listSummaries(after: string | undefined, limit: number): Promise<SummaryPage> {
+    const index = registryTable.servicesIndex;
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: index.indexName,
+        KeyConditionExpression: '#gpk = :gpk',
+        FilterExpression: '#total > :zero',
+        ExpressionAttributeNames: { '#gpk': index.partitionKey, '#total': 'total' },
+        ExpressionAttributeValues: { ':gpk': SERVICES_PARTITION, ':zero': 0 },
+        Limit: limit,
+        ...(after !== undefined && {
+          ExclusiveStartKey: { [index.partitionKey]: SERVICES_PARTITION, [index.sortKey]: after, ...summaryItemKey(after) },
+        }),
+      }),
+    );
+    const summaries = (out.Items ?? []).map((item) => ({
+      service: String(item.service),
+      total: Number(item.total),
+      healthy: Math.max(0, Number(item.healthy)),
+    }));
+    const last = out.LastEvaluatedKey?.[index.sortKey];
+    return { summaries, ...(typeof last === 'string' && { lastService: last }) };
+  }
+
+  /** A live (unexpired) instance owned by the guard's owner (any owner for an admin). */
+  private liveAndOwned(update: UpdateExpression, guard: WriteGuard): string {
+    const expiry = update.name('leaseExpiresAtMs');
+    const conditions = [
+      `attribute_exists(${update.name(registryTable.partitionKey)})`,
+      `(attribute_not_exists(${expiry}) OR ${expiry} > ${update.value(guard.nowMs)})`,
+    ];
+    if (guard.owner !== undefined) conditions.push(`${update.name('owner')} = ${update.value(guard.owner)}`);
+    return conditions.join(' AND ');
+  }
+
+  private async conditionalUpdate(key: Item, update: UpdateExpression, condition: string | undefined): Promise<WriteResult> {
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          ...update.build(),
+          ...(condition !== undefined && { ConditionExpression: condition }),
+          ReturnValues: 'ALL_OLD',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { ok: true, ...(out.Attributes && { previous: toInstance(out.Attributes) }) };
+    } catch (error) {
+      return refused(error);
+    }
+  }
+}
+
+/** A failed condition becomes `{ ok: false, current }`; any other error propagates (it is a 5xx). */
+function refused(error: unknown): { ok: false; current?: Instance } {
+  if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  return { ok: false, ...(error.Item && { current: toInstance(unmarshall(error.Item)) }) };
+}
+
+/** Item → domain instance: keeps the domain fields, drops keys and storage-only attributes. */
+export function toInstance(item: Item): Instance {
+  const instance: Record<string, unknown> = {
+    service: item.service,
+    instanceId: item.instanceId,
+    address: item.address,
+    port: item.port,
+    protocol: item.protocol,
+    weight: item.weight,
+    tags: item.tags ?? [],
+    metadata: item.metadata ?? {},
+    status: item.status,
+    health: item.health,
+    registeredAtMs: item.registeredAtMs,
+    updatedAtMs: item.updatedAtMs,
+    revision: item.revision,
+    owner: item.owner,
+  };
+  for (const name of ['zone', 'healthCheck', 'leaseSeconds', 'leaseExpiresAtMs'] as const) {
+    if (item[name] !== undefined) instance[name] = item[name];
+  }
+  return instance as unknown as Instance;
+}

@@ -1,0 +1,46 @@
+/**
+ * The registry's storage port. The DynamoDB adapter implements it (`lambdas/adapters/dynamodb-store.ts`);
+ * every write is a single conditional request, so ownership and existence checks cannot race other writes.
+ */
+import type { Instance, InstanceKey, SummaryDelta } from './instance.js';
+import type { PatchBody, ServiceSummary } from './schemas.js';
+
+/** A conditional write either succeeds, returning the item it replaced, or fails, returning the item that stopped it. */
+export type WriteResult = { readonly ok: true; readonly previous?: Instance } | { readonly ok: false; readonly current?: Instance };
+
+/** Conditions of a write: the owner to match (`undefined` for an admin) and the time that decides expiry. */
+export interface WriteGuard {
+  readonly owner: string | undefined;
+  readonly nowMs: number;
+}
+
+/** One page of a service's instances in id order. `lastId` is set when more may follow. */
+export interface InstancePage {
+  readonly items: readonly Instance[];
+  readonly lastId?: string;
+}
+
+export interface SummaryPage {
+  readonly summaries: readonly ServiceSummary[];
+  readonly lastService?: string;
+}
+
+export interface InstanceStore {
+  /**
+   * Creates or replaces an instance. Succeeds when it does not exist, is owned by `guard.owner`, or its lease has
+   * expired (an expired instance is gone, so anyone allowed to write the service may take the id). The store sets
+   * `revision` to the previous revision + 1, or `firstRevision(nowMs)` for a new item.
+   */
+  register(draft: Omit<Instance, 'revision'>, guard: WriteGuard): Promise<WriteResult>;
+  /** Changes some fields of a live instance, bumping its revision. */
+  patch(key: InstanceKey, changes: PatchBody, guard: WriteGuard): Promise<WriteResult>;
+  /** Renews the lease of a live, leased instance; touches nothing else (no revision bump). */
+  heartbeat(key: InstanceKey, guard: WriteGuard): Promise<{ readonly ok: true; readonly instance: Instance } | { readonly ok: false; readonly current?: Instance }>;
+  /** Deletes an instance (live or expired). */
+  remove(key: InstanceKey, guard: WriteGuard): Promise<WriteResult>;
+  get(key: InstanceKey): Promise<Instance | undefined>;
+  page(service: string, after: string | undefined, limit: number): Promise<InstancePage>;
+  /** Adds to a service's total/healthy counters (kept beside the instances; no scan to list services). */
+  adjustSummary(service: string, delta: SummaryDelta): Promise<void>;
+  listSummaries(after: string | undefined, limit: number): Promise<SummaryPage>;
+}

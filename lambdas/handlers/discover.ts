@@ -1,0 +1,23 @@
+/**
+ * `GET /v1/services/{service}/instances`: discovery. Carries a weak ETag of the result and answers a matching
+ * `If-None-Match` with 304, so clients can re-check cheaply.
+ */
+import { metaFilters } from '../domain/discovery.js';
+import { toRecord } from '../domain/instance.js';
+import { discoveryQuery, servicePath } from '../domain/schemas.js';
+import { parse } from '../domain/validate.js';
+import { json } from '../http/errors.js';
+import { etagMatches } from '../http/etag.js';
+import { queryObject, queryPairs } from '../http/query.js';
+import { httpRoute } from '../http/route.js';
+import { registry } from '../shared/registry.js';
+
+export const handler = httpRoute(async (event) => {
+  const { service } = parse(servicePath, event.pathParameters, 'path');
+  const pairs = queryPairs(event);
+  const query = parse(discoveryQuery, queryObject(pairs, ['tag'], ['meta.']), 'query');
+  const result = await registry.discover(service, query, metaFilters(pairs));
+  const headers = { etag: result.etag, 'cache-control': 'no-cache' };
+  if (etagMatches(event.headers?.['if-none-match'], result.etag)) return { statusCode: 304, headers, body: '' };
+  return json(200, { service, instances: result.instances.map(toRecord), ...(result.cursor && { cursor: result.cursor }) }, headers);
+});

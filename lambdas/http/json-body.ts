@@ -1,0 +1,42 @@
+/**
+ * Reads a JSON request body: at most 16 KB, must parse, must be an object. Hand-written instead of
+ * `@middy/http-json-body-parser` because that middleware answers malformed JSON with 422 and has no size cap,
+ * while the API contract is a 400 naming `body` for both.
+ */
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { ValidationError } from '../domain/errors.js';
+
+export const MAX_BODY_BYTES = 16 * 1024;
+
+function bodyError(message: string): ValidationError {
+  return new ValidationError([{ field: 'body', message }]);
+}
+
+/** The parsed body of `event`, or a 400 naming `body`. */
+export function readJsonBody(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded' | 'headers'>): unknown {
+  if (event.body === undefined || event.body === '') throw bodyError('a JSON object is required');
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (raw.length > MAX_BODY_BYTES) throw bodyError(`is ${raw.length} bytes; at most ${MAX_BODY_BYTES} are accepted`);
+  const type = event.headers?.['content-type'];
+  if (type !== undefined && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
+    throw bodyError(`content-type must be application/json, got '${type}'`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch (error) {
+    throw bodyError(`is not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw bodyError('must be a JSON object');
+  return parsed;
+}
+
+/** Middy middleware that replaces `event.body` with the parsed object. */
+export function jsonBody(): MiddlewareObj<APIGatewayProxyEventV2 & { parsedBody?: unknown }> {
+  return {
+    before: async (request) => {
+      request.event.parsedBody = readJsonBody(request.event);
+    },
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * The registry as the functions use it, built once per cold start: config, DynamoDB client, store, address
+ * policy and resolver. The endpoint comes from the SDK's own configuration (`AWS_ENDPOINT_URL_DYNAMODB` points it
+ * at DynamoDB Local in the local runtime), so the code path is the same in AWS and locally.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { lookup } from 'node:dns/promises';
+import { DynamoDbInstanceStore } from '../adapters/dynamodb-store.js';
+import { AddressPolicy } from '../domain/address-policy.js';
+import { Registry } from '../domain/registry.js';
+import { loadConfig } from './config.js';
+
+export const config = loadConfig();
+
+export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  marshallOptions: { removeUndefinedValues: true },
+});
+
+/** Resolves every address of a hostname (A and AAAA), as the prober will. */
+export async function resolveAll(hostname: string): Promise<string[]> {
+  const found = await lookup(hostname, { all: true, verbatim: true });
+  return found.map((entry) => entry.address);
+}
+
+export const registry = new Registry({
+  store: new DynamoDbInstanceStore(documentClient, config.tableName),
+  addressPolicy: new AddressPolicy({ allowLoopback: config.allowLoopback, allowCidrs: config.allowCidrs }),
+  resolve: resolveAll,
+});

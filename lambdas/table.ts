@@ -1,0 +1,41 @@
+/**
+ * The one definition of the registry table, read by the CDK stack (`infra/`) and by the local bootstrap
+ * (`local/`), so both create the same keys, index, TTL attribute and stream. Plain data: no AWS imports.
+ *
+ * Layout (single table):
+ * - instance: `pk = SVC#<service>`, `sk = INST#<instanceId>`
+ * - service summary (counters): `pk = SVC#<service>`, `sk = #SUMMARY`, indexed in `services` under
+ *   `gsi1pk = SERVICES`, `gsi1sk = <service>` so listing services never touches instances.
+ */
+export const registryTable = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  timeToLiveAttribute: 'ttl',
+  streamView: 'NEW_AND_OLD_IMAGES',
+  servicesIndex: {
+    indexName: 'services',
+    partitionKey: 'gsi1pk',
+    sortKey: 'gsi1sk',
+    nonKeyAttributes: ['service', 'total', 'healthy'],
+  },
+} as const;
+
+const SERVICE_PREFIX = 'SVC#';
+export const INSTANCE_PREFIX = 'INST#';
+const SUMMARY_SORT_KEY = '#SUMMARY';
+export const SERVICES_PARTITION = 'SERVICES';
+
+/** Key of one instance item. */
+export function instanceItemKey(service: string, instanceId: string): { pk: string; sk: string } {
+  return { pk: SERVICE_PREFIX + service, sk: INSTANCE_PREFIX + instanceId };
+}
+
+/** Key of a service's summary item. */
+export function summaryItemKey(service: string): { pk: string; sk: string } {
+  return { pk: SERVICE_PREFIX + service, sk: SUMMARY_SORT_KEY };
+}
+
+/** Partition key of a service. */
+export function servicePartition(service: string): string {
+  return SERVICE_PREFIX + service;
+}

@@ -1,0 +1,200 @@
+/**
+ * Local stand-in for API Gateway (HTTP API, payload format 2.0): matches a request against the shared route
+ * table, authorizes it, turns it into the same `APIGatewayProxyEventV2` AWS would send, invokes the unchanged
+ * Lambda handler and writes its result back. Routing uses find-my-way (the router behind Fastify).
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import Router, { type HTTPMethod } from 'find-my-way';
+import { RouteNotFoundError } from '../lambdas/domain/errors.js';
+import { errorResponse, json, type HttpResponse } from '../lambdas/http/errors.js';
+import type { RouteDefinition } from '../lambdas/routes.js';
+import type { Authorize } from './auth.js';
+
+export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
+
+export interface ApiGatewayOptions {
+  readonly routes: readonly RouteDefinition[];
+  /** The handler function of a route. */
+  readonly handlerFor: (route: RouteDefinition) => LambdaHandler;
+  readonly authorize: Authorize;
+  /** API Gateway's integration timeout. @default 29000 */
+  readonly timeoutMs?: number;
+  /** Called after each request, for access logs. */
+  readonly onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
+}
+
+/** Larger bodies are refused before any handler runs (API Gateway's own cap is 10 MB; ours is lower locally). */
+const MAX_REQUEST_BYTES = 1024 * 1024;
+
+type Match = { route: RouteDefinition; params: Record<string, string | undefined> };
+
+/**
+ * @example
+ * const server = createApiGateway({ routes, handlerFor, authorize });
+ * server.listen(4000, '127.0.0.1');
+ */
+export function createApiGateway(options: ApiGatewayOptions): Server {
+  const router = Router({ ignoreTrailingSlash: false, caseSensitive: true });
+  for (const route of options.routes) {
+    router.on(route.method as HTTPMethod, route.path.replace(/\{(\w+)\}/g, ':$1'), () => undefined, { route });
+  }
+  const find = (method: string, path: string): Match | 'method' | undefined => {
+    const found = router.find(method as HTTPMethod, path);
+    if (found) return { route: (found.store as { route: RouteDefinition }).route, params: found.params };
+    return options.routes.some((r) => router.find(r.method as HTTPMethod, path)) ? 'method' : undefined;
+  };
+
+  return createServer((req, res) => {
+    const started = performance.now();
+    handle(req, options, find)
+      .catch((error: unknown) => (error instanceof GatewayError ? error.response() : errorResponse(error)))
+      .then((response) => {
+        write(res, response);
+        options.onRequest?.({ method: req.method ?? '', path: req.url ?? '', status: response.statusCode, ms: performance.now() - started });
+      });
+  });
+}
+
+async function handle(req: IncomingMessage, options: ApiGatewayOptions, find: (m: string, p: string) => Match | 'method' | undefined): Promise<HttpResponse> {
+  const url = new URL(req.url ?? '/', 'http://local');
+  const method = req.method ?? 'GET';
+  const match = find(method, url.pathname);
+  if (match === undefined) throw new RouteNotFoundError(`no route for ${method} ${url.pathname}`);
+  if (match === 'method') throw new GatewayError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}`);
+  const body = await readBody(req);
+  const caller = options.authorize(header(req, 'authorization'));
+  const event = toEvent(req, url, match, body, caller);
+  const context = lambdaContext(match.route, options.timeoutMs ?? 29_000);
+  const result = await withTimeout(options.handlerFor(match.route)(event, context), options.timeoutMs ?? 29_000);
+  return fromResult(result);
+}
+
+/** What API Gateway itself answers before (or instead of) a handler: 405, 413, 504. */
+class GatewayError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'GatewayError';
+  }
+
+  response(): HttpResponse {
+    return json(this.status, { error: { code: this.code, message: this.message } });
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BYTES) throw new GatewayError(413, 'PAYLOAD_TOO_LARGE', `body exceeds ${MAX_REQUEST_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Payload format 2.0, as API Gateway builds it: lower-case headers, repeated values joined with commas. */
+function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer, caller: object): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined && name !== 'cookie') headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
+  const pathParameters = Object.fromEntries(Object.entries(match.params).filter((e): e is [string, string] => e[1] !== undefined));
+  const textual = /^(application\/(?:[\w.+-]+\+)?json|text\/)/i.test(headers['content-type'] ?? 'application/json');
+  const now = Date.now();
+  const routeKey = `${match.route.method} ${match.route.path}`;
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    ...(req.headers.cookie && { cookies: req.headers.cookie.split(/;\s*/) }),
+    headers,
+    ...(Object.keys(query).length > 0 && { queryStringParameters: query }),
+    ...(Object.keys(pathParameters).length > 0 && { pathParameters }),
+    ...(body.length > 0 && { body: textual ? body.toString('utf8') : body.toString('base64') }),
+    isBase64Encoded: body.length > 0 && !textual,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: {
+        method: match.route.method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: new Date(now).toUTCString(),
+      timeEpoch: now,
+      authorizer: { lambda: caller },
+    } as APIGatewayProxyEventV2['requestContext'],
+  };
+}
+
+function lambdaContext(route: RouteDefinition, timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: route.id,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${route.id}`,
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${route.id}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new GatewayError(504, 'GATEWAY_TIMEOUT', `handler did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A handler's result as API Gateway interprets it: structured when it has `statusCode`, else a 200 JSON body. */
+function fromResult(result: APIGatewayProxyResultV2): HttpResponse {
+  if (result !== null && typeof result === 'object' && 'statusCode' in result && typeof result.statusCode === 'number') {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(result.headers ?? {})) headers[k.toLowerCase()] = String(v);
+    const body = result.isBase64Encoded && result.body ? Buffer.from(result.body, 'base64').toString('latin1') : (result.body ?? '');
+    return { statusCode: result.statusCode, headers, body, ...(result.cookies && { cookies: result.cookies }), isBase64Encoded: result.isBase64Encoded ?? false };
+  }
+  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result) };
+}
+
+function write(res: ServerResponse, response: HttpResponse): void {
+  const headers: Record<string, string | string[]> = { ...response.headers };
+  if (response.cookies) headers['set-cookie'] = response.cookies;
+  const body = response.body ?? '';
+  const payload = response.isBase64Encoded ? Buffer.from(body, 'latin1') : Buffer.from(body, 'utf8');
+  if (response.statusCode !== 204 && response.statusCode !== 304) headers['content-length'] = String(payload.length);
+  res.writeHead(response.statusCode, headers);
+  res.end(response.statusCode === 204 || response.statusCode === 304 ? undefined : payload);
+}

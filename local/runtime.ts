@@ -1,0 +1,110 @@
+/**
+ * The whole registry on one machine: DynamoDB Local, the table as CDK defines it, and the local API Gateway
+ * serving the unchanged handlers through the real AWS SDK clients.
+ */
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import ipaddr from 'ipaddr.js';
+import { routes, type RouteDefinition } from '../lambdas/routes.js';
+import { createApiGateway, type LambdaHandler } from './api-gateway.js';
+import { loadAuthorizer } from './auth.js';
+import { bootstrapTable } from './bootstrap-table.js';
+import { LOCAL_AWS_ENV, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
+
+export interface LocalRuntimeOptions {
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** @default 4000; 0 picks a free port */
+  readonly port?: number;
+  /** Persist DynamoDB Local here. @default in memory */
+  readonly dataDir?: string;
+  /** Bearer-token file; without it the runtime is open (principal `anonymous`) and must bind loopback. */
+  readonly authFile?: string;
+  /** Use this running DynamoDB (Local) instead of starting one (tests share one per run). */
+  readonly dynamoEndpoint?: string;
+  /** @default 'service-registry' */
+  readonly tableName?: string;
+  /** Access log per request. */
+  readonly onRequest?: Parameters<typeof createApiGateway>[0]['onRequest'];
+}
+
+export interface LocalRuntime {
+  readonly url: string;
+  readonly dynamoEndpoint: string;
+  readonly tableName: string;
+  stop(): Promise<void>;
+}
+
+/** True for 127.0.0.0/8, ::1 and `localhost`. */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  return ipaddr.isValid(host) && ipaddr.process(host).range() === 'loopback';
+}
+
+/**
+ * @example
+ * const runtime = await startLocalRuntime({ port: 0 });
+ * await fetch(`${runtime.url}/v1/health`);
+ * await runtime.stop();
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const host = options.host ?? '127.0.0.1';
+  const { authorize, enabled } = loadAuthorizer(options.authFile);
+  if (!enabled && !isLoopbackHost(host)) {
+    throw new Error(`refusing to bind ${host} without REGISTRY_AUTH_FILE: open mode lets anyone write. Bind 127.0.0.1 or set an auth file.`);
+  }
+  const tableName = options.tableName ?? 'service-registry';
+  let dynamo: DynamoDbLocal | undefined;
+  try {
+    dynamo = options.dynamoEndpoint ? undefined : await startDynamoDbLocal(options.dataDir ? { dataDir: options.dataDir } : {});
+    const dynamoEndpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
+    // The handlers read their configuration from the environment, as in Lambda; set it before loading them.
+    Object.assign(process.env, LOCAL_AWS_ENV, {
+      TABLE_NAME: tableName,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+      REGISTRY_ALLOW_LOOPBACK: process.env.REGISTRY_ALLOW_LOOPBACK ?? 'true',
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    });
+    const client = new DynamoDBClient({});
+    await bootstrapTable(client, tableName);
+    client.destroy();
+
+    const handlers = await loadHandlers(routes);
+    const server = createApiGateway({
+      routes,
+      handlerFor: (route) => handlers.get(route.handler)!,
+      authorize,
+      ...(options.onRequest && { onRequest: options.onRequest }),
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 4000, host, () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+    const urlHost = host.includes(':') ? `[${host}]` : host;
+    const started = dynamo;
+    return {
+      url: `http://${urlHost}:${port}`,
+      dynamoEndpoint,
+      tableName,
+      stop: async () => {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await started?.stop();
+      },
+    };
+  } catch (error) {
+    await dynamo?.stop();
+    throw error;
+  }
+}
+
+async function loadHandlers(list: readonly RouteDefinition[]): Promise<Map<string, LambdaHandler>> {
+  const handlers = new Map<string, LambdaHandler>();
+  for (const route of list) {
+    if (handlers.has(route.handler)) continue;
+    const module = (await import(`../lambdas/handlers/${route.handler}.js`)) as { handler: LambdaHandler };
+    handlers.set(route.handler, module.handler);
+  }
+  return handlers;
+}

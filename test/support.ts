@@ -1,0 +1,47 @@
+/** Helpers shared by the integration and black-box tests. */
+import { randomUUID } from 'node:crypto';
+import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../local/runtime.js';
+
+/** A local runtime on a free port, backed by the run's shared DynamoDB Local and a table of its own. */
+export async function startTestRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const endpoint = process.env.TEST_DYNAMODB_ENDPOINT;
+  if (!endpoint) throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run the tests with `npm test`');
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  return startLocalRuntime({ port: 0, dynamoEndpoint: endpoint, tableName: `t-${randomUUID()}`, ...options });
+}
+
+export interface Reply<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** A small JSON client for the registry's HTTP API. */
+export function apiClient(baseUrl: string, token?: string) {
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> => {
+    const res = await fetch(baseUrl + path, {
+      method,
+      headers: {
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+        ...(token && { authorization: `Bearer ${token}` }),
+        ...headers,
+      },
+      ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+  };
+  return {
+    call,
+    register: (service: string, id: string, body: unknown) => call('PUT', `/v1/services/${service}/instances/${id}`, body),
+    get: (service: string, id: string) => call('GET', `/v1/services/${service}/instances/${id}`),
+    patch: (service: string, id: string, body: unknown) => call('PATCH', `/v1/services/${service}/instances/${id}`, body),
+    heartbeat: (service: string, id: string) => call('POST', `/v1/services/${service}/instances/${id}/heartbeat`),
+    deregister: (service: string, id: string) => call('DELETE', `/v1/services/${service}/instances/${id}`),
+    discover: (service: string, query = '', headers: Record<string, string> = {}) =>
+      call('GET', `/v1/services/${service}/instances${query ? `?${query}` : ''}`, undefined, headers),
+    services: (query = '') => call('GET', `/v1/services${query ? `?${query}` : ''}`),
+  };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
