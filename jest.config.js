@@ -1,3 +1,5 @@
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 /**
  * Jest runs the TypeScript sources as native ES modules (the @middy v7 packages are ESM-only), compiled by swc;
  * `npm test` starts node with --experimental-vm-modules. One DynamoDB Local serves the whole run (test/global-setup.mjs).
