@@ -36,7 +36,8 @@ type Match = { route: RouteDefinition; params: Record<string, string | undefined
  * server.listen(4000, '127.0.0.1');
  */
 export function createApiGateway(options: ApiGatewayOptions): Server {
-  const router = Router({ ignoreTrailingSlash: false, caseSensitive: true });
+  // API Gateway passes long path parameters through; the handler's schema decides what is too long.
+  const router = Router({ ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 2048 });
   for (const route of options.routes) {
     router.on(route.method as HTTPMethod, route.path.replace(/\{(\w+)\}/g, ':$1'), () => undefined, { route });
   }

@@ -26,6 +26,8 @@ export interface LocalRuntimeOptions {
   readonly tableName?: string;
   /** Access log per request. */
   readonly onRequest?: Parameters<typeof createApiGateway>[0]['onRequest'];
+  /** Allow loopback instance addresses. @default true locally (AWS defaults to false) */
+  readonly allowLoopback?: boolean;
 }
 
 export interface LocalRuntime {
@@ -62,7 +64,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     Object.assign(process.env, LOCAL_AWS_ENV, {
       TABLE_NAME: tableName,
       AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
-      REGISTRY_ALLOW_LOOPBACK: process.env.REGISTRY_ALLOW_LOOPBACK ?? 'true',
+      REGISTRY_ALLOW_LOOPBACK: String(options.allowLoopback ?? process.env.REGISTRY_ALLOW_LOOPBACK !== 'false'),
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     });
     const client = new DynamoDBClient({});
