@@ -14,7 +14,7 @@ const MIN_TOKEN_LENGTH = 16;
 
 const authFile = z.strictObject({
   tokens: z.record(
-    z.string().min(MIN_TOKEN_LENGTH, `tokens must be at least ${MIN_TOKEN_LENGTH} characters`),
+    z.string(),
     z.strictObject({
       principal: z.string().min(1).max(256),
       services: z.array(z.union([z.literal('*'), serviceName])),
@@ -49,6 +49,8 @@ export function loadAuthorizer(file: string | undefined): { authorize: Authorize
   if (!parsed.success) {
     throw new Error(`REGISTRY_AUTH_FILE ${file} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
+  const short = Object.keys(parsed.data.tokens).filter((token) => token.length < MIN_TOKEN_LENGTH).length;
+  if (short > 0) throw new Error(`REGISTRY_AUTH_FILE ${file} is invalid: ${short} token(s) shorter than ${MIN_TOKEN_LENGTH} characters; tokens must be at least ${MIN_TOKEN_LENGTH} characters`);
   const callers = new Map(Object.entries(parsed.data.tokens).map(([token, caller]) => [digest(token), caller]));
   const authorize: Authorize = (authorization) => {
     const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];

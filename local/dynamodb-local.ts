@@ -23,8 +23,8 @@ export interface DynamoDbLocalOptions {
 export const LOCAL_AWS_ENV = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' } as const;
 
 /** Fails fast, with the fix, when no Java 17+ is on the PATH. */
-export function assertJava(): void {
-  const probe = spawnSync('java', ['-version'], { encoding: 'utf8' });
+export function assertJava(env: NodeJS.ProcessEnv = process.env): void {
+  const probe = spawnSync('java', ['-version'], { encoding: 'utf8', env });
   if (probe.error || probe.status !== 0) {
     throw new Error('DynamoDB Local needs Java 17+, and `java` was not found on the PATH. Install it, e.g. `apt-get install -y default-jre-headless`.');
   }
