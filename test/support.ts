@@ -6,7 +6,6 @@ import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '
 export async function startTestRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const endpoint = process.env.TEST_DYNAMODB_ENDPOINT;
   if (!endpoint) throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run the tests with `npm test`');
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   return startLocalRuntime({ port: 0, dynamoEndpoint: endpoint, tableName: `t-${randomUUID()}`, ...options });
 }
 

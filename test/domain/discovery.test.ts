@@ -1,0 +1,61 @@
+import { decodeCursor, discoveryEtag, encodeCursor, matches, metaFilters } from '../../lambdas/domain/discovery.js';
+import { ValidationError } from '../../lambdas/domain/errors.js';
+import { draftInstance, type Instance } from '../../lambdas/domain/instance.js';
+import { registerBody } from '../../lambdas/domain/schemas.js';
+
+const NOW = 1_800_000_000_000;
+const make = (id: string, extra: object = {}, revision = 1): Instance => ({
+  ...draftInstance({ service: 's', instanceId: id }, registerBody.parse({ address: '10.0.0.1', port: 80, ...extra }), 'o', NOW),
+  revision,
+});
+const filter = { mode: 'healthy' as const, tags: [], meta: {} };
+
+describe('matches', () => {
+  it('requires every tag and every metadata pair', () => {
+    const i = make('a', { tags: ['x', 'y'], metadata: { v: '1', r: 'eu' } });
+    expect(matches(i, { ...filter, tags: ['x', 'y'] }, NOW)).toBe(true);
+    expect(matches(i, { ...filter, tags: ['x', 'z'] }, NOW)).toBe(false);
+    expect(matches(i, { ...filter, meta: { v: '1', r: 'eu' } }, NOW)).toBe(true);
+    expect(matches(i, { ...filter, meta: { v: '2' } }, NOW)).toBe(false);
+  });
+
+  it('returns draining instances only in mode all, and expired ones never', () => {
+    const draining = { ...make('a'), status: 'DRAINING' as const };
+    expect(matches(draining, filter, NOW)).toBe(false);
+    expect(matches(draining, { ...filter, mode: 'all' }, NOW)).toBe(true);
+    expect(matches(make('b', { leaseSeconds: 2 }), { ...filter, mode: 'all' }, NOW + 2000)).toBe(false);
+  });
+
+  it('filters by zone', () => {
+    expect(matches(make('a', { zone: 'z1' }), { ...filter, zone: 'z1' }, NOW)).toBe(true);
+    expect(matches(make('a'), { ...filter, zone: 'z1' }, NOW)).toBe(false);
+  });
+});
+
+describe('cursor', () => {
+  it('round-trips and refuses anything it did not issue', () => {
+    expect(decodeCursor(encodeCursor({ after: 'i-9', mode: 'all' }))).toEqual({ after: 'i-9', mode: 'all' });
+    for (const bad of ['', 'xyz', Buffer.from('{"a":1,"m":"all"}').toString('base64url'), Buffer.from('{"a":"x","m":"some"}').toString('base64url')]) {
+      expect(() => decodeCursor(bad)).toThrow(ValidationError);
+    }
+  });
+});
+
+describe('discoveryEtag', () => {
+  it('changes with the set or a revision, and not with a renewed lease', () => {
+    const a = make('a');
+    const b = make('b');
+    const base = discoveryEtag([a, b], undefined);
+    expect(discoveryEtag([a, { ...b, leaseExpiresAtMs: NOW + 99_000 }], undefined)).toBe(base);
+    expect(discoveryEtag([a], undefined)).not.toBe(base);
+    expect(discoveryEtag([a, { ...b, revision: 2 }], undefined)).not.toBe(base);
+    expect(discoveryEtag([a, b], 'cursor')).not.toBe(base);
+  });
+});
+
+describe('metaFilters', () => {
+  it('takes only meta.<key> pairs and refuses an empty key', () => {
+    expect(metaFilters([['meta.v', '1'], ['zone', 'a'], ['meta.r', 'eu']])).toEqual({ v: '1', r: 'eu' });
+    expect(() => metaFilters([['meta.', 'x']])).toThrow(ValidationError);
+  });
+});

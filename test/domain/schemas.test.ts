@@ -1,0 +1,38 @@
+import { ValidationError } from '../../lambdas/domain/errors.js';
+import { instanceId, registerBody, serviceName } from '../../lambdas/domain/schemas.js';
+import { parse } from '../../lambdas/domain/validate.js';
+
+describe('names', () => {
+  it.each(['a', 'orders', 'order-service-2', 'a'.repeat(63)])('accepts service name %s', (name) => {
+    expect(serviceName.safeParse(name).success).toBe(true);
+  });
+  it.each(['', 'Orders', '-orders', 'orders-', 'a'.repeat(64), 'or_ders', 'or.ders'])('refuses service name "%s"', (name) => {
+    expect(serviceName.safeParse(name).success).toBe(false);
+  });
+  it.each(['i-1', 'A.b_c:d-9', 'x'.repeat(128)])('accepts instance id %s', (id) => {
+    expect(instanceId.safeParse(id).success).toBe(true);
+  });
+  it.each(['', 'a/b', 'a b', 'x'.repeat(129), 'é'])('refuses instance id "%s"', (id) => {
+    expect(instanceId.safeParse(id).success).toBe(false);
+  });
+});
+
+describe('parse', () => {
+  it('names every bad field with its location prefix', () => {
+    try {
+      parse(registerBody, { address: '10.0.0.1', port: 0, weight: 2000, extra: 1 }, 'body');
+      throw new Error('expected a ValidationError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError);
+      const fields = (error as ValidationError).problems.map((p) => p.field);
+      expect(fields).toEqual(expect.arrayContaining(['body.port', 'body.weight', 'body.extra']));
+    }
+  });
+
+  it('fills defaults for an http health check, and none for tcp', () => {
+    const http = parse(registerBody, { address: 'svc.internal', port: 80, healthCheck: { type: 'http' } }, 'body');
+    expect(http.healthCheck).toMatchObject({ path: '/health', intervalSeconds: 10, timeoutSeconds: 2, healthyThreshold: 2, unhealthyThreshold: 3 });
+    const tcp = parse(registerBody, { address: 'svc.internal', port: 80, healthCheck: { type: 'tcp' } }, 'body');
+    expect(tcp.healthCheck).not.toHaveProperty('path');
+  });
+});
