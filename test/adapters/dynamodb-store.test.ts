@@ -1,0 +1,91 @@
+/** The DynamoDB adapter against a real DynamoDB Local: what each write sends, and what it leaves in the item. */
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbInstanceStore } from '../../lambdas/adapters/dynamodb-store.js';
+import { draftInstance } from '../../lambdas/domain/instance.js';
+import { registerBody } from '../../lambdas/domain/schemas.js';
+import { instanceItemKey } from '../../lambdas/table.js';
+import { bootstrapTable } from '../../local/bootstrap-table.js';
+import { LOCAL_AWS_ENV } from '../../local/dynamodb-local.js';
+
+const tableName = `store-${randomUUID()}`;
+const sent: string[] = [];
+const raw = new DynamoDBClient({
+  endpoint: process.env.TEST_DYNAMODB_ENDPOINT,
+  region: LOCAL_AWS_ENV.AWS_REGION,
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+});
+raw.middlewareStack.add((next, context) => async (args) => {
+  sent.push(context.commandName as string);
+  return next(args);
+});
+const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+const store = new DynamoDbInstanceStore(client, tableName);
+const NOW = Date.now();
+const key = { service: 'orders', instanceId: 'a' };
+const draft = (extra: object = {}, owner = 'alice', now = NOW) =>
+  draftInstance(key, registerBody.parse({ address: '10.0.0.1', port: 80, ...extra }), owner, now);
+const item = async () => (await client.send(new GetCommand({ TableName: tableName, Key: instanceItemKey(key.service, key.instanceId) }))).Item!;
+
+beforeAll(async () => {
+  await bootstrapTable(raw, tableName);
+});
+afterAll(() => raw.destroy());
+beforeEach(() => {
+  sent.length = 0;
+});
+
+describe('DynamoDbInstanceStore', () => {
+  it('registers with one UpdateItem and no read', async () => {
+    const result = await store.register(draft({ leaseSeconds: 60 }), { owner: 'alice', nowMs: NOW });
+    expect(result).toEqual({ ok: true });
+    expect(sent).toEqual(['UpdateItemCommand']);
+  });
+
+  it('renews a lease with one UpdateItem that changes only the lease and the TTL', async () => {
+    const before = await item();
+    sent.length = 0;
+    const result = await store.heartbeat(key, { owner: 'alice', nowMs: NOW + 5000 });
+    expect(sent).toEqual(['UpdateItemCommand']);
+    expect(result.ok).toBe(true);
+    const after = await item();
+    expect(after.leaseExpiresAtMs).toBe(NOW + 5000 + 60_000);
+    expect(after.ttl).toBe(Math.ceil((NOW + 5000) / 1000) + 3600 + 60);
+    const { leaseExpiresAtMs: _a, ttl: _b, ...rest } = after;
+    const { leaseExpiresAtMs: _c, ttl: _d, ...restBefore } = before;
+    expect(rest).toEqual(restBefore);
+  });
+
+  it("returns the blocking item when a write is refused, so the domain can tell 403 from 404", async () => {
+    const refused = await store.patch(key, { weight: 1 }, { owner: 'mallory', nowMs: NOW });
+    expect(refused.ok).toBe(false);
+    expect(refused.ok === false && refused.current?.owner).toBe('alice');
+    const missing = await store.patch({ ...key, instanceId: 'none' }, { weight: 1 }, { owner: 'alice', nowMs: NOW });
+    expect(missing).toEqual({ ok: false });
+  });
+
+  it('lets anyone take over an expired instance and starts a fresh lease', async () => {
+    const later = NOW + 66_000; // the heartbeat above moved expiry to NOW + 65 s
+    const result = await store.register(draft({ leaseSeconds: 60 }, 'bob', later), { owner: 'bob', nowMs: later });
+    expect(result.ok && result.previous?.owner).toBe('alice');
+    expect((await item()).owner).toBe('bob');
+  });
+
+  it('removes the probe state and optional fields a re-registration leaves out', async () => {
+    await store.register(draft({ zone: 'z', healthCheck: { type: 'tcp' } }, 'bob'), { owner: 'bob', nowMs: NOW });
+    expect(await item()).toMatchObject({ zone: 'z', healthCheck: { type: 'tcp' } });
+    await store.register(draft({}, 'bob'), { owner: 'bob', nowMs: NOW });
+    const after = await item();
+    expect(after).not.toHaveProperty('zone');
+    expect(after).not.toHaveProperty('healthCheck');
+    expect(after.leaseSeconds).toBe(30);
+  });
+
+  it('keeps counters per service and lists them from the index', async () => {
+    await store.adjustSummary('counted', { total: 3, healthy: 2 });
+    await store.adjustSummary('counted', { total: -1, healthy: 0 });
+    const page = await store.listSummaries(undefined, 10);
+    expect(page.summaries).toContainEqual({ service: 'counted', total: 2, healthy: 2 });
+  });
+});
