@@ -4,7 +4,7 @@
  * `handler` names the module in `lambdas/handlers/` that exports `handler`.
  */
 import type { ZodOpenApiOperationObject } from 'zod-openapi';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   discoveryQuery,
   errorBody,
@@ -29,8 +29,8 @@ export interface RouteDefinition {
   readonly path: string;
   /** Module under `lambdas/handlers/` (without extension). */
   readonly handler: string;
-  /** Writes to the registry (used for IAM grants: register vs discover). */
-  readonly writes: boolean;
+  /** What the route's function may do with the table: least privilege per function, and register vs discover grants. */
+  readonly table: 'write' | 'read' | 'none';
   readonly operation: ZodOpenApiOperationObject;
 }
 
@@ -47,7 +47,7 @@ export const routes: readonly RouteDefinition[] = [
     method: 'PUT',
     path: INSTANCE,
     handler: 'register',
-    writes: true,
+    table: 'write',
     operation: {
       summary: 'Register or replace an instance (idempotent)',
       requestParams: { path: instancePath },
@@ -60,7 +60,7 @@ export const routes: readonly RouteDefinition[] = [
     method: 'GET',
     path: INSTANCE,
     handler: 'get-instance',
-    writes: false,
+    table: 'read',
     operation: {
       summary: 'Read one instance',
       requestParams: { path: instancePath },
@@ -72,7 +72,7 @@ export const routes: readonly RouteDefinition[] = [
     method: 'PATCH',
     path: INSTANCE,
     handler: 'patch-instance',
-    writes: true,
+    table: 'write',
     operation: {
       summary: 'Change status, weight, metadata or tags without re-registering',
       requestParams: { path: instancePath },
@@ -85,7 +85,7 @@ export const routes: readonly RouteDefinition[] = [
     method: 'DELETE',
     path: INSTANCE,
     handler: 'deregister',
-    writes: true,
+    table: 'write',
     operation: {
       summary: 'Deregister an instance',
       requestParams: { path: instancePath },
@@ -97,7 +97,7 @@ export const routes: readonly RouteDefinition[] = [
     method: 'POST',
     path: `${INSTANCE}/heartbeat`,
     handler: 'heartbeat',
-    writes: true,
+    table: 'write',
     operation: {
       summary: 'Renew the lease',
       requestParams: { path: instancePath },
@@ -114,7 +114,7 @@ export const routes: readonly RouteDefinition[] = [
     method: 'GET',
     path: '/v1/services/{service}/instances',
     handler: 'discover',
-    writes: false,
+    table: 'read',
     operation: {
       summary: 'Discover instances of a service',
       description: 'Also accepts `meta.<key>=<value>` filters. Honours If-None-Match with 304.',
@@ -127,7 +127,7 @@ export const routes: readonly RouteDefinition[] = [
     method: 'GET',
     path: '/v1/services',
     handler: 'list-services',
-    writes: false,
+    table: 'read',
     operation: {
       summary: 'List services with total and healthy counts',
       requestParams: { query: listServicesQuery },
@@ -139,7 +139,7 @@ export const routes: readonly RouteDefinition[] = [
     method: 'GET',
     path: '/v1/health',
     handler: 'health',
-    writes: false,
+    table: 'none',
     operation: {
       summary: "The registry's own liveness",
       responses: { '200': ok('Alive', z.object({ status: z.literal('ok') })) },
@@ -150,7 +150,7 @@ export const routes: readonly RouteDefinition[] = [
     method: 'GET',
     path: '/v1/openapi.json',
     handler: 'openapi',
-    writes: false,
+    table: 'none',
     operation: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1 document' } } },
   },
 ];

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Caller } from '../lambdas/domain/caller.js';
 import { UnauthenticatedError } from '../lambdas/domain/errors.js';
 import { serviceName } from '../lambdas/domain/schemas.js';

@@ -4,7 +4,7 @@
  * inferred from them.
  */
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Lower-case DNS-label-like service name, at most 63 characters. */
 export const serviceName = z

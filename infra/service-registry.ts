@@ -1,0 +1,131 @@
+/**
+ * `ServiceRegistry`: the registry's AWS resources as one construct. The table comes from the shared table
+ * definition and the HTTP API from the shared route table, so the local runtime and AWS cannot drift apart.
+ */
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Architecture, Runtime, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { routes, type RouteDefinition } from '../lambdas/routes.js';
+import { registryTable } from '../lambdas/table.js';
+
+export interface ServiceRegistryProps {
+  /**
+   * What happens to the table when the stack is deleted.
+   * @default RemovalPolicy.RETAIN - registrations survive a `cdk destroy`
+   */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+  /**
+   * IAM role ARNs that may change any instance (admins).
+   * @default - none
+   */
+  readonly adminPrincipals?: readonly string[];
+  /**
+   * Log retention of every function.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+const HANDLERS_DIR = fileURLToPath(new URL('../lambdas/handlers/', import.meta.url));
+
+/**
+ * @example
+ * const registry = new ServiceRegistry(stack, 'Registry');
+ * new CfnOutput(stack, 'ApiUrl', { value: registry.api.apiEndpoint });
+ */
+export class ServiceRegistry extends Construct {
+  public readonly table: TableV2;
+  public readonly api: HttpApi;
+  /** One function per route handler, by handler name. */
+  public readonly functions: ReadonlyMap<string, IFunction>;
+
+  constructor(scope: Construct, id: string, props: ServiceRegistryProps = {}) {
+    super(scope, id);
+
+    const index = registryTable.servicesIndex;
+    this.table = new TableV2(this, 'Table', {
+      partitionKey: { name: registryTable.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: registryTable.sortKey, type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      timeToLiveAttribute: registryTable.timeToLiveAttribute,
+      dynamoStream: StreamViewType[registryTable.streamView],
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
+      globalSecondaryIndexes: [
+        {
+          indexName: index.indexName,
+          partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: index.sortKey, type: AttributeType.STRING },
+          projectionType: ProjectionType.INCLUDE,
+          nonKeyAttributes: [...index.nonKeyAttributes],
+        },
+      ],
+    });
+
+    // Every route uses IAM auth: callers sign with SigV4, and grants on route ARNs decide who may call what.
+    const iam = new HttpIamAuthorizer();
+    this.api = new HttpApi(this, 'Api', {
+      description: 'Service registry v1',
+      defaultAuthorizer: iam,
+      createDefaultStage: true,
+    });
+
+    const functions = new Map<string, NodejsFunction>();
+    for (const route of routes) {
+      let fn = functions.get(route.handler);
+      if (!fn) {
+        fn = this.routeFunction(route, props);
+        functions.set(route.handler, fn);
+      }
+      this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${route.id}Integration`, fn),
+        authorizer: iam,
+      });
+    }
+    this.functions = functions;
+  }
+
+  private routeFunction(route: RouteDefinition, props: ServiceRegistryProps): NodejsFunction {
+    const logGroup = new LogGroup(this, `${route.id}Logs`, {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const fn = new NodejsFunction(this, `${route.id}Function`, {
+      entry: `${HANDLERS_DIR}${route.handler}.ts`,
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+      logGroup,
+      environment: {
+        ...(route.table !== 'none' && { TABLE_NAME: this.table.tableName }),
+        POWERTOOLS_SERVICE_NAME: 'service-registry',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        REGISTRY_ADMIN_PRINCIPALS: (props.adminPrincipals ?? []).join(','),
+        REGISTRY_ALLOW_LOOPBACK: 'false',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        // Some dependencies still call require(); give ESM bundles one.
+        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+    });
+    if (route.table === 'write') this.table.grantReadWriteData(fn);
+    else if (route.table === 'read') this.table.grantReadData(fn);
+    return fn;
+  }
+}

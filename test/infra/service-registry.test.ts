@@ -1,0 +1,68 @@
+/** The CDK side, proven offline: the template matches the shared table definition and route table. */
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ServiceRegistry } from '../../infra/service-registry.js';
+import { routes } from '../../lambdas/routes.js';
+import { createTableInput } from '../../local/bootstrap-table.js';
+
+function synth(bundle = false): Template {
+  // Bundling is proven once below; other tests skip it to stay fast.
+  const app = new App({ context: bundle ? {} : { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'Test');
+  new ServiceRegistry(stack, 'Registry');
+  return Template.fromStack(stack);
+}
+
+const template = synth();
+
+describe('ServiceRegistry table', () => {
+  it('creates the table the local bootstrap creates: keys, index, stream and TTL', () => {
+    const local = createTableInput('x');
+    const [table] = Object.values(template.findResources('AWS::DynamoDB::GlobalTable')) as Array<{ Properties: Record<string, any> }>;
+    const p = table!.Properties;
+    expect(p.KeySchema).toEqual(local.KeySchema);
+    expect(new Set(p.AttributeDefinitions.map(JSON.stringify))).toEqual(new Set(local.AttributeDefinitions.map((a) => JSON.stringify(a))));
+    expect(p.GlobalSecondaryIndexes).toEqual(local.GlobalSecondaryIndexes);
+    expect(p.StreamSpecification).toEqual({ StreamViewType: local.StreamSpecification.StreamViewType });
+    expect(p.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
+    expect(p.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(p.Replicas[0].PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+  });
+
+  it('retains the table by default', () => {
+    template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+});
+
+describe('ServiceRegistry HTTP API', () => {
+  it('has exactly the routes of the shared route table, each with IAM auth', () => {
+    const found = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r: any) => r.Properties);
+    expect(found.map((p) => p.RouteKey).sort()).toEqual(routes.map((r) => `${r.method} ${r.path}`).sort());
+    for (const p of found) expect(p.AuthorizationType).toBe('AWS_IAM');
+  });
+
+  it('runs one arm64 nodejs22.x function per handler, with the table name only where needed', () => {
+    const fns = template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } });
+    expect(Object.keys(fns)).toHaveLength(new Set(routes.map((r) => r.handler)).size);
+    for (const fn of Object.values(fns) as any[]) expect(fn.Properties.Architectures).toEqual(['arm64']);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ REGISTRY_ALLOW_LOOPBACK: 'false', TABLE_NAME: Match.anyValue() }) },
+    });
+  });
+
+  it('gives read routes no write permission on the table', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as any[];
+    const discover = policies.find((p) => JSON.stringify(p.Properties.Roles).includes('DiscoverInstances'));
+    const actions = discover.Properties.PolicyDocument.Statement.flatMap((s: any) => s.Action);
+    expect(actions).toContain('dynamodb:Query');
+    expect(actions.filter((a: string) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
+  });
+});
+
+describe('bundling', () => {
+  it('bundles every handler with esbuild as ESM', () => {
+    const bundled = synth(true);
+    bundled.resourceCountIs('AWS::Lambda::Function', new Set(routes.map((r) => r.handler)).size);
+    bundled.allResourcesProperties('AWS::Lambda::Function', { Handler: 'index.handler' });
+  }, 120_000);
+});
