@@ -33,6 +33,9 @@ async function main(): Promise<void> {
     process.exit(0);
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
+  // If whatever started us (npm, a shell) is killed without passing the signal on, stop too.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && void stop('parent exited'), 1000).unref();
 }
 
 main().catch((error: unknown) => {
