@@ -39,3 +39,13 @@ export function summaryItemKey(service: string): { pk: string; sk: string } {
 export function servicePartition(service: string): string {
   return SERVICE_PREFIX + service;
 }
+
+/** Key of the lock (and streak handover) of one prober shard. */
+export function proberLockKey(shard: number): { pk: string; sk: string } {
+  return { pk: `PROBER#${shard}`, sk: 'LOCK' };
+}
+
+/** Key of the mass-failure guard's state item (its changes are published as `Registry Protection Engaged`). */
+export function protectionItemKey(): { pk: string; sk: string } {
+  return { pk: 'REGISTRY', sk: 'PROTECTION' };
+}

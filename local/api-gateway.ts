@@ -11,6 +11,7 @@ import { RouteNotFoundError } from '../lambdas/domain/errors.js';
 import { errorResponse, json, type HttpResponse } from '../lambdas/http/errors.js';
 import type { RouteDefinition } from '../lambdas/routes.js';
 import type { Authorize } from './auth.js';
+import { lambdaContext } from './lambda-context.js';
 
 export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
@@ -67,7 +68,7 @@ async function handle(req: IncomingMessage, options: ApiGatewayOptions, find: (m
   const body = await readBody(req);
   const caller = options.authorize(header(req, 'authorization'));
   const event = toEvent(req, url, match, body, caller);
-  const context = lambdaContext(match.route, options.timeoutMs ?? 29_000);
+  const context = lambdaContext(match.route.id, options.timeoutMs ?? 29_000);
   const result = await withTimeout(options.handlerFor(match.route)(event, context), options.timeoutMs ?? 29_000);
   return fromResult(result);
 }
@@ -146,24 +147,6 @@ function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer, cal
       timeEpoch: now,
       authorizer: { lambda: caller },
     } as APIGatewayProxyEventV2['requestContext'],
-  };
-}
-
-function lambdaContext(route: RouteDefinition, timeoutMs: number): Context {
-  const deadline = Date.now() + timeoutMs;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: route.id,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${route.id}`,
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${route.id}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
   };
 }
 

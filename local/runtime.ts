@@ -10,6 +10,7 @@ import { createApiGateway, type LambdaHandler } from './api-gateway.js';
 import { loadAuthorizer } from './auth.js';
 import { bootstrapTable } from './bootstrap-table.js';
 import { LOCAL_AWS_ENV, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
+import { startSchedule, type Schedule, type ScheduledHandler } from './scheduler.js';
 
 export interface LocalRuntimeOptions {
   /** @default '127.0.0.1' */
@@ -28,6 +29,10 @@ export interface LocalRuntimeOptions {
   readonly onRequest?: Parameters<typeof createApiGateway>[0]['onRequest'];
   /** Allow loopback instance addresses. @default true locally (AWS defaults to false) */
   readonly allowLoopback?: boolean;
+  /** Run the scheduled prober/sweeper. @default true */
+  readonly prober?: boolean;
+  /** Seconds between prober rounds (`REGISTRY_PROBE_INTERVAL_SECONDS`). @default 10 */
+  readonly probeIntervalSeconds?: number;
 }
 
 export interface LocalRuntime {
@@ -66,6 +71,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
       REGISTRY_ALLOW_LOOPBACK: String(options.allowLoopback ?? process.env.REGISTRY_ALLOW_LOOPBACK !== 'false'),
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+      REGISTRY_PROBE_INTERVAL_SECONDS: String(options.probeIntervalSeconds ?? process.env.REGISTRY_PROBE_INTERVAL_SECONDS ?? 10),
     });
     const client = new DynamoDBClient({});
     await bootstrapTable(client, tableName);
@@ -83,6 +90,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       server.listen(options.port ?? 4000, host, () => resolve());
     });
     const { port } = server.address() as AddressInfo;
+    const schedules: Schedule[] = [];
+    if (options.prober ?? true) {
+      const { handler } = (await import('../lambdas/handlers/prober.js')) as { handler: ScheduledHandler };
+      schedules.push(startSchedule('Prober', handler, { timeoutMs: 60_000, onError: (e) => console.error('prober invocation failed:', e) }));
+    }
     const urlHost = host.includes(':') ? `[${host}]` : host;
     const started = dynamo;
     return {
@@ -90,6 +102,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       dynamoEndpoint,
       tableName,
       stop: async () => {
+        await Promise.all(schedules.map((s) => s.stop()));
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await started?.stop();

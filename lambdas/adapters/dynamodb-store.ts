@@ -16,14 +16,14 @@ import { UpdateExpression } from './update-expression.js';
 /** Attributes a registration may leave out; a replace removes them when the new registration has none. */
 const OPTIONAL_FIELDS = ['zone', 'healthCheck', 'leaseSeconds', 'leaseMs', 'leaseExpiresAtMs', 'ttl'] as const;
 /** Attributes other writers (the prober) keep on the item; a re-registration starts them afresh. */
-const PROBE_STATE_FIELDS = ['probe'] as const;
+const PROBE_STATE_FIELDS = ['criticalSinceMs', 'removal'] as const;
 
 type Item = Record<string, unknown>;
 
 export class DynamoDbInstanceStore implements InstanceStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
+    protected readonly client: DynamoDBDocumentClient,
+    protected readonly tableName: string,
   ) {}
 
   async register(draft: Omit<Instance, 'revision'>, guard: WriteGuard): Promise<WriteResult> {
@@ -218,7 +218,7 @@ export function toInstance(item: Item): Instance {
     revision: item.revision,
     owner: item.owner,
   };
-  for (const name of ['zone', 'healthCheck', 'leaseSeconds', 'leaseExpiresAtMs'] as const) {
+  for (const name of ['zone', 'healthCheck', 'leaseSeconds', 'leaseExpiresAtMs', 'criticalSinceMs', 'removal'] as const) {
     if (item[name] !== undefined) instance[name] = item[name];
   }
   return instance as unknown as Instance;

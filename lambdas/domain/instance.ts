@@ -26,7 +26,14 @@ export interface Instance {
   readonly revision: number;
   /** Principal that registered it; only it (or an admin) may change it. */
   readonly owner: string;
+  /** When the prober last marked it critical (drives `deregisterCriticalAfterSeconds`). */
+  readonly criticalSinceMs?: number;
+  /** Set by the registry just before it removes the instance itself, so the removal event can say why. */
+  readonly removal?: RemovalReason;
 }
+
+/** Why the registry removed an instance on its own. */
+export type RemovalReason = 'expired' | 'critical';
 
 /** Key of one instance. */
 export interface InstanceKey {

@@ -8,7 +8,7 @@ let api: ReturnType<typeof apiClient>;
 let dynamo: DynamoDBClient;
 
 beforeAll(async () => {
-  runtime = await startTestRuntime({ allowLoopback: false });
+  runtime = await startTestRuntime({ allowLoopback: false, prober: false });
   api = apiClient(runtime.url);
   dynamo = new DynamoDBClient({ endpoint: runtime.dynamoEndpoint });
   expect((await api.register('orders', 'existing', { address: '10.0.0.1', port: 80, leaseSeconds: 3600 })).status).toBe(201);

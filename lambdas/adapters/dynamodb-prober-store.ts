@@ -1,0 +1,153 @@
+/**
+ * DynamoDB adapter of the prober's ports. Every write is conditional on what the round saw (`revision`,
+ * `removal`), so a round can never clobber a concurrent re-registration, patch or heartbeat.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { InstanceKey, RemovalReason } from '../domain/instance.js';
+import type { Handover, ProberLock, ProberStore } from '../domain/prober-ports.js';
+import type { ProtectionState } from '../domain/protection.js';
+import type { HealthState, ServiceSummary } from '../domain/schemas.js';
+import { instanceItemKey, proberLockKey, protectionItemKey, registryTable, SERVICES_PARTITION, summaryItemKey } from '../table.js';
+import { DynamoDbInstanceStore, toInstance } from './dynamodb-store.js';
+import { UpdateExpression } from './update-expression.js';
+
+/** True when the error is a failed condition (the write was refused, not broken). */
+async function conditional(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+export class DynamoDbProberStore extends DynamoDbInstanceStore implements ProberStore {
+  async listAllServices(): Promise<ServiceSummary[]> {
+    const index = registryTable.servicesIndex;
+    const out: ServiceSummary[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index.indexName,
+          KeyConditionExpression: '#gpk = :gpk',
+          ExpressionAttributeNames: { '#gpk': index.partitionKey },
+          ExpressionAttributeValues: { ':gpk': SERVICES_PARTITION },
+          ...(start && { ExclusiveStartKey: start }),
+        }),
+      );
+      for (const item of page.Items ?? []) out.push({ service: String(item.service), total: Number(item.total ?? 0), healthy: Number(item.healthy ?? 0) });
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  changeHealth(key: InstanceKey, health: HealthState, criticalSinceMs: number | undefined, seenRevision: number, nowMs: number): Promise<boolean> {
+    const u = new UpdateExpression().set('health', health).set('updatedAtMs', nowMs);
+    if (criticalSinceMs === undefined) u.remove('criticalSinceMs');
+    else u.set('criticalSinceMs', criticalSinceMs);
+    return this.bump(key, u, seenRevision);
+  }
+
+  markForRemoval(key: InstanceKey, reason: RemovalReason, seenRevision: number, nowMs: number): Promise<boolean> {
+    return this.bump(key, new UpdateExpression().set('removal', reason).set('updatedAtMs', nowMs), seenRevision);
+  }
+
+  async deleteMarked(key: InstanceKey, reason: RemovalReason) {
+    try {
+      const out = await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: instanceItemKey(key.service, key.instanceId),
+          ConditionExpression: '#removal = :reason',
+          ExpressionAttributeNames: { '#removal': 'removal' },
+          ExpressionAttributeValues: { ':reason': reason },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return out.Attributes ? toInstance(out.Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  resetSummary(service: string, actual: { total: number; healthy: number }, seen: { total: number; healthy: number }): Promise<boolean> {
+    return conditional(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: summaryItemKey(service),
+          UpdateExpression: 'SET #total = :total, #healthy = :healthy',
+          ConditionExpression: '#total = :seenTotal AND #healthy = :seenHealthy',
+          ExpressionAttributeNames: { '#total': 'total', '#healthy': 'healthy' },
+          ExpressionAttributeValues: { ':total': actual.total, ':healthy': actual.healthy, ':seenTotal': seen.total, ':seenHealthy': seen.healthy },
+        }),
+      ),
+    );
+  }
+
+  async setProtection(state: ProtectionState): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...protectionItemKey(), kind: 'protection', ...state } }));
+  }
+
+  /** An update that bumps `revision`, only if the item still has the revision the round saw. */
+  private bump(key: InstanceKey, update: UpdateExpression, seenRevision: number): Promise<boolean> {
+    update.setExpression('revision', `${update.name('revision')} + ${update.value(1)}`);
+    const condition = `${update.name('revision')} = ${update.value(seenRevision)}`;
+    return conditional(() =>
+      this.client.send(new UpdateCommand({ TableName: this.tableName, Key: instanceItemKey(key.service, key.instanceId), ...update.build(), ConditionExpression: condition })),
+    );
+  }
+}
+
+/**
+ * The prober's lock: one item per shard. An owner holds it until `untilMs` (its invocation's deadline), so two
+ * overlapping invocations never probe the same shard; a crashed owner's lock simply runs out.
+ */
+export class DynamoDbProberLock implements ProberLock {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly shard: number,
+  ) {}
+
+  async acquire(owner: string, untilMs: number, nowMs: number): Promise<{ acquired: boolean; handover?: Handover }> {
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: proberLockKey(this.shard),
+          UpdateExpression: 'SET #owner = :owner, #until = :until',
+          ConditionExpression: 'attribute_not_exists(#owner) OR #until < :now OR #owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner', '#until': 'untilMs' },
+          ExpressionAttributeValues: { ':owner': owner, ':until': untilMs, ':now': nowMs },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      const handover = out.Attributes?.handover as Handover | undefined;
+      return { acquired: true, ...(handover && { handover }) };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return { acquired: false };
+      throw error;
+    }
+  }
+
+  async release(owner: string, handover: Handover): Promise<void> {
+    await conditional(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: proberLockKey(this.shard),
+          UpdateExpression: 'SET #until = :zero, #handover = :handover',
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner', '#until': 'untilMs', '#handover': 'handover' },
+          ExpressionAttributeValues: { ':owner': owner, ':zero': 0, ':handover': handover },
+        }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * HTTP and TCP probes that cannot be turned against internal addresses (SSRF):
+ * - the target is only the instance's registered address and port plus the check's path, never a free URL;
+ * - a hostname is resolved here, **every** address it resolves to is checked against the address policy, and the
+ *   connection goes to the checked address (no second lookup that DNS could answer differently);
+ * - redirects are never followed: a 3xx is a failure, like any non-2xx or a timeout.
+ * Built on Node's own http/https/net: one request per probe, no keep-alive (a dead process must fail its probe).
+ */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP, Socket } from 'node:net';
+import type { AddressPolicy, Resolver } from '../domain/address-policy.js';
+import type { Probe, ProbeOutcome, ProbeTarget } from '../domain/prober-ports.js';
+
+const fail = (reason: string): ProbeOutcome => ({ ok: false, reason });
+
+/**
+ * @example
+ * const probe = createProbe(new AddressPolicy({ allowLoopback: false, allowCidrs: [] }), resolveAll);
+ * await probe({ type: 'http', tls: false, address: '10.0.0.5', port: 8080, path: '/health', timeoutSeconds: 2 });
+ */
+export function createProbe(policy: AddressPolicy, resolve: Resolver): Probe {
+  return async (target) => {
+    const deadline = Date.now() + target.timeoutSeconds * 1000;
+    let addresses: string[];
+    if (isIP(target.address)) {
+      addresses = [target.address];
+    } else {
+      try {
+        addresses = await resolve(target.address);
+      } catch (error) {
+        return fail(`dns: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+      if (addresses.length === 0) return fail('dns: no addresses');
+    }
+    for (const ip of addresses) {
+      const refusal = policy.refusal(ip);
+      if (refusal) return fail(`refused: ${refusal}`);
+    }
+    const remaining = Math.max(1, deadline - Date.now());
+    return target.type === 'tcp' ? connect(addresses[0]!, target.port, remaining) : get(target, addresses[0]!, remaining);
+  };
+}
+
+function connect(ip: string, port: number, timeoutMs: number): Promise<ProbeOutcome> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const done = (outcome: ProbeOutcome) => {
+      socket.destroy();
+      resolve(outcome);
+    };
+    socket.setTimeout(timeoutMs, () => done(fail('timeout')));
+    socket.once('error', (error: NodeJS.ErrnoException) => done(fail(`connect: ${error.code ?? error.message}`)));
+    socket.connect(port, ip, () => done({ ok: true }));
+  });
+}
+
+function get(target: ProbeTarget, ip: string, timeoutMs: number): Promise<ProbeOutcome> {
+  return new Promise((resolve) => {
+    const hostHeader = `${isIP(target.address) === 6 ? `[${target.address}]` : target.address}:${target.port}`;
+    const options = {
+      host: ip,
+      port: target.port,
+      path: target.path ?? '/health',
+      method: 'GET',
+      agent: false as const,
+      headers: { host: hostHeader, 'user-agent': 'service-registry-prober/1', accept: '*/*' },
+      signal: AbortSignal.timeout(timeoutMs),
+    };
+    const onResponse = (res: IncomingMessage) => {
+      const status = res.statusCode ?? 0;
+      res.resume();
+      req.destroy();
+      if (status >= 200 && status < 300) resolve({ ok: true });
+      else if (status >= 300 && status < 400) resolve(fail(`redirect ${status} not followed`));
+      else resolve(fail(`status ${status}`));
+    };
+    // TLS probes check reachability and status, not identity: certificates for bare IPs rarely verify, as with
+    // load balancer health checks. The address was still checked above.
+    const req = target.tls
+      ? httpsRequest({ ...options, rejectUnauthorized: false, ...(isIP(target.address) === 0 && { servername: target.address }) }, onResponse)
+      : httpRequest(options, onResponse);
+    req.once('error', (error: NodeJS.ErrnoException) => {
+      resolve(fail(error.name === 'AbortError' || error.code === 'ABORT_ERR' ? 'timeout' : `http: ${error.code ?? error.message}`));
+    });
+    req.end();
+  });
+}

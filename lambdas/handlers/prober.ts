@@ -1,0 +1,64 @@
+/**
+ * The scheduled prober and lease sweeper (AWS: every minute). One invocation runs rounds every
+ * `REGISTRY_PROBE_INTERVAL_SECONDS` until shortly before its deadline, holding its shard's lock throughout.
+ * The event may carry `{ "shard": n, "shards": m }` to run one slice of the services (several schedules).
+ */
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { AddressPolicy } from '../domain/address-policy.js';
+import { Prober, runRounds, type RoundReport } from '../domain/prober.js';
+import { DynamoDbProberLock, DynamoDbProberStore } from '../adapters/dynamodb-prober-store.js';
+import { createProbe } from '../adapters/probe-client.js';
+import { loadProberConfig } from '../shared/config.js';
+import { logger, metrics } from '../shared/powertools.js';
+import { config, documentClient, resolveAll } from '../shared/registry.js';
+
+const proberConfig = loadProberConfig();
+
+interface ProberEvent {
+  readonly shard?: number;
+  readonly shards?: number;
+}
+
+function report(round: RoundReport): void {
+  metrics.addMetric('ProbeRoundDuration', 'Milliseconds', round.durationMs);
+  metrics.addMetric('ProbeTargets', 'Count', round.targets);
+  metrics.addMetric('ProbeFailures', 'Count', round.failedTargets);
+  metrics.addMetric('HealthTransitions', 'Count', round.transitions);
+  metrics.addMetric('InstancesExpired', 'Count', round.expired);
+  metrics.addMetric('InstancesRemovedCritical', 'Count', round.removedCritical);
+  metrics.addMetric('ProberWrites', 'Count', round.writes);
+  metrics.addMetric('ProtectionEngaged', 'Count', round.protection.engaged ? 1 : 0);
+  metrics.publishStoredMetrics();
+  if (round.protection.engaged) logger.warn('registry protection engaged: nothing marked critical or removed this round', { protection: round.protection });
+  else logger.debug('probe round', { round });
+}
+
+// Streaks live in memory between rounds; a warm container keeps them across invocations too.
+const probers = new Map<string, Prober>();
+
+export const handler = middy<ProberEvent, { rounds: number; locked: boolean }, Error, Context>().handler(async (event, context) => {
+  const shard = event.shard ?? proberConfig.shard;
+  const shards = event.shards ?? proberConfig.shards;
+  const id = `${shard}/${shards}`;
+  let prober = probers.get(id);
+  if (!prober) {
+    const policy = new AddressPolicy({ allowLoopback: config.allowLoopback, allowCidrs: config.allowCidrs });
+    prober = new Prober(
+      { store: new DynamoDbProberStore(documentClient, config.tableName), probe: createProbe(policy, resolveAll) },
+      {
+        concurrency: proberConfig.concurrency,
+        shard,
+        shards,
+        protection: { probeFailureShare: proberConfig.probeFailureShare, leaseExpiryShare: proberConfig.leaseExpiryShare, minPopulation: proberConfig.minPopulation },
+      },
+    );
+    probers.set(id, prober);
+  }
+  return runRounds(prober, new DynamoDbProberLock(documentClient, config.tableName, shard), Date.now, {
+    roundIntervalMs: proberConfig.roundIntervalSeconds * 1000,
+    remainingMs: () => context.getRemainingTimeInMillis(),
+    owner: context.awsRequestId,
+    onRound: report,
+  });
+});
