@@ -10,6 +10,8 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Architecture, Runtime, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { routes, type RouteDefinition } from '../lambdas/routes.js';
@@ -26,6 +28,11 @@ export interface ServiceRegistryProps {
    * @default - none
    */
   readonly adminPrincipals?: readonly string[];
+  /**
+   * Seconds between prober rounds within one invocation.
+   * @default 10
+   */
+  readonly probeIntervalSeconds?: number;
   /**
    * Log retention of every function.
    * @default RetentionDays.ONE_MONTH
@@ -45,6 +52,8 @@ export class ServiceRegistry extends Construct {
   public readonly api: HttpApi;
   /** One function per route handler, by handler name. */
   public readonly functions: ReadonlyMap<string, IFunction>;
+  /** The scheduled prober and lease sweeper. */
+  public readonly prober: NodejsFunction;
 
   constructor(scope: Construct, id: string, props: ServiceRegistryProps = {}) {
     super(scope, id);
@@ -92,23 +101,44 @@ export class ServiceRegistry extends Construct {
       });
     }
     this.functions = functions;
+
+    // The prober/sweeper: every minute, running rounds until shortly before its timeout. The timeout is a little
+    // longer than the schedule so the next invocation is already waiting for the lock when this one lets go.
+    this.prober = this.lambda('Prober', 'prober', props, Duration.seconds(75), {
+      TABLE_NAME: this.table.tableName,
+      REGISTRY_PROBE_INTERVAL_SECONDS: String(props.probeIntervalSeconds ?? 10),
+    });
+    this.table.grantReadWriteData(this.prober);
+    new Rule(this, 'ProberSchedule', {
+      description: 'Runs the registry prober and lease sweeper',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(this.prober, { retryAttempts: 0 })],
+    });
   }
 
   private routeFunction(route: RouteDefinition, props: ServiceRegistryProps): NodejsFunction {
-    const logGroup = new LogGroup(this, `${route.id}Logs`, {
+    const fn = this.lambda(route.id, route.handler, props, Duration.seconds(10), route.table === 'none' ? {} : { TABLE_NAME: this.table.tableName });
+    if (route.table === 'write') this.table.grantReadWriteData(fn);
+    else if (route.table === 'read') this.table.grantReadData(fn);
+    return fn;
+  }
+
+  /** One function, with the defaults every registry function shares (one place for them). */
+  private lambda(id: string, handler: string, props: ServiceRegistryProps, timeout: Duration, environment: Record<string, string>): NodejsFunction {
+    const logGroup = new LogGroup(this, `${id}Logs`, {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const fn = new NodejsFunction(this, `${route.id}Function`, {
-      entry: `${HANDLERS_DIR}${route.handler}.ts`,
+    return new NodejsFunction(this, `${id}Function`, {
+      entry: `${HANDLERS_DIR}${handler}.ts`,
       handler: 'handler',
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: 256,
-      timeout: Duration.seconds(10),
+      timeout,
       logGroup,
       environment: {
-        ...(route.table !== 'none' && { TABLE_NAME: this.table.tableName }),
+        ...environment,
         POWERTOOLS_SERVICE_NAME: 'service-registry',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         REGISTRY_ADMIN_PRINCIPALS: (props.adminPrincipals ?? []).join(','),
@@ -124,8 +154,5 @@ export class ServiceRegistry extends Construct {
         banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
       },
     });
-    if (route.table === 'write') this.table.grantReadWriteData(fn);
-    else if (route.table === 'read') this.table.grantReadData(fn);
-    return fn;
   }
 }

@@ -2,6 +2,7 @@
  * The whole registry on one machine: DynamoDB Local, the table as CDK defines it, and the local API Gateway
  * serving the unchanged handlers through the real AWS SDK clients.
  */
+import './env-defaults.js';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import ipaddr from 'ipaddr.js';
@@ -70,8 +71,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       TABLE_NAME: tableName,
       AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
       REGISTRY_ALLOW_LOOPBACK: String(options.allowLoopback ?? process.env.REGISTRY_ALLOW_LOOPBACK !== 'false'),
-      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
-      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
       REGISTRY_PROBE_INTERVAL_SECONDS: String(options.probeIntervalSeconds ?? process.env.REGISTRY_PROBE_INTERVAL_SECONDS ?? 10),
     });
     const client = new DynamoDBClient({});

@@ -43,7 +43,7 @@ describe('ServiceRegistry HTTP API', () => {
 
   it('runs one arm64 nodejs22.x function per handler, with the table name only where needed', () => {
     const fns = template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } });
-    expect(Object.keys(fns)).toHaveLength(new Set(routes.map((r) => r.handler)).size);
+    expect(Object.keys(fns)).toHaveLength(new Set(routes.map((r) => r.handler)).size + 1); // + the prober
     for (const fn of Object.values(fns) as any[]) expect(fn.Properties.Architectures).toEqual(['arm64']);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ REGISTRY_ALLOW_LOOPBACK: 'false', TABLE_NAME: Match.anyValue() }) },
@@ -59,10 +59,29 @@ describe('ServiceRegistry HTTP API', () => {
   });
 });
 
+describe('ServiceRegistry prober', () => {
+  it('runs every minute with a timeout just above the schedule, and may write the table', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 75,
+      Environment: { Variables: Match.objectLike({ REGISTRY_PROBE_INTERVAL_SECONDS: '10', REGISTRY_ALLOW_LOOPBACK: 'false' }) },
+    });
+  });
+
+  it('gives the health and OpenAPI functions no table access at all', () => {
+    const fns = template.findResources('AWS::Lambda::Function');
+    for (const [id, fn] of Object.entries(fns) as Array<[string, any]>) {
+      if (/^Registry(Health|OpenApi)Function/.test(id)) expect(fn.Properties.Environment.Variables).not.toHaveProperty('TABLE_NAME');
+    }
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as any[];
+    expect(policies.some((p) => /Health|OpenApi/.test(JSON.stringify(p.Properties.Roles)))).toBe(false);
+  });
+});
+
 describe('bundling', () => {
   it('bundles every handler with esbuild as ESM', () => {
     const bundled = synth(true);
-    bundled.resourceCountIs('AWS::Lambda::Function', new Set(routes.map((r) => r.handler)).size);
+    bundled.resourceCountIs('AWS::Lambda::Function', new Set(routes.map((r) => r.handler)).size + 1);
     bundled.allResourcesProperties('AWS::Lambda::Function', { Handler: 'index.handler' });
   }, 120_000);
 });
