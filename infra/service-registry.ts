@@ -10,7 +10,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Architecture, Runtime, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -33,6 +33,11 @@ export interface ServiceRegistryProps {
    * @default 10
    */
   readonly probeIntervalSeconds?: number;
+  /**
+   * Prober shards: each runs on its own schedule and probes the services whose name hashes to it.
+   * @default 1
+   */
+  readonly proberShards?: number;
   /**
    * Log retention of every function.
    * @default RetentionDays.ONE_MONTH
@@ -109,11 +114,15 @@ export class ServiceRegistry extends Construct {
       REGISTRY_PROBE_INTERVAL_SECONDS: String(props.probeIntervalSeconds ?? 10),
     });
     this.table.grantReadWriteData(this.prober);
-    new Rule(this, 'ProberSchedule', {
-      description: 'Runs the registry prober and lease sweeper',
-      schedule: Schedule.rate(Duration.minutes(1)),
-      targets: [new LambdaFunction(this.prober, { retryAttempts: 0 })],
-    });
+    // Past ~50,000 probed instances, run several shards: each schedule probes the services that hash to its shard.
+    const shards = props.proberShards ?? 1;
+    for (let shard = 0; shard < shards; shard++) {
+      new Rule(this, shards === 1 ? 'ProberSchedule' : `ProberSchedule${shard}`, {
+        description: `Runs the registry prober and lease sweeper (shard ${shard} of ${shards})`,
+        schedule: Schedule.rate(Duration.minutes(1)),
+        targets: [new LambdaFunction(this.prober, { retryAttempts: 0, event: RuleTargetInput.fromObject({ shard, shards }) })],
+      });
+    }
   }
 
   private routeFunction(route: RouteDefinition, props: ServiceRegistryProps): NodejsFunction {

@@ -6,13 +6,20 @@
  * - redirects are never followed: a 3xx is a failure, like any non-2xx or a timeout.
  * Built on Node's own http/https/net: one request per probe, no keep-alive (a dead process must fail its probe).
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP, Socket } from 'node:net';
 import type { AddressPolicy, Resolver } from '../domain/address-policy.js';
 import type { Probe, ProbeOutcome, ProbeTarget } from '../domain/prober-ports.js';
 
 const fail = (reason: string): ProbeOutcome => ({ ok: false, reason });
+
+// Shared agents without keep-alive: every probe opens a fresh connection (a dead process must fail its probe),
+// without the cost of building an agent per request.
+const httpAgent = new HttpAgent({ keepAlive: false, maxSockets: Infinity });
+// TLS probes check reachability and status, not identity: certificates for bare IPs rarely verify, as with load
+// balancer health checks. The address itself was checked against the policy before connecting.
+const httpsAgent = new HttpsAgent({ keepAlive: false, maxSockets: Infinity, rejectUnauthorized: false });
 
 /**
  * @example
@@ -63,26 +70,29 @@ function get(target: ProbeTarget, ip: string, timeoutMs: number): Promise<ProbeO
       port: target.port,
       path: target.path ?? '/health',
       method: 'GET',
-      agent: false as const,
       headers: { host: hostHeader, 'user-agent': 'service-registry-prober/1', accept: '*/*' },
-      signal: AbortSignal.timeout(timeoutMs),
+    };
+    let settled = false;
+    const settle = (outcome: ProbeOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      resolve(outcome);
     };
     const onResponse = (res: IncomingMessage) => {
       const status = res.statusCode ?? 0;
       res.resume();
-      req.destroy();
-      if (status >= 200 && status < 300) resolve({ ok: true });
-      else if (status >= 300 && status < 400) resolve(fail(`redirect ${status} not followed`));
-      else resolve(fail(`status ${status}`));
+      if (status >= 200 && status < 300) settle({ ok: true });
+      else if (status >= 300 && status < 400) settle(fail(`redirect ${status} not followed`));
+      else settle(fail(`status ${status}`));
     };
-    // TLS probes check reachability and status, not identity: certificates for bare IPs rarely verify, as with
-    // load balancer health checks. The address was still checked above.
     const req = target.tls
-      ? httpsRequest({ ...options, rejectUnauthorized: false, ...(isIP(target.address) === 0 && { servername: target.address }) }, onResponse)
-      : httpRequest(options, onResponse);
-    req.once('error', (error: NodeJS.ErrnoException) => {
-      resolve(fail(error.name === 'AbortError' || error.code === 'ABORT_ERR' ? 'timeout' : `http: ${error.code ?? error.message}`));
-    });
+      ? httpsRequest({ ...options, agent: httpsAgent, ...(isIP(target.address) === 0 && { servername: target.address }) }, onResponse)
+      : httpRequest({ ...options, agent: httpAgent }, onResponse);
+    // One deadline for connect + response headers.
+    const timer = setTimeout(() => settle(fail('timeout')), timeoutMs);
+    req.once('error', (error: NodeJS.ErrnoException) => settle(fail(`http: ${error.code ?? error.message}`)));
     req.end();
   });
 }

@@ -50,6 +50,9 @@ interface Tracked extends Streak {
 
 const keyOf = (i: InstanceKey) => `${i.service}/${i.instanceId}`;
 
+/** State-change writes in flight at once within a round. */
+const WRITE_CONCURRENCY = 32;
+
 /** FNV-1a: a stable, cheap hash to split services across shards. */
 export function shardOf(service: string, shards: number): number {
   let hash = 0x811c9dc5;
@@ -117,8 +120,7 @@ export class Prober {
     const leaseEngaged = engages(expired.length, leased.length, this.options.protection.leaseExpiryShare, this.options.protection.minPopulation);
     let expiredRemoved = 0;
     if (!leaseEngaged) {
-      for (const instance of expired) {
-        const w = await this.remove(instance, 'expired');
+      for (const w of await mapLimit(expired, WRITE_CONCURRENCY, (i) => this.remove(i, 'expired'))) {
         writes += w.writes;
         if (w.removed) expiredRemoved++;
       }
@@ -141,37 +143,35 @@ export class Prober {
     const probeEngaged = engages(failedTargets, targets.size, this.options.protection.probeFailureShare, this.options.protection.minPopulation);
 
     // 3. Thresholds → transitions (towards critical frozen while protection is engaged).
-    let transitions = 0;
     const healthAfter = new Map(live.map((i) => [keyOf(i), i.health] as const));
     const probedAt = this.clock();
-    const entries = [...targets.values()];
-    for (let t = 0; t < entries.length; t++) {
-      for (const instance of entries[t]!.instances) {
+    const changes: Array<{ instance: Instance; health: HealthState }> = [];
+    [...targets.values()].forEach((entry, t) => {
+      for (const instance of entry.instances) {
         const tracked = this.track(instance);
         tracked.lastProbedAtMs = probedAt;
         const health = nextHealth(instance.health, tracked, outcomes[t]!.ok, instance.healthCheck!);
-        if (health === instance.health || (health === 'critical' && probeEngaged)) continue;
-        const criticalSinceMs = health === 'critical' ? probedAt : undefined;
-        writes++;
-        if (await store.changeHealth(instance, health, criticalSinceMs, instance.revision, probedAt)) {
-          transitions++;
-          const after = { ...instance, health };
-          const delta = summaryDelta(instance, after);
-          if (delta.healthy !== 0) {
-            writes++;
-            await store.adjustSummary(instance.service, delta);
-          }
-          healthAfter.set(keyOf(instance), health);
-        }
+        if (health !== instance.health && !(health === 'critical' && probeEngaged)) changes.push({ instance, health });
       }
-    }
+    });
+    let transitions = 0;
+    await mapLimit(changes, WRITE_CONCURRENCY, async ({ instance, health }) => {
+      writes++;
+      if (!(await store.changeHealth(instance, health, health === 'critical' ? probedAt : undefined, instance.revision, probedAt))) return;
+      transitions++;
+      healthAfter.set(keyOf(instance), health);
+      const delta = summaryDelta(instance, { ...instance, health });
+      if (delta.healthy !== 0) {
+        writes++;
+        await store.adjustSummary(instance.service, delta);
+      }
+    });
 
     // 4. Probe-driven instances critical for too long leave the registry.
     let removedCritical = 0;
     if (!probeEngaged) {
-      for (const instance of probed) {
-        if (!criticalTooLong(instance, nowMs)) continue;
-        const w = await this.remove(instance, 'critical');
+      const overdue = probed.filter((i) => criticalTooLong(i, nowMs));
+      for (const w of await mapLimit(overdue, WRITE_CONCURRENCY, (i) => this.remove(i, 'critical'))) {
         writes += w.writes;
         if (w.removed) removedCritical++;
       }

@@ -68,6 +68,14 @@ describe('ServiceRegistry prober', () => {
     });
   });
 
+  it('splits probing across shards, one schedule per shard', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Sharded');
+    new ServiceRegistry(stack, 'Registry', { proberShards: 3 });
+    const rules = Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule')) as any[];
+    expect(rules.map((r) => JSON.parse(r.Properties.Targets[0].Input))).toEqual([0, 1, 2].map((shard) => ({ shard, shards: 3 })));
+  });
+
   it('gives the health and OpenAPI functions no table access at all', () => {
     const fns = template.findResources('AWS::Lambda::Function');
     for (const [id, fn] of Object.entries(fns) as Array<[string, any]>) {
