@@ -9,7 +9,8 @@ import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Architecture, Runtime, type IFunction } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -38,6 +39,21 @@ export interface ServiceRegistryProps {
    * @default 1
    */
   readonly proberShards?: number;
+  /**
+   * VPC for the prober, so it can reach instances on private addresses.
+   * @default - the prober runs outside any VPC (it can reach only public addresses)
+   */
+  readonly vpc?: IVpc;
+  /**
+   * Subnets of `vpc` for the prober.
+   * @default - the VPC's private subnets with egress
+   */
+  readonly vpcSubnets?: SubnetSelection;
+  /**
+   * Security groups of the prober in `vpc`.
+   * @default - a new security group allowing all outbound traffic
+   */
+  readonly securityGroups?: ISecurityGroup[];
   /**
    * Log retention of every function.
    * @default RetentionDays.ONE_MONTH
@@ -109,10 +125,14 @@ export class ServiceRegistry extends Construct {
 
     // The prober/sweeper: every minute, running rounds until shortly before its timeout. The timeout is a little
     // longer than the schedule so the next invocation is already waiting for the lock when this one lets go.
-    this.prober = this.lambda('Prober', 'prober', props, Duration.seconds(75), {
-      TABLE_NAME: this.table.tableName,
-      REGISTRY_PROBE_INTERVAL_SECONDS: String(props.probeIntervalSeconds ?? 10),
-    });
+    this.prober = this.lambda(
+      'Prober',
+      'prober',
+      props,
+      Duration.seconds(75),
+      { TABLE_NAME: this.table.tableName, REGISTRY_PROBE_INTERVAL_SECONDS: String(props.probeIntervalSeconds ?? 10) },
+      props.vpc && { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups },
+    );
     this.table.grantReadWriteData(this.prober);
     // Past ~50,000 probed instances, run several shards: each schedule probes the services that hash to its shard.
     const shards = props.proberShards ?? 1;
@@ -133,7 +153,14 @@ export class ServiceRegistry extends Construct {
   }
 
   /** One function, with the defaults every registry function shares (one place for them). */
-  private lambda(id: string, handler: string, props: ServiceRegistryProps, timeout: Duration, environment: Record<string, string>): NodejsFunction {
+  private lambda(
+    id: string,
+    handler: string,
+    props: ServiceRegistryProps,
+    timeout: Duration,
+    environment: Record<string, string>,
+    network: Pick<NodejsFunctionProps, 'vpc' | 'vpcSubnets' | 'securityGroups'> = {},
+  ): NodejsFunction {
     const logGroup = new LogGroup(this, `${id}Logs`, {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -146,6 +173,7 @@ export class ServiceRegistry extends Construct {
       memorySize: 256,
       timeout,
       logGroup,
+      ...network,
       environment: {
         ...environment,
         POWERTOOLS_SERVICE_NAME: 'service-registry',

@@ -1,6 +1,7 @@
 /** The CDK side, proven offline: the template matches the shared table definition and route table. */
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Vpc } from 'aws-cdk-lib/aws-ec2';
 import { ServiceRegistry } from '../../infra/service-registry.js';
 import { routes } from '../../lambdas/routes.js';
 import { createTableInput } from '../../local/bootstrap-table.js';
@@ -74,6 +75,17 @@ describe('ServiceRegistry prober', () => {
     new ServiceRegistry(stack, 'Registry', { proberShards: 3 });
     const rules = Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule')) as any[];
     expect(rules.map((r) => JSON.parse(r.Properties.Targets[0].Input))).toEqual([0, 1, 2].map((shard) => ({ shard, shards: 3 })));
+  });
+
+  it('puts only the prober in the VPC it is given', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'InVpc');
+    const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    new ServiceRegistry(stack, 'Registry', { vpc });
+    const fns = Template.fromStack(stack).findResources('AWS::Lambda::Function');
+    const inVpc = Object.entries(fns).filter(([, fn]: [string, any]) => fn.Properties.VpcConfig).map(([id]) => id);
+    expect(inVpc).toHaveLength(1);
+    expect(inVpc[0]).toMatch(/^RegistryProberFunction/);
   });
 
   it('gives the health and OpenAPI functions no table access at all', () => {
