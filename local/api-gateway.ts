@@ -22,6 +22,11 @@ export interface ApiGatewayOptions {
   readonly authorize: Authorize;
   /** API Gateway's integration timeout. @default 29000 */
   readonly timeoutMs?: number;
+  /**
+   * Requests served by the local runtime itself rather than a Lambda route (the SSE event feed). Runs after
+   * authorization; returns true when it took the request.
+   */
+  readonly local?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
   /** Called after each request, for access logs. */
   readonly onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
 }
@@ -50,6 +55,15 @@ export function createApiGateway(options: ApiGatewayOptions): Server {
 
   return createServer((req, res) => {
     const started = performance.now();
+    if (options.local) {
+      const url = new URL(req.url ?? '/', 'http://local');
+      try {
+        if (options.local(req, res, url) || res.headersSent) return;
+      } catch (error) {
+        write(res, error instanceof GatewayError ? error.response() : errorResponse(error));
+        return;
+      }
+    }
     handle(req, options, find)
       .catch((error: unknown) => (error instanceof GatewayError ? error.response() : errorResponse(error)))
       .then((response) => {

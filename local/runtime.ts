@@ -12,6 +12,9 @@ import { loadAuthorizer } from './auth.js';
 import { bootstrapTable } from './bootstrap-table.js';
 import { LOCAL_AWS_ENV, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { startSchedule, type Schedule, type ScheduledHandler } from './scheduler.js';
+import { LocalEventBus } from './event-bus.js';
+import { startStreamPoller, type StreamHandler } from './stream-poller.js';
+import { RouteNotFoundError } from '../lambdas/domain/errors.js';
 
 export interface LocalRuntimeOptions {
   /** @default '127.0.0.1' */
@@ -34,12 +37,16 @@ export interface LocalRuntimeOptions {
   readonly prober?: boolean;
   /** Seconds between prober rounds (`REGISTRY_PROBE_INTERVAL_SECONDS`). @default 10 */
   readonly probeIntervalSeconds?: number;
+  /** Stream poll interval (`REGISTRY_STREAM_POLL_MS`). @default 50 */
+  readonly streamPollMs?: number;
 }
 
 export interface LocalRuntime {
   readonly url: string;
   readonly dynamoEndpoint: string;
   readonly tableName: string;
+  /** The event bus stand-in (tests inject PutEvents faults through it). */
+  readonly bus: LocalEventBus;
   stop(): Promise<void>;
 }
 
@@ -63,13 +70,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   }
   const tableName = options.tableName ?? 'service-registry';
   let dynamo: DynamoDbLocal | undefined;
+  const bus = new LocalEventBus();
+  const stops: Array<() => Promise<void>> = [];
   try {
     dynamo = options.dynamoEndpoint ? undefined : await startDynamoDbLocal(options.dataDir ? { dataDir: options.dataDir } : {});
     const dynamoEndpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
+    const busEndpoint = await bus.start();
     // The handlers read their configuration from the environment, as in Lambda; set it before loading them.
     Object.assign(process.env, LOCAL_AWS_ENV, {
       TABLE_NAME: tableName,
       AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamoEndpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: busEndpoint,
+      EVENT_BUS_NAME: process.env.EVENT_BUS_NAME ?? 'service-registry',
       REGISTRY_ALLOW_LOOPBACK: String(options.allowLoopback ?? process.env.REGISTRY_ALLOW_LOOPBACK !== 'false'),
       REGISTRY_PROBE_INTERVAL_SECONDS: String(options.probeIntervalSeconds ?? process.env.REGISTRY_PROBE_INTERVAL_SECONDS ?? 10),
     });
@@ -77,11 +90,28 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await bootstrapTable(client, tableName);
     client.destroy();
 
+    // Change events: stream stand-in → the publisher handler → the local bus → SSE subscribers.
+    const { handler: publisher } = (await import('../lambdas/handlers/publisher.js')) as { handler: StreamHandler };
+    const poller = await startStreamPoller({
+      tableName,
+      handler: publisher,
+      pollMs: options.streamPollMs ?? Number(process.env.REGISTRY_STREAM_POLL_MS ?? 50),
+      onError: (e) => console.error('stream poller:', e),
+    });
+    stops.unshift(() => poller.stop());
+
     const handlers = await loadHandlers(routes);
     const server = createApiGateway({
       routes,
       handlerFor: (route) => handlers.get(route.handler)!,
       authorize,
+      local: (req, res, url) => {
+        if (url.pathname !== '/v1/events') return false;
+        if (req.method !== 'GET') throw new RouteNotFoundError(`no route for ${req.method} /v1/events`);
+        authorize(req.headers.authorization);
+        bus.subscribe(req, res, url);
+        return true;
+      },
       ...(options.onRequest && { onRequest: options.onRequest }),
     });
     await new Promise<void>((resolve, reject) => {
@@ -100,14 +130,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       url: `http://${urlHost}:${port}`,
       dynamoEndpoint,
       tableName,
+      bus,
       stop: async () => {
         await Promise.all(schedules.map((s) => s.stop()));
+        await bus.stop();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const stop of stops) await stop();
         await started?.stop();
       },
     };
   } catch (error) {
+    for (const stop of stops) await stop().catch(() => undefined);
+    await bus.stop();
     await dynamo?.stop();
     throw error;
   }

@@ -44,3 +44,74 @@ export function apiClient(baseUrl: string, token?: string) {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface SseMessage {
+  id?: string;
+  event?: string;
+  data: any;
+}
+
+/**
+ * Subscribes to the local runtime's `GET /v1/events` and collects messages. `next(predicate)` waits for the first
+ * (not yet consumed) message that matches.
+ */
+export async function subscribe(baseUrl: string, query = '', headers: Record<string, string> = {}) {
+  const controller = new AbortController();
+  const res = await fetch(`${baseUrl}/v1/events${query ? `?${query}` : ''}`, { headers, signal: controller.signal });
+  if (res.status !== 200) throw Object.assign(new Error(`subscribe failed: ${res.status}`), { status: res.status, body: await res.text() });
+  const messages: SseMessage[] = [];
+  const waiters = new Set<() => void>();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  void (async () => {
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const message: SseMessage = { data: undefined };
+          let data = '';
+          for (const line of block.split('\n')) {
+            if (line.startsWith('id: ')) message.id = line.slice(4);
+            else if (line.startsWith('event: ')) message.event = line.slice(7);
+            else if (line.startsWith('data: ')) data += line.slice(6);
+          }
+          if (!data) continue;
+          message.data = JSON.parse(data);
+          messages.push(message);
+          waiters.forEach((w) => w());
+        }
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  let consumed = 0;
+  return {
+    messages,
+    async next(predicate: (m: SseMessage) => boolean = () => true, timeoutMs = 5000): Promise<SseMessage> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        for (let i = consumed; i < messages.length; i++) {
+          if (predicate(messages[i]!)) {
+            consumed = i + 1;
+            return messages[i]!;
+          }
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`no matching event within ${timeoutMs} ms; got ${messages.map((m) => m.event).join(', ')}`);
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            waiters.delete(wake);
+            resolve();
+          };
+          waiters.add(wake);
+          setTimeout(wake, left);
+        });
+      }
+    },
+    close: () => controller.abort(),
+  };
+}

@@ -10,6 +10,7 @@ import type { ProtectionState } from '../domain/protection.js';
 import type { HealthState, ServiceSummary } from '../domain/schemas.js';
 import { instanceItemKey, proberLockKey, protectionItemKey, registryTable, SERVICES_PARTITION, summaryItemKey } from '../table.js';
 import { DynamoDbInstanceStore, toInstance } from './dynamodb-store.js';
+import type { LastWrite } from '../stream-filter.js';
 import { UpdateExpression } from './update-expression.js';
 
 /** True when the error is a failed condition (the write was refused, not broken). */
@@ -46,14 +47,14 @@ export class DynamoDbProberStore extends DynamoDbInstanceStore implements Prober
   }
 
   changeHealth(key: InstanceKey, health: HealthState, criticalSinceMs: number | undefined, seenRevision: number, nowMs: number): Promise<boolean> {
-    const u = new UpdateExpression().set('health', health).set('updatedAtMs', nowMs);
+    const u = new UpdateExpression().set('health', health).set('updatedAtMs', nowMs).set('lastWrite', 'health' satisfies LastWrite);
     if (criticalSinceMs === undefined) u.remove('criticalSinceMs');
     else u.set('criticalSinceMs', criticalSinceMs);
     return this.bump(key, u, seenRevision);
   }
 
   markForRemoval(key: InstanceKey, reason: RemovalReason, seenRevision: number, nowMs: number): Promise<boolean> {
-    return this.bump(key, new UpdateExpression().set('removal', reason).set('updatedAtMs', nowMs), seenRevision);
+    return this.bump(key, new UpdateExpression().set('removal', reason).set('updatedAtMs', nowMs).set('lastWrite', 'removal' satisfies LastWrite), seenRevision);
   }
 
   async deleteMarked(key: InstanceKey, reason: RemovalReason) {

@@ -11,6 +11,7 @@ import { firstRevision, TTL_GRACE_SECONDS, ttlSeconds, type Instance, type Insta
 import type { InstancePage, InstanceStore, SummaryPage, WriteGuard, WriteResult } from '../domain/ports.js';
 import type { PatchBody } from '../domain/schemas.js';
 import { INSTANCE_PREFIX, instanceItemKey, registryTable, servicePartition, SERVICES_PARTITION, summaryItemKey } from '../table.js';
+import type { LastWrite } from '../stream-filter.js';
 import { UpdateExpression } from './update-expression.js';
 
 /** Attributes a registration may leave out; a replace removes them when the new registration has none. */
@@ -27,7 +28,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
   ) {}
 
   async register(draft: Omit<Instance, 'revision'>, guard: WriteGuard): Promise<WriteResult> {
-    const fields: Item = { ...draft };
+    const fields: Item = { ...draft, lastWrite: 'register' satisfies LastWrite };
     if (draft.leaseSeconds !== undefined) fields.leaseMs = draft.leaseSeconds * 1000;
     const ttl = ttlSeconds(draft);
     if (ttl !== undefined) fields.ttl = ttl;
@@ -48,7 +49,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
   async patch(key: InstanceKey, changes: PatchBody, guard: WriteGuard): Promise<WriteResult> {
     const update = new UpdateExpression();
     for (const [name, value] of Object.entries(changes)) if (value !== undefined) update.set(name, value);
-    update.set('updatedAtMs', guard.nowMs);
+    update.set('updatedAtMs', guard.nowMs).set('lastWrite', 'patch' satisfies LastWrite);
     update.setExpression('revision', `${update.name('revision')} + ${update.value(1)}`);
     return this.conditionalUpdate(instanceItemKey(key.service, key.instanceId), update, this.liveAndOwned(update, guard));
   }
@@ -58,6 +59,8 @@ export class DynamoDbInstanceStore implements InstanceStore {
     // Only the lease moves: no revision bump, no rewrite of the rest, no read. TTL follows the lease plus grace.
     update.setExpression('leaseExpiresAtMs', `${update.value(guard.nowMs)} + ${update.name('leaseMs')}`);
     update.setExpression('ttl', `${update.value(Math.ceil(guard.nowMs / 1000) + TTL_GRACE_SECONDS)} + ${update.name('leaseSeconds')}`);
+    // Marks the write as a renewal, so the stream filter keeps it from the publisher.
+    update.set('lastWrite', 'heartbeat' satisfies LastWrite);
     const conditions = [`${update.name('leaseExpiresAtMs')} > ${update.value(guard.nowMs)}`];
     if (guard.owner !== undefined) conditions.push(`${update.name('owner')} = ${update.value(guard.owner)}`);
     try {

@@ -43,7 +43,7 @@ describe('DynamoDbInstanceStore', () => {
     expect(sent).toEqual(['UpdateItemCommand']);
   });
 
-  it('renews a lease with one UpdateItem that changes only the lease and the TTL', async () => {
+  it('renews a lease with one UpdateItem that changes only the lease, the TTL and the write marker', async () => {
     const before = await item();
     sent.length = 0;
     const result = await store.heartbeat(key, { owner: 'alice', nowMs: NOW + 5000 });
@@ -52,8 +52,9 @@ describe('DynamoDbInstanceStore', () => {
     const after = await item();
     expect(after.leaseExpiresAtMs).toBe(NOW + 5000 + 60_000);
     expect(after.ttl).toBe(Math.ceil((NOW + 5000) / 1000) + 3600 + 60);
-    const { leaseExpiresAtMs: _a, ttl: _b, ...rest } = after;
-    const { leaseExpiresAtMs: _c, ttl: _d, ...restBefore } = before;
+    expect(after.lastWrite).toBe('heartbeat'); // keeps the renewal from the publisher (stream filter)
+    const { leaseExpiresAtMs: _a, ttl: _b, lastWrite: _e, ...rest } = after;
+    const { leaseExpiresAtMs: _c, ttl: _d, lastWrite: _f, ...restBefore } = before;
     expect(rest).toEqual(restBefore);
   });
 

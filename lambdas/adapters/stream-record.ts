@@ -1,0 +1,51 @@
+/** Maps a DynamoDB stream record (Lambda's event shape) to the domain's `StoredChange`. */
+import type { AttributeValue as StreamAttributeValue, DynamoDBRecord } from 'aws-lambda';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { StoredChange } from '../domain/events.js';
+import { protectionItemKey } from '../table.js';
+import { toInstance } from './dynamodb-store.js';
+
+const TTL_PRINCIPAL = 'dynamodb.amazonaws.com';
+
+const image = (value: Record<string, StreamAttributeValue> | undefined) =>
+  value ? unmarshall(value as Record<string, AttributeValue>) : undefined;
+
+/**
+ * @example
+ * toStoredChange(record); // => { kind: 'instance', eventName: 'INSERT', newImage: {...}, byTtl: false, atMs }
+ */
+export function toStoredChange(record: DynamoDBRecord): StoredChange {
+  const keys = image(record.dynamodb?.Keys) ?? {};
+  const atMs = (record.dynamodb?.ApproximateCreationDateTime ?? Date.now() / 1000) * 1000;
+  const protection = protectionItemKey();
+  if (keys.pk === protection.pk && keys.sk === protection.sk) {
+    const state = image(record.dynamodb?.NewImage);
+    if (!state) return { kind: 'other' };
+    return {
+      kind: 'protection',
+      engaged: state.engaged === true,
+      state: {
+        engaged: state.engaged === true,
+        probeEngaged: state.probeEngaged === true,
+        leaseEngaged: state.leaseEngaged === true,
+        failedTargets: Number(state.failedTargets ?? 0),
+        probedTargets: Number(state.probedTargets ?? 0),
+        expiredLeases: Number(state.expiredLeases ?? 0),
+        leasedInstances: Number(state.leasedInstances ?? 0),
+      },
+      atMs: Number(state.atMs ?? atMs),
+    };
+  }
+  if (typeof keys.sk !== 'string' || !keys.sk.startsWith('INST#')) return { kind: 'other' };
+  const oldImage = image(record.dynamodb?.OldImage);
+  const newImage = image(record.dynamodb?.NewImage);
+  return {
+    kind: 'instance',
+    eventName: record.eventName ?? 'MODIFY',
+    ...(oldImage && { oldImage: toInstance(oldImage) }),
+    ...(newImage && { newImage: toInstance(newImage) }),
+    byTtl: record.userIdentity?.principalId === TTL_PRINCIPAL,
+    atMs: newImage?.updatedAtMs !== undefined && record.eventName !== 'REMOVE' ? Number(newImage.updatedAtMs) : atMs,
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * The change-event contract: detail-types and the `detail` schema (the one source for the publisher, the client
+ * SDK and the JSON Schema files in `contracts/events/`), and the classification of a stored change into an event.
+ * Subscribers apply an event only if its `revision` is newer than what they hold for that instance.
+ */
+import * as z from 'zod';
+import type { Instance, RemovalReason } from './instance.js';
+import { toRecord } from './instance.js';
+import { instanceRecord } from './schemas.js';
+
+export const EVENT_SCHEMA_VERSION = '1.0';
+
+export const DETAIL_TYPES = [
+  'Instance Registered',
+  'Instance Updated',
+  'Instance Health Changed',
+  'Instance Deregistered',
+  'Instance Expired',
+  'Registry Protection Engaged',
+  'Registry Protection Released',
+] as const;
+export type DetailType = (typeof DETAIL_TYPES)[number];
+
+/** Fields of an instance whose change is an `Instance Updated` (health alone is `Instance Health Changed`). */
+export const UPDATE_FIELDS = ['address', 'port', 'protocol', 'zone', 'weight', 'tags', 'metadata', 'status', 'healthCheck', 'leaseSeconds'] as const;
+const CHANGEABLE = [...UPDATE_FIELDS, 'health'] as const;
+
+export const changeReason = z.enum([
+  'registered',
+  'replaced',
+  'patched',
+  'health-check',
+  'deregistered',
+  'lease-expired',
+  'critical-too-long',
+  'ttl',
+]);
+
+/** `detail` of every instance event. */
+export const instanceEventDetail = z
+  .object({
+    schemaVersion: z.literal(EVENT_SCHEMA_VERSION),
+    /** Stable id of this change (service, instance, revision): duplicates carry the same id. */
+    eventId: z.string(),
+    service: z.string(),
+    instanceId: z.string(),
+    /** Revision after the change; a removal's is the last revision + 1. */
+    revision: z.number().int(),
+    /** The instance after the change; null when it is gone. */
+    instance: instanceRecord.nullable(),
+    changed: z.array(z.enum(CHANGEABLE)),
+    reason: changeReason,
+    /** When the change was made (ISO 8601). */
+    time: z.iso.datetime(),
+  })
+  .meta({ id: 'InstanceEventDetail' });
+
+/** `detail` of the mass-failure guard's events. */
+export const protectionEventDetail = z
+  .object({
+    schemaVersion: z.literal(EVENT_SCHEMA_VERSION),
+    eventId: z.string(),
+    engaged: z.boolean(),
+    probeEngaged: z.boolean(),
+    leaseEngaged: z.boolean(),
+    failedTargets: z.number().int(),
+    probedTargets: z.number().int(),
+    expiredLeases: z.number().int(),
+    leasedInstances: z.number().int(),
+    time: z.iso.datetime(),
+  })
+  .meta({ id: 'ProtectionEventDetail' });
+
+export type InstanceEventDetail = z.output<typeof instanceEventDetail>;
+export type ProtectionEventDetail = z.output<typeof protectionEventDetail>;
+
+/** One event to publish. */
+export interface ChangeEvent {
+  readonly detailType: DetailType;
+  readonly detail: InstanceEventDetail | ProtectionEventDetail;
+  /** Events of the same key must stay in order. */
+  readonly orderingKey: string;
+}
+
+/** A stored change, as the stream adapter hands it over (images already mapped to domain objects). */
+export type StoredChange =
+  | {
+      readonly kind: 'instance';
+      readonly eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
+      readonly oldImage?: Instance;
+      readonly newImage?: Instance;
+      /** Removed by DynamoDB TTL (the stream's `userIdentity.principalId` is `dynamodb.amazonaws.com`). */
+      readonly byTtl: boolean;
+      readonly atMs: number;
+    }
+  | {
+      readonly kind: 'protection';
+      readonly engaged: boolean;
+      readonly state: Omit<ProtectionEventDetail, 'schemaVersion' | 'eventId' | 'time'>;
+      readonly atMs: number;
+    }
+  | { readonly kind: 'other' };
+
+const REMOVAL_REASON: Record<RemovalReason, InstanceEventDetail['reason']> = { expired: 'lease-expired', critical: 'critical-too-long' };
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The fields that differ between two images (visible fields only: not lease renewals or bookkeeping). */
+export function changedFields(before: Instance, after: Instance): Array<(typeof CHANGEABLE)[number]> {
+  return CHANGEABLE.filter((field) => !same(before[field], after[field]));
+}
+
+/**
+ * Classifies one stored change. Returns undefined for changes subscribers need not see: lease renewals
+ * (heartbeats), the registry marking an instance for removal (the removal itself is published), bookkeeping items.
+ *
+ * @example
+ * classify({ kind: 'instance', eventName: 'INSERT', newImage, byTtl: false, atMs })?.detailType; // => 'Instance Registered'
+ */
+export function classify(change: StoredChange): ChangeEvent | undefined {
+  if (change.kind === 'other') return undefined;
+  const time = new Date(change.atMs).toISOString();
+  if (change.kind === 'protection') {
+    const detail: ProtectionEventDetail = { schemaVersion: EVENT_SCHEMA_VERSION, eventId: `protection:${change.atMs}:${change.engaged}`, ...change.state, engaged: change.engaged, time };
+    return { detailType: change.engaged ? 'Registry Protection Engaged' : 'Registry Protection Released', detail, orderingKey: 'protection' };
+  }
+  const { oldImage: before, newImage: after } = change;
+  const instanceEvent = (detailType: DetailType, subject: Instance, revision: number, instance: Instance | undefined, changed: InstanceEventDetail['changed'], reason: InstanceEventDetail['reason']): ChangeEvent => ({
+    detailType,
+    orderingKey: `${subject.service}/${subject.instanceId}`,
+    detail: {
+      schemaVersion: EVENT_SCHEMA_VERSION,
+      eventId: `${subject.service}/${subject.instanceId}/${revision}`,
+      service: subject.service,
+      instanceId: subject.instanceId,
+      revision,
+      instance: instance ? toRecord(instance) : null,
+      changed,
+      reason,
+      time,
+    },
+  });
+
+  if (change.eventName === 'INSERT' && after) return instanceEvent('Instance Registered', after, after.revision, after, [], 'registered');
+  if (change.eventName === 'REMOVE' && before) {
+    const revision = before.revision + 1;
+    if (change.byTtl) return instanceEvent('Instance Expired', before, revision, undefined, [], 'ttl');
+    if (before.removal === 'expired') return instanceEvent('Instance Expired', before, revision, undefined, [], 'lease-expired');
+    return instanceEvent('Instance Deregistered', before, revision, undefined, [], before.removal ? REMOVAL_REASON[before.removal] : 'deregistered');
+  }
+  if (change.eventName !== 'MODIFY' || !before || !after) return undefined;
+  if (after.revision === before.revision) return undefined; // a lease renewal: nothing a subscriber routes by
+  if (after.removal !== undefined) return undefined; // marked for removal; the REMOVE that follows is published
+  // A registration over an instance whose lease had run out is a new registration: the old one was gone.
+  const reRegistered = after.registeredAtMs !== before.registeredAtMs;
+  if (reRegistered && before.leaseExpiresAtMs !== undefined && before.leaseExpiresAtMs <= after.registeredAtMs) {
+    return instanceEvent('Instance Registered', after, after.revision, after, [], 'registered');
+  }
+  const changed = changedFields(before, after);
+  if (changed.length === 0) return undefined;
+  const reason = reRegistered ? 'replaced' : after.health !== before.health && changed.length === 1 ? 'health-check' : 'patched';
+  const detailType = changed.length === 1 && changed[0] === 'health' ? 'Instance Health Changed' : 'Instance Updated';
+  return instanceEvent(detailType, after, after.revision, after, changed, reason);
+}

@@ -1,0 +1,146 @@
+/**
+ * Local stand-in for the EventBridge bus. The publisher reaches it through the real `@aws-sdk/client-eventbridge`
+ * (`AWS_ENDPOINT_URL_EVENTBRIDGE` points at a loopback listener that answers `AWSEvents.PutEvents`), and it fans
+ * events out to Server-Sent-Events subscribers of `GET /v1/events` on the registry's port. Events are numbered; a
+ * bounded in-memory buffer lets a reconnecting subscriber resume with `Last-Event-ID`. In AWS, subscribers consume
+ * through an EventBridge rule → SQS queue instead.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** An event as EventBridge delivers it to targets. */
+export interface BusEvent {
+  readonly version: '0';
+  readonly id: string;
+  readonly 'detail-type': string;
+  readonly source: string;
+  readonly account: string;
+  readonly time: string;
+  readonly region: string;
+  readonly resources: string[];
+  readonly detail: Record<string, unknown>;
+}
+
+interface Numbered {
+  readonly seq: number;
+  readonly event: BusEvent;
+}
+
+interface Subscriber {
+  readonly services: ReadonlySet<string>;
+  readonly res: ServerResponse;
+}
+
+/** Fault injection for tests: decides the error code of an entry (undefined = accept). */
+export type EntryFault = (entry: { DetailType?: string; Detail?: string }) => string | undefined;
+
+export class LocalEventBus {
+  private readonly buffer: Numbered[] = [];
+  private readonly subscribers = new Set<Subscriber>();
+  private seq = 0;
+  private server?: Server;
+  private heartbeat?: NodeJS.Timeout;
+  /** Set by tests to make PutEvents entries fail. */
+  fault?: EntryFault;
+
+  constructor(private readonly capacity = 10_000) {}
+
+  /** Starts the PutEvents listener on loopback; returns its endpoint for `AWS_ENDPOINT_URL_EVENTBRIDGE`. */
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.putEvents(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    // Comments keep idle SSE connections (and proxies in between) open.
+    this.heartbeat = setInterval(() => this.subscribers.forEach((s) => s.res.write(': keep-alive\n\n')), 15_000);
+    this.heartbeat.unref();
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.heartbeat);
+    for (const s of this.subscribers) s.res.end();
+    this.subscribers.clear();
+    if (this.server) {
+      this.server.closeAllConnections();
+      await new Promise((resolve) => this.server!.close(resolve));
+    }
+  }
+
+  /** Serves `GET /v1/events?service=…` as Server-Sent Events, replaying from `Last-Event-ID` when given. */
+  subscribe(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const services = new Set(url.searchParams.getAll('service'));
+    const lastId = req.headers['last-event-id'];
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.write('retry: 1000\n\n');
+    const subscriber: Subscriber = { services, res };
+    if (typeof lastId === 'string' && /^\d+$/.test(lastId)) {
+      const after = Number(lastId);
+      const oldest = this.buffer[0]?.seq ?? this.seq + 1;
+      // Events were dropped from the buffer since then: tell the client to resync from discovery.
+      if (after + 1 < oldest && after < this.seq) res.write(`event: resync\ndata: {"reason":"events since ${after} are no longer buffered"}\n\n`);
+      for (const item of this.buffer) if (item.seq > after && this.wants(subscriber, item.event)) this.send(res, item);
+    }
+    this.subscribers.add(subscriber);
+    req.on('close', () => this.subscribers.delete(subscriber));
+  }
+
+  private wants(subscriber: Subscriber, event: BusEvent): boolean {
+    if (subscriber.services.size === 0) return true;
+    const service = event.detail.service;
+    return typeof service !== 'string' || subscriber.services.has(service);
+  }
+
+  private send(res: ServerResponse, item: Numbered): void {
+    res.write(`id: ${item.seq}\nevent: ${item.event['detail-type']}\ndata: ${JSON.stringify(item.event)}\n\n`);
+  }
+
+  private async putEvents(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method !== 'POST' || req.headers['x-amz-target'] !== 'AWSEvents.PutEvents') {
+      return reply(400, { __type: 'UnknownOperationException', message: 'only AWSEvents.PutEvents is supported locally' });
+    }
+    let input: { Entries?: Array<{ Source?: string; DetailType?: string; Detail?: string; Time?: number | string }> };
+    try {
+      input = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      return reply(400, { __type: 'ValidationException', message: 'body is not JSON' });
+    }
+    const entries = (input.Entries ?? []).map((entry) => {
+      const fault = this.fault?.(entry);
+      if (fault) return { ErrorCode: fault, ErrorMessage: 'injected by the local event bus' };
+      let detail: Record<string, unknown>;
+      try {
+        detail = JSON.parse(entry.Detail ?? '{}');
+      } catch {
+        return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is not valid JSON' };
+      }
+      const time = entry.Time === undefined ? new Date() : new Date(typeof entry.Time === 'number' ? entry.Time * 1000 : entry.Time);
+      const event: BusEvent = {
+        version: '0',
+        id: randomUUID(),
+        'detail-type': entry.DetailType ?? '',
+        source: entry.Source ?? '',
+        account: '000000000000',
+        time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        region: 'local',
+        resources: [],
+        detail,
+      };
+      this.publish(event);
+      return { EventId: event.id };
+    });
+    reply(200, { FailedEntryCount: entries.filter((e) => 'ErrorCode' in e).length, Entries: entries });
+  }
+
+  private publish(event: BusEvent): void {
+    const item = { seq: ++this.seq, event };
+    this.buffer.push(item);
+    if (this.buffer.length > this.capacity) this.buffer.shift();
+    for (const subscriber of this.subscribers) if (this.wants(subscriber, event)) this.send(subscriber.res, item);
+  }
+}
