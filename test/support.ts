@@ -104,11 +104,12 @@ export async function subscribe(baseUrl: string, query = '', headers: Record<str
         if (left <= 0) throw new Error(`no matching event within ${timeoutMs} ms; got ${messages.map((m) => m.event).join(', ')}`);
         await new Promise<void>((resolve) => {
           const wake = () => {
+            clearTimeout(timer);
             waiters.delete(wake);
             resolve();
           };
+          const timer = setTimeout(wake, left);
           waiters.add(wake);
-          setTimeout(wake, left);
         });
       }
     },
