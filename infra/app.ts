@@ -16,3 +16,4 @@ const registry = new ServiceRegistry(stack, 'Registry', {
 });
 new CfnOutput(stack, 'ApiUrl', { value: registry.api.apiEndpoint });
 new CfnOutput(stack, 'TableName', { value: registry.table.tableName });
+new CfnOutput(stack, 'EventBusName', { value: registry.eventBus.eventBusName });

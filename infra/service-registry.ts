@@ -14,6 +14,11 @@ import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2'
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { streamFilterPatterns } from '../lambdas/stream-filter.js';
 import { Construct } from 'constructs';
 import { routes, type RouteDefinition } from '../lambdas/routes.js';
 import { registryTable } from '../lambdas/table.js';
@@ -39,6 +44,16 @@ export interface ServiceRegistryProps {
    * @default 1
    */
   readonly proberShards?: number;
+  /**
+   * The EventBridge bus change events go to.
+   * @default - a new bus
+   */
+  readonly eventBus?: IEventBus;
+  /**
+   * `source` of the change events.
+   * @default 'service-registry'
+   */
+  readonly eventSource?: string;
   /**
    * VPC for the prober, so it can reach instances on private addresses.
    * @default - the prober runs outside any VPC (it can reach only public addresses)
@@ -75,6 +90,12 @@ export class ServiceRegistry extends Construct {
   public readonly functions: ReadonlyMap<string, IFunction>;
   /** The scheduled prober and lease sweeper. */
   public readonly prober: NodejsFunction;
+  /** Where change events are published. */
+  public readonly eventBus: IEventBus;
+  /** Publishes the table's stream to the bus. */
+  public readonly publisher: NodejsFunction;
+  /** Stream batches the publisher gave up on (after retries), for inspection and replay. */
+  public readonly publisherDeadLetterQueue: Queue;
 
   constructor(scope: Construct, id: string, props: ServiceRegistryProps = {}) {
     super(scope, id);
@@ -134,6 +155,35 @@ export class ServiceRegistry extends Construct {
       props.vpc && { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups },
     );
     this.table.grantReadWriteData(this.prober);
+    // Change events: stream → publisher → EventBridge. The filter criteria are the same patterns the local stream
+    // stand-in applies, so heartbeat-only writes never invoke the function here either.
+    this.eventBus = props.eventBus ?? new EventBus(this, 'EventBus');
+    this.publisher = this.lambda('Publisher', 'publisher', props, Duration.seconds(30), {
+      EVENT_BUS_NAME: this.eventBus.eventBusName,
+      REGISTRY_EVENT_SOURCE: props.eventSource ?? 'service-registry',
+    });
+    this.eventBus.grantPutEventsTo(this.publisher);
+    this.publisherDeadLetterQueue = new Queue(this, 'PublisherDeadLetterQueue', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    this.publisher.addEventSource(
+      new DynamoEventSource(this.table, {
+        startingPosition: StartingPosition.LATEST,
+        batchSize: 100,
+        maxBatchingWindow: Duration.millis(0),
+        // One batch per shard at a time keeps each instance's records in order.
+        parallelizationFactor: 1,
+        reportBatchItemFailures: true,
+        bisectBatchOnError: true,
+        retryAttempts: 10,
+        maxRecordAge: Duration.hours(6),
+        onFailure: new SqsDlq(this.publisherDeadLetterQueue),
+        filters: streamFilterPatterns.map((pattern) => FilterCriteria.filter(pattern as Record<string, unknown>)),
+      }),
+    );
+
     // Past ~50,000 probed instances, run several shards: each schedule probes the services that hash to its shard.
     const shards = props.proberShards ?? 1;
     for (let shard = 0; shard < shards; shard++) {

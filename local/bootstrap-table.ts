@@ -39,12 +39,15 @@ export function createTableInput(tableName: string) {
   };
 }
 
-/** Creates the table and turns TTL on; an existing table (persisted data dir) is left as it is. */
-export async function bootstrapTable(client: DynamoDBClient, tableName: string): Promise<void> {
+/**
+ * Creates the table and turns TTL on; an existing table (persisted data dir) is left as it is.
+ * @returns true when the table was created now
+ */
+export async function bootstrapTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
   try {
     await client.send(new CreateTableCommand(createTableInput(tableName)));
   } catch (error) {
-    if (error instanceof ResourceInUseException) return;
+    if (error instanceof ResourceInUseException) return false;
     throw error;
   }
   await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
@@ -54,4 +57,5 @@ export async function bootstrapTable(client: DynamoDBClient, tableName: string):
       TimeToLiveSpecification: { Enabled: true, AttributeName: registryTable.timeToLiveAttribute },
     }),
   );
+  return true;
 }

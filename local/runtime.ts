@@ -87,7 +87,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       REGISTRY_PROBE_INTERVAL_SECONDS: String(options.probeIntervalSeconds ?? process.env.REGISTRY_PROBE_INTERVAL_SECONDS ?? 10),
     });
     const client = new DynamoDBClient({});
-    await bootstrapTable(client, tableName);
+    const created = await bootstrapTable(client, tableName);
     client.destroy();
 
     // Change events: stream stand-in → the publisher handler → the local bus → SSE subscribers.
@@ -95,6 +95,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const poller = await startStreamPoller({
       tableName,
       handler: publisher,
+      fromStart: created,
       pollMs: options.streamPollMs ?? Number(process.env.REGISTRY_STREAM_POLL_MS ?? 50),
       onError: (e) => console.error('stream poller:', e),
     });

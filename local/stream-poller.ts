@@ -18,6 +18,8 @@ export interface StreamPollerOptions {
   readonly handler: StreamHandler;
   /** Poll interval per shard. @default 50 */
   readonly pollMs?: number;
+  /** Read open shards from their start (a table this run created) rather than their tip. @default false */
+  readonly fromStart?: boolean;
   /** Largest batch handed to the handler. @default 100 */
   readonly batchSize?: number;
   readonly onError?: (error: unknown) => void;
@@ -76,16 +78,36 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<{
 
   /** Follows one shard from its start (or the stream's tip for shards that existed before we started). */
   const follow = async (shardId: string, fromLatest: boolean) => {
-    let iterator = (
-      await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: fromLatest ? 'LATEST' : 'TRIM_HORIZON' }))
-    ).ShardIterator;
+    const iteratorAt = async (type: 'LATEST' | 'TRIM_HORIZON' | 'AFTER_SEQUENCE_NUMBER', sequenceNumber?: string) =>
+      (await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: type, ...(sequenceNumber && { SequenceNumber: sequenceNumber }) })))
+        .ShardIterator;
+    let iterator = await iteratorAt(fromLatest ? 'LATEST' : 'TRIM_HORIZON');
+    /** The last record read from this shard: after a lost iterator, reading resumes after it and skips repeats. */
+    let lastRead: bigint | undefined;
+    let lastReadId = '';
     let pending: DynamoDBRecord[] = [];
     let backoff = 0;
     while (!stopped && (iterator || pending.length > 0)) {
       if (iterator && pending.length < batchSize) {
-        const out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+        let out;
+        try {
+          out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+        } catch (error) {
+          // An iterator can expire or fall behind the trim horizon: take a new one after the last record read.
+          if ((error as Error).name !== 'TrimmedDataAccessException' && (error as Error).name !== 'ExpiredIteratorException') throw error;
+          iterator = lastRead === undefined ? await iteratorAt('TRIM_HORIZON') : await iteratorAt('AFTER_SEQUENCE_NUMBER', lastReadId).catch(() => iteratorAt('TRIM_HORIZON'));
+          await sleep(pollMs);
+          continue;
+        }
         iterator = out.NextShardIterator;
-        pending.push(...(out.Records ?? []).map(toLambdaRecord).filter((r) => passesFilters(streamFilterPatterns, r)));
+        for (const record of out.Records ?? []) {
+          const seq = BigInt(record.dynamodb?.SequenceNumber ?? '0');
+          if (lastRead !== undefined && seq <= lastRead) continue;
+          lastRead = seq;
+          lastReadId = record.dynamodb!.SequenceNumber!;
+          const event = toLambdaRecord(record);
+          if (passesFilters(streamFilterPatterns, event)) pending.push(event);
+        }
       }
       if (pending.length === 0) {
         await sleep(pollMs);
@@ -116,8 +138,8 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<{
       if (!shard.ShardId || started.has(shard.ShardId)) continue;
       started.add(shard.ShardId);
       // Shards open when we start are read from their tip; shards that appear later, from their beginning.
-      const fromLatest = first && shard.SequenceNumberRange?.EndingSequenceNumber === undefined;
-      if (first && !fromLatest) continue; // closed before we started: nothing of ours in it
+      const fromLatest = first && !options.fromStart && shard.SequenceNumberRange?.EndingSequenceNumber === undefined;
+      if (first && !options.fromStart && !fromLatest) continue; // closed before we started: nothing of ours in it
       loops.push(follow(shard.ShardId, fromLatest).catch((error: unknown) => options.onError?.(error)));
     }
   };

@@ -5,6 +5,7 @@ import { Vpc } from 'aws-cdk-lib/aws-ec2';
 import { ServiceRegistry } from '../../infra/service-registry.js';
 import { routes } from '../../lambdas/routes.js';
 import { createTableInput } from '../../local/bootstrap-table.js';
+import { streamFilterPatterns } from '../../lambdas/stream-filter.js';
 
 function synth(bundle = false): Template {
   // Bundling is proven once below; other tests skip it to stay fast.
@@ -44,7 +45,7 @@ describe('ServiceRegistry HTTP API', () => {
 
   it('runs one arm64 nodejs22.x function per handler, with the table name only where needed', () => {
     const fns = template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } });
-    expect(Object.keys(fns)).toHaveLength(new Set(routes.map((r) => r.handler)).size + 1); // + the prober
+    expect(Object.keys(fns)).toHaveLength(new Set(routes.map((r) => r.handler)).size + 2); // + the prober and the publisher
     for (const fn of Object.values(fns) as any[]) expect(fn.Properties.Architectures).toEqual(['arm64']);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ REGISTRY_ALLOW_LOOPBACK: 'false', TABLE_NAME: Match.anyValue() }) },
@@ -98,10 +99,29 @@ describe('ServiceRegistry prober', () => {
   });
 });
 
+describe('ServiceRegistry change events', () => {
+  it('maps the stream to the publisher with the shared filter criteria, batch item failures and a dead-letter queue', () => {
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))[0] as any;
+    const p = mapping.Properties;
+    expect(p.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern))).toEqual(streamFilterPatterns);
+    expect(p.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(p).toMatchObject({ BisectBatchOnFunctionError: true, MaximumRetryAttempts: 10, ParallelizationFactor: 1, StartingPosition: 'LATEST' });
+    expect(p.DestinationConfig.OnFailure.Destination).toBeDefined();
+  });
+
+  it('creates a bus and lets only the publisher put events on it', () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as any[];
+    const putters = policies.filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('events:PutEvents'));
+    expect(putters).toHaveLength(1);
+    expect(JSON.stringify(putters[0].Properties.Roles)).toContain('Publisher');
+  });
+});
+
 describe('bundling', () => {
   it('bundles every handler with esbuild as ESM', () => {
     const bundled = synth(true);
-    bundled.resourceCountIs('AWS::Lambda::Function', new Set(routes.map((r) => r.handler)).size + 1);
+    bundled.resourceCountIs('AWS::Lambda::Function', new Set(routes.map((r) => r.handler)).size + 2);
     bundled.allResourcesProperties('AWS::Lambda::Function', { Handler: 'index.handler' });
   }, 120_000);
 });

@@ -1,0 +1,63 @@
+/**
+ * `npm run bench:events`: time from a change being acknowledged (the HTTP response of a register or patch) to the
+ * SSE subscriber receiving its event, through the local runtime at the default stream poll interval. Reports
+ * p50/p99 over BENCH_CHANGES changes (default 1,000).
+ */
+import { startLocalRuntime } from '../local/runtime.js';
+import { quantile } from './stats.js';
+
+const CHANGES = Number(process.env.BENCH_CHANGES ?? 1000);
+const runtime = await startLocalRuntime({ port: 0, prober: false });
+const controller = new AbortController();
+try {
+  const waiting = new Map<string, (at: number) => void>();
+  // An event can arrive before the response body is read: keep arrival times by instance/revision.
+  const arrived = new Map<string, number>();
+  const res = await fetch(`${runtime.url}/v1/events?service=bench`, { signal: controller.signal });
+  const decoder = new TextDecoder();
+  void (async () => {
+    let buffer = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      const at = performance.now();
+      buffer += decoder.decode(chunk, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const data = buffer.slice(0, end).split('\n').find((l) => l.startsWith('data: '));
+        buffer = buffer.slice(end + 2);
+        if (!data) continue;
+        const detail = JSON.parse(data.slice(6)).detail;
+        const key = `${detail.instanceId}/${detail.revision}`;
+        arrived.set(key, at);
+        waiting.get(key)?.(at);
+      }
+    }
+  })().catch(() => undefined);
+
+  const latencies: number[] = [];
+  for (let i = 0; i < CHANGES; i++) {
+    const id = `b-${i % 50}`;
+    const body = JSON.stringify({ address: '10.0.0.1', port: 1000 + i, leaseSeconds: 300 });
+    const reply = await fetch(`${runtime.url}/v1/services/bench/instances/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
+    const acknowledged = performance.now();
+    const { revision } = (await reply.json()) as { revision: number };
+    const received = arrived.get(`${id}/${revision}`) ?? await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`event for ${id}/${revision} not received in 10 s`)), 10_000);
+      waiting.set(`${id}/${revision}`, (at) => {
+        clearTimeout(timer);
+        resolve(at);
+      });
+    });
+    waiting.delete(`${id}/${revision}`);
+    latencies.push(received - acknowledged);
+  }
+  const poll = process.env.REGISTRY_STREAM_POLL_MS ?? '50';
+  console.log(`bench:events — ${CHANGES} changes, stream poll ${poll} ms, node ${process.version}`);
+  console.log('| figure | ms |');
+  console.log('|---|---:|');
+  console.log(`| acknowledged → SSE subscriber, p50 | ${quantile(latencies, 0.5).toFixed(1)} |`);
+  console.log(`| acknowledged → SSE subscriber, p99 | ${quantile(latencies, 0.99).toFixed(1)} |`);
+  console.log(`| acknowledged → SSE subscriber, max | ${Math.max(...latencies).toFixed(1)} |`);
+} finally {
+  controller.abort();
+  await runtime.stop();
+}
