@@ -3,8 +3,12 @@
  * definition and the HTTP API from the shared route table, so the local runtime and AWS cannot drift apart.
  */
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnElement, Duration, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
@@ -12,13 +16,14 @@ import { Architecture, Runtime, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { streamFilterPatterns } from '../lambdas/stream-filter.js';
+import { DETAIL_TYPES } from '../lambdas/domain/events.js';
 import { Construct } from 'constructs';
 import { routes, type RouteDefinition } from '../lambdas/routes.js';
 import { registryTable } from '../lambdas/table.js';
@@ -44,6 +49,16 @@ export interface ServiceRegistryProps {
    * @default 1
    */
   readonly proberShards?: number;
+  /**
+   * Steady-state requests per second and burst of the API's default stage.
+   * @default - 1,000 requests/s, burst 2,000
+   */
+  readonly throttle?: { readonly rateLimit?: number; readonly burstLimit?: number };
+  /**
+   * Where alarms notify.
+   * @default - alarms are created without actions
+   */
+  readonly alarmTopic?: ITopic;
   /**
    * The EventBridge bus change events go to.
    * @default - a new bus
@@ -86,6 +101,8 @@ const HANDLERS_DIR = fileURLToPath(new URL('../lambdas/handlers/', import.meta.u
 export class ServiceRegistry extends Construct {
   public readonly table: TableV2;
   public readonly api: HttpApi;
+  /** Base URL of the API (the `$default` stage). */
+  public readonly apiUrl: string;
   /** One function per route handler, by handler name. */
   public readonly functions: ReadonlyMap<string, IFunction>;
   /** The scheduled prober and lease sweeper. */
@@ -96,9 +113,16 @@ export class ServiceRegistry extends Construct {
   public readonly publisher: NodejsFunction;
   /** Stream batches the publisher gave up on (after retries), for inspection and replay. */
   public readonly publisherDeadLetterQueue: Queue;
+  /** Publisher errors, iterator age, dead letters, API 5xx, prober errors and duration. */
+  public readonly alarms: readonly Alarm[];
+
+  private readonly adminPrincipals: string[];
+  private readonly eventSource: string;
 
   constructor(scope: Construct, id: string, props: ServiceRegistryProps = {}) {
     super(scope, id);
+    this.adminPrincipals = [...(props.adminPrincipals ?? [])];
+    this.eventSource = props.eventSource ?? 'service-registry';
 
     const index = registryTable.servicesIndex;
     this.table = new TableV2(this, 'Table', {
@@ -125,8 +149,20 @@ export class ServiceRegistry extends Construct {
     this.api = new HttpApi(this, 'Api', {
       description: 'Service registry v1',
       defaultAuthorizer: iam,
-      createDefaultStage: true,
+      createDefaultStage: false,
     });
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.throttle?.rateLimit ?? 1000, burstLimit: props.throttle?.burstLimit ?? 2000 },
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
+    });
+    this.apiUrl = stage.url;
 
     const functions = new Map<string, NodejsFunction>();
     for (const route of routes) {
@@ -160,7 +196,7 @@ export class ServiceRegistry extends Construct {
     this.eventBus = props.eventBus ?? new EventBus(this, 'EventBus');
     this.publisher = this.lambda('Publisher', 'publisher', props, Duration.seconds(30), {
       EVENT_BUS_NAME: this.eventBus.eventBusName,
-      REGISTRY_EVENT_SOURCE: props.eventSource ?? 'service-registry',
+      REGISTRY_EVENT_SOURCE: this.eventSource,
     });
     this.eventBus.grantPutEventsTo(this.publisher);
     this.publisherDeadLetterQueue = new Queue(this, 'PublisherDeadLetterQueue', {
@@ -193,6 +229,158 @@ export class ServiceRegistry extends Construct {
         targets: [new LambdaFunction(this.prober, { retryAttempts: 0, event: RuleTargetInput.fromObject({ shard, shards }) })],
       });
     }
+
+    this.alarms = this.createAlarms(props.alarmTopic);
+    this.acknowledgeNagFindings();
+  }
+
+  /** cdk-nag (AwsSolutions) findings this design accepts, each with its reason. */
+  private acknowledgeNagFindings(): void {
+    const acknowledge = (scope: Construct, id: string, reason: string) => Validations.of(scope).acknowledge({ id, reason });
+    acknowledge(this, 'AwsSolutions-L1', 'The functions run on nodejs22.x, the runtime this product targets and tests against.');
+    acknowledge(
+      this,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'The basic execution role only lets a function write its own logs; each function has its own role.',
+    );
+    acknowledge(
+      this,
+      `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.table.node.defaultChild as CfnElement)}.Arn>/index/*]`,
+      "The table grants cover this table's own indexes (the services index) and nothing else.",
+    );
+    acknowledge(this.publisherDeadLetterQueue, 'AwsSolutions-SQS3', 'This queue is the dead-letter destination of the stream mapping.');
+  }
+
+  /**
+   * Lets `grantee` register, patch, heartbeat and deregister instances of `service` — and nothing else: an IAM
+   * policy on the exact route ARNs (`…/PUT/v1/services/<service>/instances/*`, …). This is how "a service may only
+   * write its own name" holds in AWS.
+   *
+   * @example
+   * registry.grantRegister(ordersTaskRole, 'orders');
+   */
+  public grantRegister(grantee: IGrantable, service: string): Grant {
+    return this.grantRoutes(grantee, routes.filter((r) => r.table === 'write'), service);
+  }
+
+  /**
+   * Lets `grantee` discover instances (of `service`, or of every service) and read the registry's own routes.
+   *
+   * @example
+   * registry.grantDiscover(gatewayRole);            // every service
+   * registry.grantDiscover(paymentsRole, 'orders'); // one service
+   */
+  public grantDiscover(grantee: IGrantable, service?: string): Grant {
+    const reads = routes.filter((r) => r.table !== 'write' && (service === undefined || r.path.includes('{service}') || r.table === 'none'));
+    return this.grantRoutes(grantee, reads, service ?? '*');
+  }
+
+  /**
+   * Lets `grantee` call every route and change any instance (ownership is not checked for admins).
+   *
+   * @example
+   * registry.grantAdmin(platformRole);
+   */
+  public grantAdmin(grantee: IGrantable): Grant {
+    const principal = grantee.grantPrincipal;
+    // Only roles can be admins: the handlers compare the caller's role ARN (see lambdas/http/caller.ts).
+    if ('roleArn' in principal) this.adminPrincipals.push((principal as { roleArn: string }).roleArn);
+    return this.grantRoutes(grantee, routes, '*');
+  }
+
+  /**
+   * A queue that receives the change events of `services` (all when omitted) plus the registry's protection
+   * events, through an EventBridge rule; with its own dead-letter queue. Grant a gateway's role
+   * `queue.grantConsumeMessages(role)`: the SDK's SQS change feed long-polls it and deletes what it applied.
+   *
+   * @example
+   * const queue = registry.addSubscriber('Gateway', { services: ['orders', 'payments'] });
+   * queue.grantConsumeMessages(gatewayRole);
+   */
+  public addSubscriber(id: string, options: { readonly services?: readonly string[] } = {}): Queue {
+    const deadLetterQueue = new Queue(this, `${id}SubscriberDeadLetterQueue`, {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    const queue = new Queue(this, `${id}SubscriberQueue`, {
+      retentionPeriod: Duration.days(4),
+      visibilityTimeout: Duration.seconds(30),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 },
+    });
+    const target = new SqsQueue(queue);
+    new Rule(this, `${id}SubscriberRule`, {
+      eventBus: this.eventBus,
+      description: `Registry change events for subscriber ${id}`,
+      eventPattern: {
+        source: [this.eventSource],
+        detailType: DETAIL_TYPES.filter((t) => t.startsWith('Instance')),
+        ...(options.services && { detail: { service: [...options.services] } }),
+      },
+      targets: [target],
+    });
+    new Rule(this, `${id}SubscriberProtectionRule`, {
+      eventBus: this.eventBus,
+      description: `Registry protection events for subscriber ${id}`,
+      eventPattern: { source: [this.eventSource], detailType: DETAIL_TYPES.filter((t) => t.startsWith('Registry')) },
+      targets: [target],
+    });
+    return queue;
+  }
+
+  private grantRoutes(grantee: IGrantable, list: readonly RouteDefinition[], service: string): Grant {
+    const paths = list.map((route) => ({ method: route.method, path: route.path.replace('{service}', service).replace('{instanceId}', '*') }));
+    const grant = Grant.addToPrincipal({
+      grantee,
+      actions: ['execute-api:Invoke'],
+      resourceArns: paths.map(({ method, path }) => this.api.arnForExecuteApi(method, path, '$default')),
+    });
+    // The wildcards stand for instance ids (and, for discover/admin grants, service names) of this one API only.
+    const principal: unknown = grantee.grantPrincipal;
+    if (Construct.isConstruct(principal)) {
+      const stack = Stack.of(this);
+      const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+      const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+      const api = `<${stack.getLogicalId(this.api.node.defaultChild as CfnElement)}>`;
+      for (const { method, path } of paths.filter((p) => p.path.includes('*'))) {
+        Validations.of(principal).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:${region}:${account}:${api}/$default/${method}${path}]`,
+          reason: 'Scoped to one route of the registry API; the wildcard stands for instance ids (or service names for discover and admin grants).',
+        });
+      }
+    }
+    return grant;
+  }
+
+  private createAlarms(topic: ITopic | undefined): Alarm[] {
+    const alarm = (id: string, metric: IMetric, threshold: number, description: string) => {
+      const created = new Alarm(this, id, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      if (topic) created.addAlarmAction(new SnsAction(topic));
+      return created;
+    };
+    const fiveMinutes = { period: Duration.minutes(5) };
+    return [
+      alarm('PublisherErrorsAlarm', this.publisher.metricErrors(fiveMinutes), 1, 'The change-event publisher failed'),
+      alarm(
+        'PublisherIteratorAgeAlarm',
+        new Metric({ namespace: 'AWS/Lambda', metricName: 'IteratorAge', dimensionsMap: { FunctionName: this.publisher.functionName }, statistic: 'Maximum', ...fiveMinutes }),
+        60_000,
+        'Change events lag the table by a minute or more',
+      ),
+      alarm('PublisherDeadLetterAlarm', this.publisherDeadLetterQueue.metricApproximateNumberOfMessagesVisible(fiveMinutes), 1, 'Stream batches were given up on'),
+      alarm('Api5xxAlarm', this.api.metricServerError(fiveMinutes), 5, 'The registry API answered 5xx'),
+      alarm('ProberErrorsAlarm', this.prober.metricErrors(fiveMinutes), 1, 'The prober failed'),
+      alarm('ProberDurationAlarm', this.prober.metricDuration({ ...fiveMinutes, statistic: 'Maximum' }), 74_000, 'The prober ran into its timeout'),
+    ];
   }
 
   private routeFunction(route: RouteDefinition, props: ServiceRegistryProps): NodejsFunction {
@@ -228,7 +416,8 @@ export class ServiceRegistry extends Construct {
         ...environment,
         POWERTOOLS_SERVICE_NAME: 'service-registry',
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        REGISTRY_ADMIN_PRINCIPALS: (props.adminPrincipals ?? []).join(','),
+        // Resolved at synthesis, so roles passed to grantAdmin() later are included.
+        REGISTRY_ADMIN_PRINCIPALS: Lazy.string({ produce: () => this.adminPrincipals.join(',') }),
         REGISTRY_ALLOW_LOOPBACK: 'false',
       },
       bundling: {

@@ -1,0 +1,100 @@
+/** Grants on route ARNs, subscriber queues, alarms, and the offline checks: cdk-nag and CDK's own validation. */
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ServiceRegistry } from '../../infra/service-registry.js';
+
+function build(withNag = false) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  if (withNag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const registry = new ServiceRegistry(stack, 'Registry');
+  const orders = new Role(stack, 'OrdersRole', { assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com') });
+  const gateway = new Role(stack, 'GatewayRole', { assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com') });
+  const admin = new Role(stack, 'AdminRole', { assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com') });
+  registry.grantRegister(orders, 'orders');
+  registry.grantDiscover(gateway);
+  registry.grantAdmin(admin);
+  const queue = registry.addSubscriber('Gateway', { services: ['orders'] });
+  queue.grantConsumeMessages(gateway);
+  return { app, stack, registry, template: Template.fromStack(stack) };
+}
+
+const { stack, template } = build();
+
+/** The Resource list of the execute-api statement of a role's policy, flattened to strings. */
+function invokeResources(roleId: string): string[] {
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')) as any[];
+  const policy = policies.find((p) => JSON.stringify(p.Properties.Roles).includes(roleId))!;
+  const statement = policy.Properties.PolicyDocument.Statement.find((s: any) => s.Action === 'execute-api:Invoke');
+  return [statement.Resource].flat().map((r: any) => JSON.stringify(r));
+}
+
+describe('grants', () => {
+  it('lets a service write only its own instances, on the exact write routes', () => {
+    const resources = invokeResources('OrdersRole');
+    expect(resources).toHaveLength(4);
+    for (const suffix of ['/PUT/v1/services/orders/instances/*', '/PATCH/v1/services/orders/instances/*', '/DELETE/v1/services/orders/instances/*', '/POST/v1/services/orders/instances/*/heartbeat']) {
+      expect(resources.some((r) => r.includes(`/$default${suffix}`))).toBe(true);
+    }
+    expect(resources.join()).not.toMatch(/GET/);
+  });
+
+  it('lets a gateway read every service but write nothing', () => {
+    const resources = invokeResources('GatewayRole');
+    expect(resources.every((r) => r.includes('/GET/'))).toBe(true);
+    expect(resources.some((r) => r.includes('/GET/v1/services/*/instances'))).toBe(true);
+  });
+
+  it('never grants a wildcard action', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as any[];
+    const actions = policies.flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat()));
+    expect(actions.filter((a: string) => a === '*' || a.endsWith(':*'))).toEqual([]);
+  });
+
+  it('makes a role given grantAdmin an admin in the functions', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ REGISTRY_ADMIN_PRINCIPALS: Match.objectLike({ 'Fn::GetAtt': [Match.stringLikeRegexp('AdminRole'), 'Arn'] }) }) },
+    });
+  });
+});
+
+describe('addSubscriber', () => {
+  it('routes the instance events of the chosen services and the protection events to a queue with a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['service-registry'], 'detail-type': Match.arrayWith(['Instance Registered', 'Instance Expired']), detail: { service: ['orders'] } },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'detail-type': ['Registry Protection Engaged', 'Registry Protection Released'] } });
+    template.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }) });
+  });
+});
+
+describe('operations', () => {
+  it('alarms on publisher errors, iterator age, dead letters, API 5xx and the prober', () => {
+    const names = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
+    for (const id of ['PublisherErrors', 'PublisherIteratorAge', 'PublisherDeadLetter', 'Api5xx', 'ProberErrors', 'ProberDuration']) {
+      expect(names.some((n) => n.includes(id))).toBe(true);
+    }
+  });
+
+  it('throttles the API and keeps access logs', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 },
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+  });
+});
+
+describe('offline checks', () => {
+  it('passes CDK validation without warnings or errors', () => {
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+    Annotations.fromStack(stack).hasNoError('*', Match.anyValue());
+  });
+
+  it('passes the cdk-nag AWS Solutions checks with every acknowledgement explained', () => {
+    const { app } = build(true);
+    expect(() => app.synth()).not.toThrow();
+  });
+});
