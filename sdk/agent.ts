@@ -1,0 +1,111 @@
+/**
+ * The registration agent a service runs: registers, renews its lease at about a third of the lease with jitter,
+ * registers again when a heartbeat answers 404 (the registry forgot it), backs off on errors without giving up, and
+ * on SIGTERM/SIGINT marks the instance DRAINING, waits for the drain time, deregisters and lets the process exit.
+ * Probe-driven instances (a health check and no lease) send no heartbeats.
+ */
+import type { InstanceRecord } from '../lambdas/domain/schemas.js';
+import type { RegistryClient, Registration } from './client.js';
+import { RegistryApiError } from './errors.js';
+
+export interface AgentOptions {
+  readonly client: RegistryClient;
+  readonly service: string;
+  readonly instanceId: string;
+  readonly registration: Registration;
+  /** Seconds between DRAINING and deregistering on shutdown, so gateways stop routing first. @default 10 */
+  readonly drainSeconds?: number;
+  /** Handle SIGTERM and SIGINT (drain, deregister, exit). @default true */
+  readonly handleSignals?: boolean;
+  /** Called once drained and deregistered after a signal. @default process.exit(0) */
+  readonly onShutdown?: () => void;
+  /** Errors the agent recovers from (logged by default). */
+  readonly onError?: (error: unknown) => void;
+  /** @default Math.random */
+  readonly random?: () => number;
+}
+
+export interface RegisteredInstance {
+  /** The record of the latest registration. */
+  readonly instance: InstanceRecord;
+  /** Drains (if `drain`), deregisters and stops heartbeats. */
+  shutdown(options?: { drain?: boolean }): Promise<void>;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * @example
+ * const registry = new RegistryClient({ baseUrl: process.env.REGISTRY_URL! });
+ * await registerInstance({ client: registry, service: 'orders', instanceId: hostname(), registration: { address, port: 8080, leaseSeconds: 30 } });
+ */
+export async function registerInstance(options: AgentOptions): Promise<RegisteredInstance> {
+  const { client, service, instanceId } = options;
+  const random = options.random ?? Math.random;
+  const onError = options.onError ?? ((error: unknown) => console.warn(`registry agent ${service}/${instanceId}:`, (error as Error).message));
+  let instance = await client.register(service, instanceId, options.registration);
+  let timer: NodeJS.Timeout | undefined;
+  let failures = 0;
+  let stopped = false;
+
+  const leaseMs = () => (instance.leaseSeconds ?? 0) * 1000;
+  /** About a third of the lease, ±20 % so a fleet restarted together does not heartbeat in lockstep. */
+  const nextBeat = () => (leaseMs() / 3) * (0.8 + 0.4 * random());
+  const backoff = () => Math.min(MAX_BACKOFF_MS, leaseMs() / 3 || MAX_BACKOFF_MS, 500 * 2 ** Math.min(failures, 10)) * (0.5 + random() / 2);
+
+  const schedule = (ms: number) => {
+    if (stopped || instance.leaseSeconds === undefined) return;
+    timer = setTimeout(() => void beat(), ms);
+  };
+  const beat = async () => {
+    try {
+      await client.heartbeat(service, instanceId);
+      failures = 0;
+      schedule(nextBeat());
+    } catch (error) {
+      if (error instanceof RegistryApiError && error.status === 404) {
+        // The lease ran out or the instance was removed: never resurrected by a heartbeat, so register again.
+        try {
+          instance = await client.register(service, instanceId, options.registration);
+          failures = 0;
+          schedule(nextBeat());
+          return;
+        } catch (registerError) {
+          error = registerError;
+        }
+      }
+      failures++;
+      onError(error);
+      schedule(backoff());
+    }
+  };
+  schedule(nextBeat());
+
+  const shutdown = async ({ drain = true }: { drain?: boolean } = {}) => {
+    if (stopped) return;
+    stopped = true;
+    clearTimeout(timer);
+    if (drain) {
+      await client.patch(service, instanceId, { status: 'DRAINING' }).catch(onError);
+      await new Promise((resolve) => setTimeout(resolve, (options.drainSeconds ?? 10) * 1000));
+    }
+    await client.deregister(service, instanceId).catch((error: unknown) => {
+      if (!(error instanceof RegistryApiError && error.status === 404)) onError(error);
+    });
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  };
+  const onSignal = () => {
+    void shutdown().then(options.onShutdown ?? (() => process.exit(0)));
+  };
+  if (options.handleSignals ?? true) {
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+  return {
+    get instance() {
+      return instance;
+    },
+    shutdown,
+  };
+}

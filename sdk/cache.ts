@@ -1,0 +1,135 @@
+/**
+ * A gateway's cache of one service's instances: a snapshot from discovery, then change events applied by
+ * `revision` (older or duplicate events are ignored, removals leave a tombstone so a late older event cannot bring
+ * an instance back), a periodic cheap re-check with `If-None-Match` (304 when nothing changed) that resyncs on a
+ * mismatch, and stale-if-error: when the registry is unreachable it keeps serving the last known instances.
+ */
+import type { InstanceRecord } from '../lambdas/domain/schemas.js';
+import type { RegistryClient } from './client.js';
+import type { ChangeFeed, RegistryEvent } from './feeds.js';
+
+export interface ServiceCacheOptions {
+  readonly client: RegistryClient;
+  readonly service: string;
+  /** Re-check interval. @default 30000 */
+  readonly recheckMs?: number;
+  /** Called with the new instance list after every change. */
+  readonly onChange?: (instances: readonly InstanceRecord[]) => void;
+  readonly now?: () => number;
+}
+
+/**
+ * @example
+ * const cache = new ServiceCache({ client, service: 'orders', onChange: (i) => balancer.update(i) });
+ * await cache.start();
+ * feed.start(cache.feedHandlers());
+ */
+export class ServiceCache {
+  private readonly byId = new Map<string, InstanceRecord>();
+  private readonly removedAt = new Map<string, number>();
+  private list: readonly InstanceRecord[] = [];
+  private etag = '';
+  private timer?: NodeJS.Timeout;
+  private resyncing?: Promise<void>;
+  private readonly lags: number[] = [];
+  /** True while the last contact with the registry failed: the list is the last known one. */
+  stale = false;
+
+  constructor(private readonly options: ServiceCacheOptions) {}
+
+  /** Loads the snapshot and starts the periodic re-check. */
+  async start(): Promise<void> {
+    await this.resync();
+    const every = this.options.recheckMs ?? 30_000;
+    const tick = () => {
+      this.timer = setTimeout(() => void this.recheck().finally(tick), every);
+      this.timer.unref?.();
+    };
+    tick();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  /** Every live instance known (healthy or not: balancers decide, e.g. in panic mode). */
+  instances(): readonly InstanceRecord[] {
+    return this.list;
+  }
+
+  /** Handlers for a {@link ChangeFeed}. */
+  feedHandlers() {
+    return { onEvent: (event: RegistryEvent) => this.apply(event), onGap: () => void this.resync().catch(() => undefined) };
+  }
+
+  /** Applies one change event if it is newer than what the cache holds for that instance. */
+  apply(event: RegistryEvent): boolean {
+    const detail = event.detail;
+    if (detail.service !== this.options.service || typeof detail.instanceId !== 'string') return false;
+    const held = this.byId.get(detail.instanceId)?.revision ?? this.removedAt.get(detail.instanceId) ?? -1;
+    if (detail.revision <= held) return false;
+    if (detail.instance) {
+      this.byId.set(detail.instanceId, detail.instance);
+      this.removedAt.delete(detail.instanceId);
+    } else {
+      this.byId.delete(detail.instanceId);
+      this.removedAt.set(detail.instanceId, detail.revision);
+    }
+    const lag = (this.options.now ?? Date.now)() - Date.parse(detail.time);
+    this.lags.push(lag);
+    if (this.lags.length > 1000) this.lags.shift();
+    this.publish();
+    return true;
+  }
+
+  /** Propagation lag (change time → applied here) over the last 1,000 events, in ms. */
+  lag(): { count: number; p50: number; p99: number; max: number } {
+    const sorted = [...this.lags].sort((a, b) => a - b);
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
+    return { count: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] ?? Number.NaN };
+  }
+
+  /** Cheap re-check: a 304 means the registry's set matches ours; anything else resyncs. Errors leave the list as is. */
+  async recheck(): Promise<void> {
+    try {
+      const page = await this.options.client.discover(this.options.service, { status: 'all', limit: 1000 }, this.etag || undefined);
+      this.stale = false;
+      if (page.notModified) return;
+      await this.resync();
+    } catch {
+      this.stale = true;
+    }
+  }
+
+  /** Replaces the cache with a fresh snapshot (keeping events applied meanwhile that are newer). */
+  resync(): Promise<void> {
+    this.resyncing ??= (async () => {
+      try {
+        const { instances, etag } = await this.options.client.discoverAll(this.options.service, { status: 'all' });
+        const fresh = new Map(instances.map((i) => [i.instanceId, i]));
+        for (const [id, held] of this.byId) {
+          const got = fresh.get(id);
+          // An event applied while the snapshot was in flight may be newer than the snapshot.
+          if (got && held.revision > got.revision) fresh.set(id, held);
+        }
+        for (const [id, revision] of this.removedAt) if ((fresh.get(id)?.revision ?? -1) <= revision) fresh.delete(id);
+        this.byId.clear();
+        for (const [id, instance] of fresh) this.byId.set(id, instance);
+        this.etag = etag;
+        this.stale = false;
+        this.publish();
+      } catch (error) {
+        this.stale = true;
+        throw error;
+      } finally {
+        this.resyncing = undefined;
+      }
+    })();
+    return this.resyncing;
+  }
+
+  private publish(): void {
+    this.list = [...this.byId.values()];
+    this.options.onChange?.(this.list);
+  }
+}
