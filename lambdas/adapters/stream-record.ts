@@ -46,6 +46,8 @@ export function toStoredChange(record: DynamoDBRecord): StoredChange {
     ...(oldImage && { oldImage: toInstance(oldImage) }),
     ...(newImage && { newImage: toInstance(newImage) }),
     byTtl: record.userIdentity?.principalId === TTL_PRINCIPAL,
-    atMs: newImage?.updatedAtMs !== undefined && record.eventName !== 'REMOVE' ? Number(newImage.updatedAtMs) : atMs,
+    // A write stamps updatedAtMs; a delete has no new image, and the stream's creation time is only approximate
+    // (whole seconds in AWS, coarser in DynamoDB Local), so a removal is stamped when it is published.
+    atMs: newImage?.updatedAtMs !== undefined && record.eventName !== 'REMOVE' ? Number(newImage.updatedAtMs) : Math.max(atMs, Date.now()),
   };
 }
