@@ -53,7 +53,7 @@ it('routes to registered instances and stops sending to one that stopped', async
 
     const nobody = await fetch(`${base}/nobody/x`);
     expect(nobody.status).toBe(503);
-    expect((await nobody.json()).error.code).toBe('NO_INSTANCE');
+    expect(((await nobody.json()) as { error: { code: string } }).error.code).toBe('NO_INSTANCE');
 
     // b's process goes away without deregistering.
     servers[1]!.closeAllConnections();

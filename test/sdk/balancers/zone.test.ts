@@ -38,6 +38,15 @@ describe('zone-aware balancing', () => {
     expect([...counts.keys()]).toEqual(['a0']);
   });
 
+  it('keeps traffic local while the healthy share of the zone meets the configured share, whatever other zones hold', () => {
+    const set = [...zoneA(3), instance('ax', { zone: 'a', health: 'critical' }), ...zoneB(4)];
+    const balancer = createBalancer({ zone: { name: 'a', minHealthyShare: 0.5 }, random: () => 0 });
+
+    balancer.update(set);
+
+    expect(zonesOf(tally(balancer, 100))).toEqual(new Set(['a']));
+  });
+
   it('spills over when the healthy share of the zone is below the configured share', () => {
     const set = [...zoneA(2), ...instances(3, 'ax', { zone: 'a', health: 'critical' }), ...zoneB(2)];
     const byCount = createBalancer({ zone: 'a', random: () => 0 });
