@@ -11,7 +11,7 @@ export type { Balanceable, Balancer, Clock, Random } from './types.js';
 export { isHealthy } from './health.js';
 export { RoundRobinBalancer, type RoundRobinOptions } from './round-robin.js';
 export { RandomBalancer, type RandomOptions } from './random.js';
-export { SmoothWeightedBalancer } from './weighted.js';
+export { SmoothWeightedBalancer, type SmoothWeightedOptions } from './weighted.js';
 export { LeastOutstandingBalancer, type LeastOutstandingOptions } from './least-outstanding.js';
 export { OutlierEjector, type OutlierEjectionOptions } from './outlier.js';
 export { DEFAULT_PANIC_THRESHOLD, isPanic } from './panic.js';

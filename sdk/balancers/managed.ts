@@ -71,8 +71,7 @@ export class ManagedBalancer<T extends Balanceable = InstanceRecord> implements 
   }
 
   pick(): T | undefined {
-    // returnAt is Infinity while nothing is ejected, so the clock is read only when an ejection may be over.
-    if (this.returnAt !== Number.POSITIVE_INFINITY && this.now() >= this.returnAt) this.returnEjected();
+    this.returnIfDue();
     return this.strategy.pick();
   }
 
@@ -91,12 +90,17 @@ export class ManagedBalancer<T extends Balanceable = InstanceRecord> implements 
   }
 
   report(instance: T, ok: boolean): void {
+    // Let due instances back first, so a report after the ejection time counts towards the next ejection.
+    this.returnIfDue();
     this.strategy.report(instance, ok);
     if (this.ejector?.record(instance.instanceId, ok)) this.select();
   }
 
-  private returnEjected(): void {
-    if (this.ejector?.returnDue(this.now())) this.select();
+  private returnIfDue(): void {
+    // returnAt is Infinity while nothing is ejected, so the clock is read only when an ejection may be over.
+    if (this.returnAt === Number.POSITIVE_INFINITY) return;
+    const now = this.now();
+    if (now >= this.returnAt && this.ejector?.returnDue(now)) this.select();
   }
 
   private select(): void {

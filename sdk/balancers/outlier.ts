@@ -119,8 +119,8 @@ export class OutlierEjector {
     if (nowMs < this.nextReturnAt) return false;
     for (let slot = 0; slot < this.ejected.length; slot++) {
       if (this.ejected[slot] === 1 && this.returnAt[slot]! <= nowMs) {
+        // Failures were zeroed at ejection and reports since were ignored, so it comes back with a clean count.
         this.ejected[slot] = 0;
-        this.failures[slot] = 0;
         this.ejectedCount--;
       }
     }

@@ -14,5 +14,6 @@ export const DEFAULT_PANIC_THRESHOLD = 0.5;
  * isPanic(5, 10, 0.5); // false: exactly half is not under half
  */
 export function isPanic(healthy: number, total: number, threshold: number = DEFAULT_PANIC_THRESHOLD): boolean {
-  return total > 0 && healthy < threshold * total;
+  // For an empty set this is 0 < 0: never in panic.
+  return healthy < threshold * total;
 }
