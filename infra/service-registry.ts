@@ -415,6 +415,8 @@ export class ServiceRegistry extends Construct {
       environment: {
         ...environment,
         POWERTOOLS_SERVICE_NAME: 'service-registry',
+        // The bundles ship source maps; this makes stack traces point at the TypeScript.
+        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         // Resolved at synthesis, so roles passed to grantAdmin() later are included.
         REGISTRY_ADMIN_PRINCIPALS: Lazy.string({ produce: () => this.adminPrincipals.join(',') }),
