@@ -4,6 +4,7 @@
  * p50/p99 over BENCH_CHANGES changes (default 1,000).
  */
 import { startLocalRuntime } from '../local/runtime.js';
+import { readSse } from '../sdk/sse.js';
 import { quantile } from './stats.js';
 
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 1000);
@@ -14,22 +15,14 @@ try {
   // An event can arrive before the response body is read: keep arrival times by instance/revision.
   const arrived = new Map<string, number>();
   const res = await fetch(`${runtime.url}/v1/events?service=bench`, { signal: controller.signal });
-  const decoder = new TextDecoder();
   void (async () => {
-    let buffer = '';
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    for await (const message of readSse(res.body!)) {
+      if (!message.data) continue;
       const at = performance.now();
-      buffer += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const data = buffer.slice(0, end).split('\n').find((l) => l.startsWith('data: '));
-        buffer = buffer.slice(end + 2);
-        if (!data) continue;
-        const detail = JSON.parse(data.slice(6)).detail;
-        const key = `${detail.instanceId}/${detail.revision}`;
-        arrived.set(key, at);
-        waiting.get(key)?.(at);
-      }
+      const detail = JSON.parse(message.data).detail;
+      const key = `${detail.instanceId}/${detail.revision}`;
+      arrived.set(key, at);
+      waiting.get(key)?.(at);
     }
   })().catch(() => undefined);
 

@@ -5,6 +5,7 @@
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { InstanceEventDetail } from '../lambdas/domain/events.js';
+import { readSse } from './sse.js';
 
 /** A change event as delivered (the EventBridge envelope). */
 export interface RegistryEvent {
@@ -68,26 +69,10 @@ export class SseFeed implements ChangeFeed {
     const res = await fetch(`${this.options.baseUrl}/v1/events${query.size ? `?${query}` : ''}`, { headers, signal });
     if (res.status !== 200 || !res.body) throw new Error(`event feed answered ${res.status}`);
     if (!this.lastEventId) handlers.onGap(); // first connection (or one without a position): the cache resyncs
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        let id: string | undefined;
-        let type: string | undefined;
-        let data = '';
-        for (const line of block.split('\n')) {
-          if (line.startsWith('id: ')) id = line.slice(4);
-          else if (line.startsWith('event: ')) type = line.slice(7);
-          else if (line.startsWith('data: ')) data += line.slice(6);
-        }
-        if (type === 'resync') handlers.onGap();
-        else if (data) handlers.onEvent(JSON.parse(data) as RegistryEvent);
-        if (id) this.lastEventId = id;
-      }
+    for await (const message of readSse(res.body)) {
+      if (message.event === 'resync') handlers.onGap();
+      else if (message.data) handlers.onEvent(JSON.parse(message.data) as RegistryEvent);
+      if (message.id) this.lastEventId = message.id;
     }
   }
 }

@@ -1,6 +1,7 @@
 /** Helpers shared by the integration and black-box tests. */
 import { randomUUID } from 'node:crypto';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../local/runtime.js';
+import { readSse } from '../sdk/sse.js';
 
 /** A local runtime on a free port, backed by the run's shared DynamoDB Local and a table of its own. */
 export async function startTestRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
@@ -61,28 +62,12 @@ export async function subscribe(baseUrl: string, query = '', headers: Record<str
   if (res.status !== 200) throw Object.assign(new Error(`subscribe failed: ${res.status}`), { status: res.status, body: await res.text() });
   const messages: SseMessage[] = [];
   const waiters = new Set<() => void>();
-  const decoder = new TextDecoder();
-  let buffer = '';
   void (async () => {
     try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const message: SseMessage = { data: undefined };
-          let data = '';
-          for (const line of block.split('\n')) {
-            if (line.startsWith('id: ')) message.id = line.slice(4);
-            else if (line.startsWith('event: ')) message.event = line.slice(7);
-            else if (line.startsWith('data: ')) data += line.slice(6);
-          }
-          if (!data) continue;
-          message.data = JSON.parse(data);
-          messages.push(message);
-          waiters.forEach((w) => w());
-        }
+      for await (const message of readSse(res.body!)) {
+        if (!message.data) continue;
+        messages.push({ ...message, data: JSON.parse(message.data) });
+        waiters.forEach((w) => w());
       }
     } catch {
       // aborted
