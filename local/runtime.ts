@@ -71,7 +71,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const tableName = options.tableName ?? 'service-registry';
   let dynamo: DynamoDbLocal | undefined;
   const bus = new LocalEventBus();
-  const stops: Array<() => Promise<void>> = [];
+  let poller: { stop(): Promise<void> } | undefined;
   try {
     dynamo = options.dynamoEndpoint ? undefined : await startDynamoDbLocal(options.dataDir ? { dataDir: options.dataDir } : {});
     const dynamoEndpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
@@ -92,14 +92,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     // Change events: stream stand-in → the publisher handler → the local bus → SSE subscribers.
     const { handler: publisher } = (await import('../lambdas/handlers/publisher.js')) as { handler: StreamHandler };
-    const poller = await startStreamPoller({
+    poller = await startStreamPoller({
       tableName,
       handler: publisher,
       fromStart: created,
       pollMs: options.streamPollMs ?? Number(process.env.REGISTRY_STREAM_POLL_MS ?? 50),
       onError: (e) => console.error('stream poller:', e),
     });
-    stops.unshift(() => poller.stop());
 
     const handlers = await loadHandlers(routes);
     const server = createApiGateway({
@@ -126,7 +125,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       schedules.push(startSchedule('Prober', handler, { timeoutMs: 60_000, onError: (e) => console.error('prober invocation failed:', e) }));
     }
     const urlHost = host.includes(':') ? `[${host}]` : host;
-    const started = dynamo;
+    const running = { poller, dynamo };
     return {
       url: `http://${urlHost}:${port}`,
       dynamoEndpoint,
@@ -137,12 +136,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         await bus.stop();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        for (const stop of stops) await stop();
-        await started?.stop();
+        await running.poller.stop();
+        await running.dynamo?.stop();
       },
     };
   } catch (error) {
-    for (const stop of stops) await stop().catch(() => undefined);
+    await poller?.stop().catch(() => undefined);
     await bus.stop();
     await dynamo?.stop();
     throw error;

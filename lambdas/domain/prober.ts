@@ -81,11 +81,11 @@ export class Prober {
     this.clock = deps.clock ?? Date.now;
   }
 
-  /** Streaks heading towards a change, for the next invocation. */
-  exportStreaks(instances?: Map<string, HealthState>): Handover {
+  /** Streaks heading towards a change of health (as of the last round), for the next invocation. */
+  exportStreaks(): Handover {
     const out: Handover = {};
     for (const [key, t] of this.streaks) {
-      const health = instances?.get(key);
+      const health = this.lastSeen.get(key);
       if (health === undefined || isPending(health, t)) out[key] = [t.fails, t.oks, t.registeredAtMs];
     }
     return out;
@@ -98,7 +98,7 @@ export class Prober {
   }
 
   /** Health of every live instance after the last round, to decide which streaks are worth handing over. */
-  lastSeen = new Map<string, HealthState>();
+  private lastSeen = new Map<string, HealthState>();
 
   async round(): Promise<RoundReport> {
     const started = this.clock();
@@ -343,7 +343,7 @@ export async function runRounds(prober: Prober, lock: ProberLock, clock: () => n
       await nap(options.roundIntervalMs - (clock() - started));
     }
   } finally {
-    await lock.release(options.owner, prober.exportStreaks(prober.lastSeen));
+    await lock.release(options.owner, prober.exportStreaks());
   }
   return { rounds, locked: false };
 }

@@ -145,7 +145,7 @@ describe('thresholds', () => {
     t.advance(1000);
     await first.round();
     const second = t.prober();
-    second.importStreaks(first.exportStreaks(first.lastSeen));
+    second.importStreaks(first.exportStreaks());
     t.advance(1000);
     await second.round();
     expect((await t.get('handover', 'h'))!.health).toBe('critical');
