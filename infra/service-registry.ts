@@ -4,8 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { CfnElement, Duration, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -23,6 +22,8 @@ import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { streamFilterPatterns } from '../lambdas/stream-filter.js';
+import { registryAlarms } from './alarms.js';
+import { acknowledgeNagFindings } from './nag.js';
 import { DETAIL_TYPES } from '../lambdas/domain/events.js';
 import { Construct } from 'constructs';
 import { routes, type RouteDefinition } from '../lambdas/routes.js';
@@ -230,26 +231,11 @@ export class ServiceRegistry extends Construct {
       });
     }
 
-    this.alarms = this.createAlarms(props.alarmTopic);
-    this.acknowledgeNagFindings();
+    this.alarms = registryAlarms(this, { publisher: this.publisher, deadLetterQueue: this.publisherDeadLetterQueue, api: this.api, prober: this.prober }, props.alarmTopic);
+    acknowledgeNagFindings(this, this.table, this.publisherDeadLetterQueue);
   }
 
-  /** cdk-nag (AwsSolutions) findings this design accepts, each with its reason. */
-  private acknowledgeNagFindings(): void {
-    const acknowledge = (scope: Construct, id: string, reason: string) => Validations.of(scope).acknowledge({ id, reason });
-    acknowledge(this, 'AwsSolutions-L1', 'The functions run on nodejs22.x, the runtime this product targets and tests against.');
-    acknowledge(
-      this,
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      'The basic execution role only lets a function write its own logs; each function has its own role.',
-    );
-    acknowledge(
-      this,
-      `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.table.node.defaultChild as CfnElement)}.Arn>/index/*]`,
-      "The table grants cover this table's own indexes (the services index) and nothing else.",
-    );
-    acknowledge(this.publisherDeadLetterQueue, 'AwsSolutions-SQS3', 'This queue is the dead-letter destination of the stream mapping.');
-  }
+
 
   /**
    * Lets `grantee` register, patch, heartbeat and deregister instances of `service` — and nothing else: an IAM
@@ -354,34 +340,7 @@ export class ServiceRegistry extends Construct {
     return grant;
   }
 
-  private createAlarms(topic: ITopic | undefined): Alarm[] {
-    const alarm = (id: string, metric: IMetric, threshold: number, description: string) => {
-      const created = new Alarm(this, id, {
-        metric,
-        threshold,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      if (topic) created.addAlarmAction(new SnsAction(topic));
-      return created;
-    };
-    const fiveMinutes = { period: Duration.minutes(5) };
-    return [
-      alarm('PublisherErrorsAlarm', this.publisher.metricErrors(fiveMinutes), 1, 'The change-event publisher failed'),
-      alarm(
-        'PublisherIteratorAgeAlarm',
-        new Metric({ namespace: 'AWS/Lambda', metricName: 'IteratorAge', dimensionsMap: { FunctionName: this.publisher.functionName }, statistic: 'Maximum', ...fiveMinutes }),
-        60_000,
-        'Change events lag the table by a minute or more',
-      ),
-      alarm('PublisherDeadLetterAlarm', this.publisherDeadLetterQueue.metricApproximateNumberOfMessagesVisible(fiveMinutes), 1, 'Stream batches were given up on'),
-      alarm('Api5xxAlarm', this.api.metricServerError(fiveMinutes), 5, 'The registry API answered 5xx'),
-      alarm('ProberErrorsAlarm', this.prober.metricErrors(fiveMinutes), 1, 'The prober failed'),
-      alarm('ProberDurationAlarm', this.prober.metricDuration({ ...fiveMinutes, statistic: 'Maximum' }), 74_000, 'The prober ran into its timeout'),
-    ];
-  }
+
 
   private routeFunction(route: RouteDefinition, props: ServiceRegistryProps): NodejsFunction {
     const fn = this.lambda(route.id, route.handler, props, Duration.seconds(10), route.table === 'none' ? {} : { TABLE_NAME: this.table.tableName });

@@ -6,7 +6,8 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { AddressPolicy } from '../domain/address-policy.js';
-import { Prober, runRounds, type RoundReport } from '../domain/prober.js';
+import { Prober, type RoundReport } from '../domain/prober.js';
+import { runRounds } from '../domain/prober-loop.js';
 import { DynamoDbProberLock, DynamoDbProberStore } from '../adapters/dynamodb-prober-store.js';
 import { createProbe } from '../adapters/probe-client.js';
 import { loadProberConfig } from '../shared/config.js';
