@@ -17,10 +17,21 @@ export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({})
   marshallOptions: { removeUndefinedValues: true },
 });
 
-/** Resolves every address of a hostname (A and AAAA), as the prober will. */
+/** Longest a registration or a probe waits for DNS. */
+const DNS_TIMEOUT_MS = 2000;
+
+/** Resolves every address of a hostname (A and AAAA), as the prober will; gives up after two seconds. */
 export async function resolveAll(hostname: string): Promise<string[]> {
-  const found = await lookup(hostname, { all: true, verbatim: true });
-  return found.map((entry) => entry.address);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`DNS lookup of ${hostname} timed out`), { code: 'ETIMEOUT' })), DNS_TIMEOUT_MS);
+  });
+  try {
+    const found = await Promise.race([lookup(hostname, { all: true, verbatim: true }), timeout]);
+    return found.map((entry) => entry.address);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export const registry = new Registry({

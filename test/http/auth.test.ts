@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.js';
-import { apiClient, sleep, startTestRuntime } from '../support.js';
+import { apiClient, sleep, startTestRuntime, subscribe } from '../support.js';
 
 const tokens = {
   'alice-token-0123456789': { principal: 'alice', services: ['orders'], admin: false },
@@ -41,6 +41,12 @@ describe('authentication', () => {
       expect(reply.body.error.code).toBe('UNAUTHENTICATED');
       expect(reply.headers.get('www-authenticate')).toBe('Bearer');
     }
+  });
+
+  it('requires a token for the event feed too', async () => {
+    await expect(subscribe(runtime.url)).rejects.toMatchObject({ status: 401 });
+    const feed = await subscribe(runtime.url, '', { authorization: 'Bearer alice-token-0123456789' });
+    feed.close();
   });
 
   it('answers 401 for an unknown token and changes nothing', async () => {
