@@ -39,6 +39,8 @@ export interface LocalRuntimeOptions {
   readonly probeIntervalSeconds?: number;
   /** Stream poll interval (`REGISTRY_STREAM_POLL_MS`). @default 50 */
   readonly streamPollMs?: number;
+  /** Called after each publisher invocation (the cost benchmark counts them). */
+  readonly onPublish?: (info: { records: number; ms: number }) => void;
 }
 
 export interface LocalRuntime {
@@ -94,7 +96,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const { handler: publisher } = (await import('../lambdas/handlers/publisher.js')) as { handler: StreamHandler };
     poller = await startStreamPoller({
       tableName,
-      handler: publisher,
+      handler: options.onPublish ? timed(publisher, options.onPublish) : publisher,
       fromStart: created,
       pollMs: options.streamPollMs ?? Number(process.env.REGISTRY_STREAM_POLL_MS ?? 50),
       onError: (e) => console.error('stream poller:', e),
@@ -146,6 +148,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await dynamo?.stop();
     throw error;
   }
+}
+
+function timed(handler: StreamHandler, report: NonNullable<LocalRuntimeOptions['onPublish']>): StreamHandler {
+  return async (event, context) => {
+    const started = performance.now();
+    try {
+      return await handler(event, context);
+    } finally {
+      report({ records: event.Records.length, ms: performance.now() - started });
+    }
+  };
 }
 
 async function loadHandlers(list: readonly RouteDefinition[]): Promise<Map<string, LambdaHandler>> {
