@@ -50,6 +50,9 @@ interface Tracked extends Streak {
 
 const keyOf = (i: InstanceKey) => `${i.service}/${i.instanceId}`;
 
+/** Most streaks handed from one invocation to the next (about 40 bytes each in the lock item). */
+export const MAX_HANDOVER = 5000;
+
 /** State-change writes in flight at once within a round. */
 const WRITE_CONCURRENCY = 32;
 
@@ -81,12 +84,19 @@ export class Prober {
     this.clock = deps.clock ?? Date.now;
   }
 
-  /** Streaks heading towards a change of health (as of the last round), for the next invocation. */
+  /**
+   * Streaks heading towards a change of health (as of the last round), for the next invocation. At most
+   * {@link MAX_HANDOVER} of them, so the lock item stays far below DynamoDB's 400 KB item limit even in a mass
+   * failure; streaks beyond that simply start again.
+   */
   exportStreaks(): Handover {
     const out: Handover = {};
+    let count = 0;
     for (const [key, t] of this.streaks) {
       const health = this.lastSeen.get(key);
-      if (health === undefined || isPending(health, t)) out[key] = [t.fails, t.oks, t.registeredAtMs];
+      if (health !== undefined && !isPending(health, t)) continue;
+      if (count++ === MAX_HANDOVER) break;
+      out[key] = [t.fails, t.oks, t.registeredAtMs];
     }
     return out;
   }

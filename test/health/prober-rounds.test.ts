@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbProberStore } from '../../lambdas/adapters/dynamodb-prober-store.js';
 import { draftInstance } from '../../lambdas/domain/instance.js';
-import { Prober } from '../../lambdas/domain/prober.js';
+import { MAX_HANDOVER, Prober } from '../../lambdas/domain/prober.js';
 import type { ProbeOutcome, ProbeTarget } from '../../lambdas/domain/prober-ports.js';
 import { registerBody } from '../../lambdas/domain/schemas.js';
 import { instanceItemKey, protectionItemKey } from '../../lambdas/table.js';
@@ -149,6 +149,17 @@ describe('thresholds', () => {
     t.advance(1000);
     await second.round();
     expect((await t.get('handover', 'h'))!.health).toBe('critical');
+  });
+});
+
+describe('streak handover', () => {
+  it('hands over at most MAX_HANDOVER streaks, so the lock item stays small', async () => {
+    const t = await setup();
+    const prober = t.prober();
+    const many: Record<string, [number, number, number]> = {};
+    for (let i = 0; i < MAX_HANDOVER + 10; i++) many[`s/i-${i}`] = [1, 0, 0];
+    prober.importStreaks(many);
+    expect(Object.keys(prober.exportStreaks())).toHaveLength(MAX_HANDOVER);
   });
 });
 
