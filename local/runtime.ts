@@ -134,11 +134,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       tableName,
       bus,
       stop: async () => {
+        // Producers first: the schedule, then the stream poller (which publishes to the bus), then the bus.
         await Promise.all(schedules.map((s) => s.stop()));
+        await running.poller.stop();
         await bus.stop();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        await running.poller.stop();
         await running.dynamo?.stop();
       },
     };

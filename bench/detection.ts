@@ -1,0 +1,108 @@
+/**
+ * The registry's side of the propagation and detection figures of `npm run bench`, through the local runtime and
+ * the SDK (cache over the SSE feed), 1-second prober rounds and the default thresholds:
+ * - propagation: change acknowledged → applied in a subscriber's cache (BENCH_CHANGES, default 1,000);
+ * - failure detection: an instance's process dies → the cache stops offering it as healthy (20 trials);
+ * - lease-expiry detection: a lease ends → the cache drops the instance (20 leases of 2 s among 200 long ones, so
+ *   the mass-failure guard, which engages above 15 % expiring, stays out of it).
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startLocalRuntime } from '../local/runtime.js';
+import { isHealthy } from '../sdk/balancers/index.js';
+import { ServiceCache } from '../sdk/cache.js';
+import { RegistryClient } from '../sdk/client.js';
+import { SseFeed } from '../sdk/feeds.js';
+import { load, quantile } from './stats.js';
+
+const CHANGES = Number(process.env.BENCH_CHANGES ?? 1000);
+process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+const TRIALS = 20;
+const runtime = await startLocalRuntime({ port: 0, probeIntervalSeconds: 1 });
+const client = new RegistryClient({ baseUrl: runtime.url });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const follow = async (service: string, onChange: () => void = () => undefined) => {
+  const cache = new ServiceCache({ client, service, onChange });
+  await cache.start();
+  const feed = new SseFeed({ baseUrl: runtime.url, services: [service] });
+  feed.start(cache.feedHandlers());
+  await sleep(300);
+  return { cache, stop: async () => (await feed.stop(), cache.stop()) };
+};
+const waitFor = async (condition: () => boolean, timeoutMs = 30_000) => {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error('timed out');
+    await sleep(2);
+  }
+  return performance.now();
+};
+try {
+  // Propagation.
+  const prop = await follow('prop');
+  const propagation: number[] = [];
+  for (let i = 0; i < CHANGES; i++) {
+    const id = `p-${i % 50}`;
+    const record = await client.register('prop', id, { address: '10.0.0.1', port: 1000 + i, leaseSeconds: 300 });
+    const acknowledged = performance.now();
+    const applied = await waitFor(() => prop.cache.instances().some((x) => x.instanceId === id && x.revision >= record.revision));
+    propagation.push(applied - acknowledged);
+  }
+  await prop.stop();
+
+  // Failure detection: one instance at a time dies; 10 healthy peers keep the guard's share low.
+  const peers = createServer((_q, s) => s.writeHead(200).end());
+  await new Promise<void>((r) => peers.listen(0, '127.0.0.1', r));
+  const peerPort = (peers.address() as AddressInfo).port;
+  for (let i = 0; i < 10; i++) await client.register('fd', `peer-${i}`, { address: '127.0.0.1', port: peerPort, healthCheck: { type: 'http', path: `/p/${i}`, intervalSeconds: 1, timeoutSeconds: 1 } });
+  const fd = await follow('fd');
+  const detection: number[] = [];
+  for (let t = 0; t < TRIALS; t++) {
+    const server = createServer((_q, s) => s.writeHead(200).end());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const id = `victim-${t}`;
+    await client.register('fd', id, { address: '127.0.0.1', port: (server.address() as AddressInfo).port, healthCheck: { type: 'http', intervalSeconds: 1, timeoutSeconds: 1 } });
+    const offered = () => fd.cache.instances().some((x) => x.instanceId === id && isHealthy(x));
+    await waitFor(offered);
+    server.closeAllConnections();
+    server.close();
+    const died = performance.now();
+    detection.push((await waitFor(() => !offered())) - died);
+    await client.deregister('fd', id);
+  }
+  await fd.stop();
+  for (let i = 0; i < 10; i++) await client.deregister('fd', `peer-${i}`);
+  peers.close();
+
+  // Lease-expiry detection.
+  await load(200, 16, async (i) => void (await client.register('lease', `long-${i}`, { address: '10.0.0.1', port: 80, leaseSeconds: 600 })));
+  const le = await follow('lease');
+  const ends = new Map<string, number>();
+  await Promise.all(
+    Array.from({ length: TRIALS }, async (_, i) => {
+      const record = await client.register('lease', `short-${i}`, { address: '10.0.0.1', port: 80, leaseSeconds: 2 });
+      ends.set(record.instanceId, performance.now() + (Date.parse(record.leaseExpiresAt!) - Date.now()));
+    }),
+  );
+  const expiry = await Promise.all(
+    [...ends].map(async ([id, end]) => {
+      const held = () => le.cache.instances().some((x) => x.instanceId === id);
+      await waitFor(held); // the registration reached the cache first
+      return (await waitFor(() => !held())) - end;
+    }),
+  );
+  await le.stop();
+
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  console.log(`bench:detection — local runtime, 1 s prober rounds, default thresholds (unhealthy 3, healthy 2), node ${process.version}`);
+  console.log('| figure | value |');
+  console.log('|---|---:|');
+  console.log(`| propagation to SDK cache p50 (ms) | ${quantile(propagation, 0.5).toFixed(2)} |`);
+  console.log(`| propagation to SDK cache p99 (ms) | ${quantile(propagation, 0.99).toFixed(2)} |`);
+  console.log(`| failure detection mean (ms after the process died) | ${mean(detection).toFixed(0)} |`);
+  console.log(`| failure detection max (ms after the process died) | ${Math.max(...detection).toFixed(0)} |`);
+  console.log(`| lease-expiry detection mean (ms after the lease ended) | ${mean(expiry).toFixed(0)} |`);
+  console.log(`| lease-expiry detection max (ms after the lease ended) | ${Math.max(...expiry).toFixed(0)} |`);
+} finally {
+  await runtime.stop();
+}
