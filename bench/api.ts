@@ -1,6 +1,8 @@
 /**
  * `npm run bench:api`: register, heartbeat and discover (a 100-instance service) through the local runtime at
- * concurrency 1, 16 and 64. Prints requests/s and p50/p99 latency. Starts and stops its own DynamoDB Local.
+ * concurrency 1, 16 and 64. Prints requests/s, p50/p99 latency, and CPU per request of the runtime process (the
+ * HTTP stand-in, handlers and SDK; the client load generator shares it, DynamoDB Local does not). Starts and stops its
+ * own DynamoDB Local.
  */
 import { cpus } from 'node:os';
 import { startLocalRuntime } from '../local/runtime.js';
@@ -32,13 +34,17 @@ try {
     'discover (100 instances)': () => ok(fetch(`${url}/v1/services/catalog/instances?limit=100`), [200]),
   };
   console.log(`bench:api — ${REQUESTS} requests per cell, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
-  console.log('| operation | concurrency | req/s | p50 ms | p99 ms |');
-  console.log('|---|---:|---:|---:|---:|');
+  // CPU of this process (HTTP server + handlers + SDK), not DynamoDB Local, which runs in its own Java process.
+  console.log('| operation | concurrency | req/s | p50 ms | p99 ms | runtime CPU ms/req |');
+  console.log('|---|---:|---:|---:|---:|---:|');
   for (const [name, task] of Object.entries(scenarios)) {
     for (const concurrency of [1, 16, 64]) {
       await load(Math.min(200, REQUESTS), concurrency, task); // warm-up
+      const cpu0 = process.cpuUsage();
       const { latencies, wallMs } = await load(REQUESTS, concurrency, task);
-      const row = `| ${name} | ${concurrency} | ${((REQUESTS / wallMs) * 1000).toFixed(0)} | ${quantile(latencies, 0.5).toFixed(2)} | ${quantile(latencies, 0.99).toFixed(2)} |`;
+      const cpu = process.cpuUsage(cpu0);
+      const cpuPerRequest = (cpu.user + cpu.system) / 1000 / REQUESTS;
+      const row = `| ${name} | ${concurrency} | ${((REQUESTS / wallMs) * 1000).toFixed(0)} | ${quantile(latencies, 0.5).toFixed(2)} | ${quantile(latencies, 0.99).toFixed(2)} | ${cpuPerRequest.toFixed(2)} |`;
       rows.push(row);
       console.log(row);
     }
