@@ -18,6 +18,8 @@ const authFile = z.strictObject({
     z.strictObject({
       principal: z.string().min(1).max(256),
       services: z.array(z.union([z.literal('*'), serviceName])),
+      /** Services this token may read; defaults to the ones it may write. */
+      read: z.array(z.union([z.literal('*'), serviceName])).optional(),
       admin: z.boolean().default(false),
     }),
   ),
@@ -25,7 +27,7 @@ const authFile = z.strictObject({
 
 export type Authorize = (authorization: string | undefined) => Caller;
 
-const OPEN: Caller = { principal: 'anonymous', services: ['*'], admin: false };
+const OPEN: Caller = { principal: 'anonymous', services: ['*'], read: ['*'], admin: false };
 
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -35,7 +37,7 @@ const digest = (token: string) => createHash('sha256').update(token).digest('hex
  *
  * @example
  * const authorize = loadAuthorizer('/etc/registry/auth.json');
- * authorize('Bearer s3cr3t-token-of-alice'); // => { principal: 'alice', services: ['orders'], admin: false }
+ * authorize('Bearer s3cr3t-token-of-alice'); // => { principal: 'alice', services: ['orders'], read: ['orders'], admin: false }
  */
 export function loadAuthorizer(file: string | undefined): { authorize: Authorize; enabled: boolean } {
   if (!file) return { authorize: () => OPEN, enabled: false };
@@ -51,7 +53,9 @@ export function loadAuthorizer(file: string | undefined): { authorize: Authorize
   }
   const short = Object.keys(parsed.data.tokens).filter((token) => token.length < MIN_TOKEN_LENGTH).length;
   if (short > 0) throw new Error(`REGISTRY_AUTH_FILE ${file} is invalid: ${short} token(s) shorter than ${MIN_TOKEN_LENGTH} characters; tokens must be at least ${MIN_TOKEN_LENGTH} characters`);
-  const callers = new Map(Object.entries(parsed.data.tokens).map(([token, caller]) => [digest(token), caller]));
+  const callers = new Map<string, Caller>(
+    Object.entries(parsed.data.tokens).map(([token, { read, ...caller }]) => [digest(token), { ...caller, read: read ?? caller.services }]),
+  );
   const authorize: Authorize = (authorization) => {
     const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
     if (!token) throw new UnauthenticatedError('missing bearer token: send Authorization: Bearer <token>');

@@ -11,7 +11,7 @@ import { UnauthenticatedError } from '../domain/errors.js';
 
 interface AuthorizerContext {
   iam?: { userArn?: string };
-  lambda?: { principal?: unknown; services?: unknown; admin?: unknown };
+  lambda?: { principal?: unknown; services?: unknown; read?: unknown; admin?: unknown };
 }
 
 /**
@@ -27,12 +27,14 @@ export function callerFrom(event: APIGatewayProxyEventV2, adminPrincipals: reado
   const authorizer = (event.requestContext as { authorizer?: AuthorizerContext }).authorizer;
   const lambda = authorizer?.lambda;
   if (lambda && typeof lambda.principal === 'string' && Array.isArray(lambda.services)) {
-    return { principal: lambda.principal, services: lambda.services.map(String), admin: lambda.admin === true };
+    const services = lambda.services.map(String);
+    const read = Array.isArray(lambda.read) ? lambda.read.map(String) : services;
+    return { principal: lambda.principal, services, read, admin: lambda.admin === true };
   }
   const arn = authorizer?.iam?.userArn;
   if (arn) {
     const principal = roleOf(arn);
-    return { principal, services: ['*'], admin: adminPrincipals.includes(principal) };
+    return { principal, services: ['*'], read: ['*'], admin: adminPrincipals.includes(principal) };
   }
   throw new UnauthenticatedError('request carries no authenticated principal');
 }
