@@ -129,11 +129,36 @@ export const instanceRecord = z
     registeredAt: isoTime,
     updatedAt: isoTime,
     revision: z.number().int().min(1),
+    /**
+     * Present (true) only while the mass-failure guard protects leases: the lease ran out but the registry kept
+     * the instance, because so many leases lapsed at once that the registry itself is the likelier fault. Health
+     * reads `unknown`. Balancers route to such instances only when too few unmarked ones remain.
+     */
+    leaseExpired: z.literal(true).optional().meta({
+      description: 'The lease ran out while the mass-failure guard was engaged; kept but marked (health unknown). Route here only as a last resort.',
+    }),
   })
   .meta({ id: 'Instance' });
 
+/** The mass-failure guard as readers see it: present in a discovery answer only while engaged. */
+export const protectionStatus = z
+  .object({
+    engaged: z.literal(true),
+    /** Lease expiries are frozen: expired instances are served, marked `leaseExpired`. */
+    leases: z.boolean(),
+    /** Probe failures mark nothing critical. */
+    probes: z.boolean(),
+    since: isoTime,
+  })
+  .meta({ id: 'ProtectionStatus' });
+
 export const instanceList = z
-  .object({ service: serviceName, instances: z.array(instanceRecord), cursor: z.string().optional() })
+  .object({
+    service: serviceName,
+    instances: z.array(instanceRecord),
+    cursor: z.string().optional(),
+    protection: protectionStatus.optional().meta({ description: 'Present while the mass-failure guard is engaged.' }),
+  })
   .meta({ id: 'InstanceList' });
 
 export const serviceSummary = z
@@ -162,6 +187,7 @@ export type RegisterBody = z.output<typeof registerBody>;
 export type PatchBody = z.output<typeof patchBody>;
 export type DiscoveryQuery = z.output<typeof discoveryQuery>;
 export type InstanceRecord = z.output<typeof instanceRecord>;
+export type ProtectionStatus = z.output<typeof protectionStatus>;
 export type HealthCheck = z.output<typeof healthCheck>;
 export type ServiceSummary = z.output<typeof serviceSummary>;
 export type HealthState = z.output<typeof healthState>;
