@@ -1,15 +1,18 @@
 /** cdk-nag (AwsSolutions) findings the registry's design accepts, each acknowledged with its reason. */
 import { CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import type { Construct } from 'constructs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { AwsCustomResource } from 'aws-cdk-lib/custom-resources';
+import type { IConstruct } from 'constructs';
+
+const acknowledge = (on: IConstruct, id: string, reason: string) => Validations.of(on).acknowledge({ id, reason });
 
 /**
  * @example
- * acknowledgeNagFindings(this, this.table, this.publisherDeadLetterQueue);
+ * acknowledgeNagFindings(this, this.table, failureBucket);
  */
-export function acknowledgeNagFindings(scope: Construct, table: TableV2, deadLetterQueue: IQueue): void {
-  const acknowledge = (on: Construct, id: string, reason: string) => Validations.of(on).acknowledge({ id, reason });
+export function acknowledgeNagFindings(scope: IConstruct, table: TableV2, failureBucket: IBucket): void {
   acknowledge(scope, 'AwsSolutions-L1', 'The functions run on nodejs22.x, the runtime this product targets and tests against.');
   acknowledge(
     scope,
@@ -21,5 +24,43 @@ export function acknowledgeNagFindings(scope: Construct, table: TableV2, deadLet
     `AwsSolutions-IAM5[Resource::<${Stack.of(scope).getLogicalId(table.node.defaultChild as CfnElement)}.Arn>/index/*]`,
     "The table grants cover this table's own indexes (the services index) and nothing else.",
   );
-  acknowledge(deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is the dead-letter destination of the stream mapping.');
+  acknowledge(
+    failureBucket,
+    'AwsSolutions-S1',
+    'Only the stream mapping writes here (with the publisher role, visible in CloudTrail); a second bucket for access logs would need its own.',
+  );
+  acknowledge(
+    scope,
+    `AwsSolutions-IAM5[Resource::<${Stack.of(scope).getLogicalId(failureBucket.node.defaultChild as CfnElement)}.Arn>/*]`,
+    'The publisher may put failed batches as objects of any key, in this one bucket only (s3:PutObject, nothing else).',
+  );
+}
+
+/**
+ * The prober in a VPC: its execution role and the deploy-time lookup of DynamoDB's prefix list.
+ *
+ * @example
+ * acknowledgeProberVpcFindings(this.prober, this.proberNetwork);
+ */
+export function acknowledgeProberVpcFindings(prober: IFunction, network: IConstruct): void {
+  acknowledge(
+    prober,
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+    'The AWS-managed policy Lambda documents for functions in a VPC: log writing plus the ENI actions (ec2:CreateNetworkInterface, Describe*, Delete*, Assign/Unassign*), which support no resource-level scoping, so an own policy would be the same with `*`.',
+  );
+  acknowledge(
+    network,
+    'AwsSolutions-IAM5[Resource::*]',
+    'ec2:DescribeManagedPrefixLists (the deploy-time lookup of the DynamoDB prefix list id) supports no resource-level permissions; it is the only action of this policy.',
+  );
+  // AwsCustomResource runs on one provider function per stack (a SingletonFunction at the stack's root, whose id
+  // is 'AWS' + its UUID without dashes).
+  const provider = Stack.of(network).node.tryFindChild(`AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
+  if (provider) {
+    acknowledge(
+      provider,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      "CDK's AwsCustomResource provider: the basic execution role only lets it write its own logs.",
+    );
+  }
 }

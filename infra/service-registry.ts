@@ -3,9 +3,10 @@
  * definition and the HTTP API from the shared route table, so the local runtime and AWS cannot drift apart.
  */
 import { fileURLToPath } from 'node:url';
-import { CfnElement, Duration, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnElement, Duration, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
-import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable, type IRole } from 'aws-cdk-lib/aws-iam';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -16,14 +17,19 @@ import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { FilterPattern, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource, S3OnFailureDestination } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import ipaddr from 'ipaddr.js';
 import { streamFilterPatterns } from '../lambdas/stream-filter.js';
-import { registryAlarms } from './alarms.js';
-import { acknowledgeNagFindings } from './nag.js';
+import { METRICS_NAMESPACE, registryAlarms, THROTTLED_REQUESTS_METRIC } from './alarms.js';
+import { acknowledgeNagFindings, acknowledgeProberVpcFindings } from './nag.js';
+import { ProberNetwork } from './prober-network.js';
+import { tableActionsOf } from './table-access.js';
+import { ACCOUNT_RATE_QUOTA, DEFAULT_EXPECTED_INSTANCES, DEFAULT_HEARTBEAT_INTERVAL_SECONDS, stageThrottle } from './throttle.js';
 import { DETAIL_TYPES } from '../lambdas/domain/events.js';
 import { Construct } from 'constructs';
 import { routes, type RouteDefinition } from '../lambdas/routes.js';
@@ -36,7 +42,10 @@ export interface ServiceRegistryProps {
    */
   readonly tableRemovalPolicy?: RemovalPolicy;
   /**
-   * IAM role ARNs that may change any instance (admins).
+   * IAM role ARNs (`arn:<partition>:iam::<account>:role/<path><name>`) that may change any instance (admins).
+   * They are matched by account and role name, so a role under a path (IAM Identity Center's
+   * `/aws-reserved/sso.amazonaws.com/…`) is an admin too. Anything else fails the synth. This only makes them
+   * admins in the handlers; give them the routes with {@link ServiceRegistry.grantAdmin} or your own policy.
    * @default - none
    */
   readonly adminPrincipals?: readonly string[];
@@ -51,8 +60,28 @@ export interface ServiceRegistryProps {
    */
   readonly proberShards?: number;
   /**
-   * Steady-state requests per second and burst of the API's default stage.
-   * @default - 1,000 requests/s, burst 2,000
+   * Lease-mode instances the registry must keep alive: sizes the stage throttle. Every instance heartbeats every
+   * `heartbeatIntervalSeconds`, so the API must accept `expectedInstances / heartbeatIntervalSeconds` requests/s
+   * just to keep leases; the throttle is twice that (jitter, registrations, discovery, a fleet re-registering
+   * after a deploy), burst twice the rate. Past the throttle heartbeats get 429, leases lapse and instances leave
+   * discovery, hence the `ApiThrottledAlarm`.
+   *
+   * Worked example: 5,000 instances × 2 / 10 s = 1,000 requests/s (burst 2,000), the default; 50,000 instances
+   * need 10,000 requests/s, the default account quota of the Region, shared by every API of the account
+   * (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html) — the synth warns past it.
+   * Probe-driven instances cost no API requests and do not count.
+   * @default 5,000
+   */
+  readonly expectedInstances?: number;
+  /**
+   * How often lease-mode instances heartbeat (the SDK agent renews every lease/3).
+   * @default 10 - the agent's interval for the default 30 s lease
+   */
+  readonly heartbeatIntervalSeconds?: number;
+  /**
+   * Steady-state requests per second and burst of the API's default stage; overrides the sizing from
+   * `expectedInstances`.
+   * @default - sized from expectedInstances: 1,000 requests/s, burst 2,000 for the defaults
    */
   readonly throttle?: { readonly rateLimit?: number; readonly burstLimit?: number };
   /**
@@ -72,17 +101,31 @@ export interface ServiceRegistryProps {
   readonly eventSource?: string;
   /**
    * VPC for the prober, so it can reach instances on private addresses.
-   * @default - the prober runs outside any VPC (it can reach only public addresses)
+   * @default - the prober runs outside any VPC: it can reach only public addresses (the synth warns)
    */
   readonly vpc?: IVpc;
+  /**
+   * Where instances may live: sets `REGISTRY_ALLOW_CIDRS` on the functions that apply the address policy
+   * (registration and the prober), and the only destinations (TCP) the prober's security group allows besides
+   * DynamoDB. Add peered networks here; addresses outside are refused at registration and never probed.
+   * @default - the VPC's primary CIDR when `vpc` is given; otherwise no CIDR restriction
+   */
+  readonly allowedCidrs?: readonly string[];
+  /**
+   * Add a DynamoDB gateway endpoint to the route tables of the prober's subnets, so it reaches the table without
+   * a NAT gateway (in isolated subnets it could not reach it at all). Turn off when the VPC has one already: a
+   * route table holds one route per prefix list.
+   * @default true
+   */
+  readonly dynamoDbGatewayEndpoint?: boolean;
   /**
    * Subnets of `vpc` for the prober.
    * @default - the VPC's private subnets with egress
    */
   readonly vpcSubnets?: SubnetSelection;
   /**
-   * Security groups of the prober in `vpc`.
-   * @default - a new security group allowing all outbound traffic
+   * Security groups of the prober in `vpc`, used as given (their egress rules are yours).
+   * @default - a new security group allowing egress only to `allowedCidrs` (TCP) and DynamoDB (443)
    */
   readonly securityGroups?: ISecurityGroup[];
   /**
@@ -112,9 +155,14 @@ export class ServiceRegistry extends Construct {
   public readonly eventBus: IEventBus;
   /** Publishes the table's stream to the bus. */
   public readonly publisher: NodejsFunction;
-  /** Stream batches the publisher gave up on (after retries), for inspection and replay. */
-  public readonly publisherDeadLetterQueue: Queue;
-  /** Publisher errors, iterator age, dead letters, API 5xx, prober errors and duration. */
+  /**
+   * Stream batches the publisher gave up on (after 10 retries or 6 h), with their records, for inspection and
+   * replay: an S3 on-failure destination stores the whole invocation record, an SQS one only metadata.
+   */
+  public readonly publisherFailureBucket: IBucket;
+  /** The prober's network pieces when it runs in `vpc` (gateway endpoint, security group). */
+  public readonly proberNetwork?: ProberNetwork;
+  /** Publish failures, publisher errors, iterator age, API 5xx and 429s, prober errors and duration. */
   public readonly alarms: readonly Alarm[];
 
   private readonly adminPrincipals: string[];
@@ -122,7 +170,9 @@ export class ServiceRegistry extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceRegistryProps = {}) {
     super(scope, id);
-    this.adminPrincipals = [...(props.adminPrincipals ?? [])];
+    this.adminPrincipals = (props.adminPrincipals ?? []).map((arn) => checkedRoleArn(arn, 'adminPrincipals'));
+    const allowedCidrs = [...(props.allowedCidrs ?? (props.vpc ? [props.vpc.vpcCidrBlock] : []))];
+    for (const cidr of allowedCidrs) checkCidr(cidr);
     this.eventSource = props.eventSource ?? 'service-registry';
 
     const index = registryTable.servicesIndex;
@@ -156,12 +206,28 @@ export class ServiceRegistry extends Construct {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const sized = stageThrottle(props.expectedInstances ?? DEFAULT_EXPECTED_INSTANCES, props.heartbeatIntervalSeconds ?? DEFAULT_HEARTBEAT_INTERVAL_SECONDS);
+    const throttle = { rateLimit: props.throttle?.rateLimit ?? sized.rateLimit, burstLimit: props.throttle?.burstLimit ?? sized.burstLimit };
+    if (throttle.rateLimit > ACCOUNT_RATE_QUOTA) {
+      Annotations.of(this).addWarningV2(
+        '@service-registry/throttle-above-account-quota',
+        `The stage throttle (${throttle.rateLimit} requests/s) is above API Gateway's default account quota of ${ACCOUNT_RATE_QUOTA} requests/s per Region, shared by all APIs of the account: request an increase (Service Quotas L-8A5B8E43) or heartbeats will get 429.`,
+      );
+    }
     const stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
-      throttle: { rateLimit: props.throttle?.rateLimit ?? 1000, burstLimit: props.throttle?.burstLimit ?? 2000 },
-      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
+      throttle,
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: AccessLogFormat.custom(JSON.stringify(HTTP_API_ACCESS_LOG)) },
+    });
+    // HTTP APIs publish 4xx but no 429 metric (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-metrics.html),
+    // and 4xx also counts every IAM denial; the access log has the status of each request, so count 429s there.
+    accessLogs.addMetricFilter('ThrottledRequests', {
+      filterPattern: FilterPattern.stringValue('$.status', '=', '429'),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: THROTTLED_REQUESTS_METRIC,
+      metricValue: '1',
     });
     this.apiUrl = stage.url;
 
@@ -169,7 +235,7 @@ export class ServiceRegistry extends Construct {
     for (const route of routes) {
       let fn = functions.get(route.handler);
       if (!fn) {
-        fn = this.routeFunction(route, props);
+        fn = this.routeFunction(route, props, allowedCidrs);
         functions.set(route.handler, fn);
       }
       this.api.addRoutes({
@@ -183,15 +249,40 @@ export class ServiceRegistry extends Construct {
 
     // The prober/sweeper: every minute, running rounds until shortly before its timeout. The timeout is a little
     // longer than the schedule so the next invocation is already waiting for the lock when this one lets go.
+    if (props.vpc) {
+      this.proberNetwork = new ProberNetwork(this, 'ProberNetwork', {
+        vpc: props.vpc,
+        ...(props.vpcSubnets && { vpcSubnets: props.vpcSubnets }),
+        ...(props.securityGroups && { securityGroups: props.securityGroups }),
+        allowedCidrs,
+        dynamoDbEndpoint: props.dynamoDbGatewayEndpoint ?? true,
+      });
+    } else {
+      Annotations.of(this).addWarningV2(
+        '@service-registry/prober-without-vpc',
+        'The prober runs outside any VPC, so it cannot probe instances on private addresses (10.x, 172.16-31.x, 192.168.x): probe-driven instances there fail every probe. Pass `vpc` (the example app: -c vpcId=… or -c createVpc=true).',
+      );
+    }
     this.prober = this.lambda(
       'Prober',
       'prober',
       props,
       Duration.seconds(75),
-      { TABLE_NAME: this.table.tableName, REGISTRY_PROBE_INTERVAL_SECONDS: String(props.probeIntervalSeconds ?? 10) },
-      props.vpc && { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups },
+      {
+        TABLE_NAME: this.table.tableName,
+        REGISTRY_PROBE_INTERVAL_SECONDS: String(props.probeIntervalSeconds ?? 10),
+        ...allowCidrsEnvironment(allowedCidrs),
+      },
+      props.vpc && { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: this.proberNetwork!.securityGroups },
     );
-    this.table.grantReadWriteData(this.prober);
+    this.table.grant(this.prober, ...tableActionsOf('prober'));
+    if (this.proberNetwork) acknowledgeProberVpcFindings(this.prober, this.proberNetwork);
+    // The schedule invokes the prober asynchronously. A failed or late invocation must not be retried on top of
+    // the next scheduled one (the lock would make it wait, then probe out of cadence): no retries, and an event
+    // older than the schedule is dropped, by EventBridge (target retry policy, minimum age 60 s:
+    // https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_RetryPolicy.html) and by Lambda's async
+    // queue (default 2 retries, 6 h: https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html).
+    this.prober.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.seconds(60) });
     // Change events: stream → publisher → EventBridge. The filter criteria are the same patterns the local stream
     // stand-in applies, so heartbeat-only writes never invoke the function here either.
     this.eventBus = props.eventBus ?? new EventBus(this, 'EventBus');
@@ -200,11 +291,19 @@ export class ServiceRegistry extends Construct {
       REGISTRY_EVENT_SOURCE: this.eventSource,
     });
     this.eventBus.grantPutEventsTo(this.publisher);
-    this.publisherDeadLetterQueue = new Queue(this, 'PublisherDeadLetterQueue', {
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
+    // Records the mapping gives up on (10 retries or 6 h; stream data itself lasts only 24 h). Lambda writes the
+    // whole invocation record with its batch to an S3 destination; an SQS or SNS destination gets only the shard
+    // and sequence numbers, useless once the stream has trimmed them
+    // (https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html).
+    const failureBucket = new Bucket(this, 'PublisherFailureBucket', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
+      // Unpublished changes: kept through a stack deletion, like the table.
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ id: 'ExpireFailedBatches', expiration: Duration.days(90) }],
     });
+    this.publisherFailureBucket = failureBucket;
     this.publisher.addEventSource(
       new DynamoEventSource(this.table, {
         startingPosition: StartingPosition.LATEST,
@@ -216,7 +315,7 @@ export class ServiceRegistry extends Construct {
         bisectBatchOnError: true,
         retryAttempts: 10,
         maxRecordAge: Duration.hours(6),
-        onFailure: new SqsDlq(this.publisherDeadLetterQueue),
+        onFailure: new PutOnlyS3OnFailureDestination(failureBucket),
         filters: streamFilterPatterns.map((pattern) => FilterCriteria.filter(pattern as Record<string, unknown>)),
       }),
     );
@@ -227,12 +326,14 @@ export class ServiceRegistry extends Construct {
       new Rule(this, shards === 1 ? 'ProberSchedule' : `ProberSchedule${shard}`, {
         description: `Runs the registry prober and lease sweeper (shard ${shard} of ${shards})`,
         schedule: Schedule.rate(Duration.minutes(1)),
-        targets: [new LambdaFunction(this.prober, { retryAttempts: 0, event: RuleTargetInput.fromObject({ shard, shards }) })],
+        targets: [
+          new LambdaFunction(this.prober, { retryAttempts: 0, maxEventAge: Duration.seconds(60), event: RuleTargetInput.fromObject({ shard, shards }) }),
+        ],
       });
     }
 
-    this.alarms = registryAlarms(this, { publisher: this.publisher, deadLetterQueue: this.publisherDeadLetterQueue, api: this.api, prober: this.prober }, props.alarmTopic);
-    acknowledgeNagFindings(this, this.table, this.publisherDeadLetterQueue);
+    this.alarms = registryAlarms(this, { publisher: this.publisher, api: this.api, prober: this.prober }, props.alarmTopic);
+    acknowledgeNagFindings(this, this.table, failureBucket);
   }
 
 
@@ -269,8 +370,15 @@ export class ServiceRegistry extends Construct {
    */
   public grantAdmin(grantee: IGrantable): Grant {
     const principal = grantee.grantPrincipal;
-    // Only roles can be admins: the handlers compare the caller's role ARN (see lambdas/http/caller.ts).
-    if ('roleArn' in principal) this.adminPrincipals.push((principal as { roleArn: string }).roleArn);
+    // Only IAM roles can be admins: the handlers match the caller's assumed role by account and role name (see
+    // lambdas/http/caller.ts). A user, group, service or account principal would get the routes but never be an
+    // admin, so refuse it here rather than let writes fail with 403 at run time.
+    if (!isRole(principal)) {
+      throw new Error(
+        `grantAdmin: ${describePrincipal(principal)} is not an IAM role. Admins are recognised by their role (account and role name); pass a Role, e.g. Role.fromRoleArn(this, 'Admin', 'arn:aws:iam::123456789012:role/platform-admin').`,
+      );
+    }
+    this.adminPrincipals.push(checkedRoleArn(principal.roleArn, 'grantAdmin'));
     return this.grantRoutes(grantee, routes, '*');
   }
 
@@ -342,10 +450,15 @@ export class ServiceRegistry extends Construct {
 
 
 
-  private routeFunction(route: RouteDefinition, props: ServiceRegistryProps): NodejsFunction {
-    const fn = this.lambda(route.id, route.handler, props, Duration.seconds(10), route.table === 'none' ? {} : { TABLE_NAME: this.table.tableName });
-    if (route.table === 'write') this.table.grantReadWriteData(fn);
-    else if (route.table === 'read') this.table.grantReadData(fn);
+  private routeFunction(route: RouteDefinition, props: ServiceRegistryProps, allowedCidrs: readonly string[]): NodejsFunction {
+    const environment: Record<string, string> = route.table === 'none' ? {} : { TABLE_NAME: this.table.tableName };
+    // Registration is where an address enters the registry, so it applies the address policy (as the prober does).
+    if (ADDRESS_POLICY_HANDLERS.includes(route.handler)) Object.assign(environment, allowCidrsEnvironment(allowedCidrs));
+    const fn = this.lambda(route.id, route.handler, props, Duration.seconds(10), environment);
+    // Exactly the DynamoDB actions the function's code sends (infra/table-access.ts).
+    const actions = tableActionsOf(route.handler);
+    if (route.table !== 'none' && actions.length === 0) throw new Error(`infra/table-access.ts declares no table actions for handler '${route.handler}'`);
+    if (actions.length > 0) this.table.grant(fn, ...actions);
     return fn;
   }
 
@@ -391,5 +504,80 @@ export class ServiceRegistry extends Construct {
         banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
       },
     });
+  }
+}
+
+/** Route handlers that check instance addresses against the address policy. */
+const ADDRESS_POLICY_HANDLERS: readonly string[] = ['register'];
+
+/**
+ * The access log, in HTTP API context variables (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html):
+ * `routeKey` and `path` rather than the REST API's `resourcePath`, and the caller's IAM identity. The
+ * `ThrottledRequests` metric filter reads `status`.
+ */
+const HTTP_API_ACCESS_LOG = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  routeKey: '$context.routeKey',
+  path: '$context.path',
+  protocol: '$context.protocol',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationStatus: '$context.integrationStatus',
+  integrationError: '$context.integrationErrorMessage',
+  error: '$context.error.message',
+  sourceIp: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  caller: '$context.identity.userArn',
+} as const;
+
+function allowCidrsEnvironment(cidrs: readonly string[]): Record<string, string> {
+  return cidrs.length === 0 ? {} : { REGISTRY_ALLOW_CIDRS: cidrs.join(',') };
+}
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]+$/;
+
+/** A role ARN as the handlers need it, or a synth-time error naming where it came from. */
+function checkedRoleArn(arn: string, where: string): string {
+  if (Token.isUnresolved(arn)) return arn; // a role of this app (Fn::GetAtt); CloudFormation fills it in
+  if (!ROLE_ARN.test(arn)) {
+    throw new Error(`${where}: '${arn}' is not an IAM role ARN (arn:aws:iam::<account>:role/<path><name>); admins are recognised by their role`);
+  }
+  return arn;
+}
+
+function checkCidr(cidr: string): void {
+  if (Token.isUnresolved(cidr)) return;
+  try {
+    ipaddr.parseCIDR(cidr);
+  } catch {
+    throw new Error(`allowedCidrs: '${cidr}' is not a CIDR block (e.g. 10.0.0.0/16 or fd00::/8)`);
+  }
+}
+
+/** A role of this app or an imported one (`Role.fromRoleArn`/`fromRoleName`): anything with a role ARN and name. */
+function isRole(principal: unknown): principal is IRole {
+  const candidate = principal as Partial<IRole>;
+  return typeof candidate.roleArn === 'string' && typeof candidate.roleName === 'string';
+}
+
+function describePrincipal(principal: unknown): string {
+  const name = (principal as { constructor?: { name?: string } }).constructor?.name ?? 'the principal';
+  return Construct.isConstruct(principal) ? `${name} '${principal.node.path}'` : `a ${name}`;
+}
+
+/**
+ * The S3 on-failure destination with only the permission Lambda needs to write a failed batch: `s3:PutObject`
+ * on the bucket's objects. CDK's own `S3OnFailureDestination` grants read and delete too (`grantReadWrite`).
+ */
+class PutOnlyS3OnFailureDestination extends S3OnFailureDestination {
+  constructor(private readonly destination: IBucket) {
+    super(destination);
+  }
+
+  override bind(_target: unknown, targetHandler: IFunction) {
+    Grant.addToPrincipal({ grantee: targetHandler, actions: ['s3:PutObject'], resourceArns: [this.destination.arnForObjects('*')] });
+    return { destination: this.destination.bucketArn };
   }
 }

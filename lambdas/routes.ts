@@ -3,7 +3,7 @@
  * route and function per entry (`infra/`), and the OpenAPI document is generated from it (`http/openapi.ts`).
  * `handler` names the module in `lambdas/handlers/` that exports `handler`.
  */
-import type { ZodOpenApiOperationObject } from 'zod-openapi';
+import type { ZodOpenApiMediaTypeObject, ZodOpenApiOperationObject } from 'zod-openapi';
 import * as z from 'zod';
 import {
   discoveryQuery,
@@ -36,10 +36,71 @@ export interface RouteDefinition {
 
 const INSTANCE = '/v1/services/{service}/instances/{instanceId}';
 
-const err = (description: string) => ({ description, content: { 'application/json': { schema: errorBody } } });
-const ok = (description: string, schema: z.ZodType) => ({ description, content: { 'application/json': { schema } } });
-const commonErrors = { '400': err('Bad input; names the field'), '401': err('Missing or unknown credentials') };
-const writeErrors = { ...commonErrors, '403': err('Not the owner, or may not write this service') };
+const json = (schema: NonNullable<ZodOpenApiMediaTypeObject['schema']>) => ({ 'application/json': { schema } });
+const ok = (description: string, schema: z.ZodType) => ({ description, content: json(schema) });
+const err = (description: string) => ({ description, content: json(errorBody) });
+
+/**
+ * The body API Gateway itself answers with when it refuses a request before any function runs (IAM refusals,
+ * throttling): `{"message":"Forbidden"}`, not the registry's `Error` shape. Documented, never produced here.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control-iam.html
+ */
+const gatewayError = z
+  .object({ message: z.string() })
+  .meta({ id: 'GatewayError', description: "API Gateway's own refusal (AWS only), e.g. `{\"message\":\"Forbidden\"}`" });
+
+/**
+ * Answers every route can give. 401 is the local runtime's bearer authorizer (in AWS an unsigned request is a 403
+ * from API Gateway). 403 comes from the registry (ownership, write or read scope: `Error`) or, in AWS, from API
+ * Gateway's IAM check (the caller has no `execute-api:Invoke` on the route ARN: `GatewayError`). 429 is the stage
+ * throttle in AWS (the local runtime does not throttle).
+ */
+const authErrors = (forbidden: string) => ({
+  '401': err('Local runtime: missing or unknown bearer token (`WWW-Authenticate: Bearer`)'),
+  '403': {
+    description: `${forbidden}. In AWS, API Gateway also answers 403 (\`GatewayError\`) to unsigned requests and callers without \`execute-api:Invoke\` on the route`,
+    content: json(z.union([errorBody, gatewayError])),
+  },
+  '429': { description: "AWS: over the stage's throttle; retry with backoff", content: json(gatewayError) },
+});
+const badInput = { '400': err('Bad input; `details` names each field') };
+const writeErrors = { ...badInput, ...authErrors('The caller may not write this service, or the instance is owned by another principal') };
+const readErrors = { ...badInput, ...authErrors('The caller may not read this service') };
+const gone = (description = 'Gone: never registered, deregistered or the lease expired') => ({ '404': err(description) });
+
+/**
+ * `meta.<key>=<value>` discovery filters: free query keys, so no fixed parameter name can describe them. OpenAPI
+ * 3.1 serialises an object parameter with `style: form, explode: true` as one `key=value` pair per property (the
+ * parameter's own name does not appear on the wire), and JSON Schema 2020-12 `propertyNames` constrains those keys
+ * to `meta.` + 1-128 characters (the grammar `metaFilters` enforces). `deepObject` would put them on the wire as
+ * `meta[key]=value`, which the registry does not read.
+ */
+const metaFilters = z
+  .record(z.string().regex(/^meta\..{1,128}$/), z.string())
+  .optional()
+  .meta({
+    param: {
+      name: 'meta',
+      in: 'query',
+      style: 'form',
+      explode: true,
+      description: 'Metadata filters, each `meta.<key>=<value>`; an instance matches when every one equals its metadata value',
+      example: { 'meta.version': '2' },
+    },
+  });
+
+const ifNoneMatch = z.object({
+  'If-None-Match': z
+    .string()
+    .optional()
+    .meta({ description: 'ETag of a page already held; a match (weak comparison, `*` matches any) answers 304', example: 'W/"3f2a9c"' }),
+});
+
+/** Discovery's validators: re-check cheaply with `If-None-Match`. */
+const cacheHeaders = z.object({
+  ETag: z.string().meta({ description: 'Weak ETag of this page (instances and cursor)', example: 'W/"3f2a9c"' }),
+  'Cache-Control': z.literal('no-cache').meta({ description: 'Store, but revalidate before reuse' }),
+});
 
 export const routes: readonly RouteDefinition[] = [
   {
@@ -50,8 +111,9 @@ export const routes: readonly RouteDefinition[] = [
     table: 'write',
     operation: {
       summary: 'Register or replace an instance (idempotent)',
+      description: 'Replaces the whole instance; fields left out take their defaults. The caller becomes its owner.',
       requestParams: { path: instancePath },
-      requestBody: { content: { 'application/json': { schema: registerBody } } },
+      requestBody: { required: true, content: json(registerBody) },
       responses: { '200': ok('Replaced', instanceRecord), '201': ok('Created', instanceRecord), ...writeErrors },
     },
   },
@@ -64,7 +126,7 @@ export const routes: readonly RouteDefinition[] = [
     operation: {
       summary: 'Read one instance',
       requestParams: { path: instancePath },
-      responses: { '200': ok('The instance', instanceRecord), '404': err('Gone or lease expired'), ...commonErrors },
+      responses: { '200': ok('The instance', instanceRecord), ...gone(), ...readErrors },
     },
   },
   {
@@ -76,8 +138,8 @@ export const routes: readonly RouteDefinition[] = [
     operation: {
       summary: 'Change status, weight, metadata or tags without re-registering',
       requestParams: { path: instancePath },
-      requestBody: { content: { 'application/json': { schema: patchBody } } },
-      responses: { '200': ok('Changed', instanceRecord), '404': err('Gone or lease expired'), ...writeErrors },
+      requestBody: { required: true, content: json(patchBody) },
+      responses: { '200': ok('Changed', instanceRecord), ...gone(), ...writeErrors },
     },
   },
   {
@@ -89,7 +151,7 @@ export const routes: readonly RouteDefinition[] = [
     operation: {
       summary: 'Deregister an instance',
       requestParams: { path: instancePath },
-      responses: { '204': { description: 'Deregistered' }, '404': err('Already gone'), ...writeErrors },
+      responses: { '204': { description: 'Deregistered' }, ...gone('Already gone (a repeated delete)'), ...writeErrors },
     },
   },
   {
@@ -103,7 +165,7 @@ export const routes: readonly RouteDefinition[] = [
       requestParams: { path: instancePath },
       responses: {
         '200': ok('Renewed', heartbeatResult),
-        '404': err('Gone or lease expired: register again'),
+        ...gone('Gone or lease expired: register again'),
         '409': err('Probe-driven instance: no lease'),
         ...writeErrors,
       },
@@ -117,9 +179,16 @@ export const routes: readonly RouteDefinition[] = [
     table: 'read',
     operation: {
       summary: 'Discover instances of a service',
-      description: 'Also accepts `meta.<key>=<value>` filters. Honours If-None-Match with 304.',
-      requestParams: { path: servicePath, query: discoveryQuery },
-      responses: { '200': ok('One page of instances', instanceList), '304': { description: 'Not modified' }, ...commonErrors },
+      description:
+        'One page of instances matching every filter given. Each answer carries a weak `ETag`; send it back in ' +
+        '`If-None-Match` to get 304 while nothing on the page changed.',
+      requestParams: { path: servicePath, query: discoveryQuery, header: ifNoneMatch },
+      parameters: [metaFilters],
+      responses: {
+        '200': { ...ok('One page of instances', instanceList), headers: cacheHeaders },
+        '304': { description: 'Not modified: the page still matches `If-None-Match`', headers: cacheHeaders },
+        ...readErrors,
+      },
     },
   },
   {
@@ -131,7 +200,7 @@ export const routes: readonly RouteDefinition[] = [
     operation: {
       summary: 'List services with total and healthy counts',
       requestParams: { query: listServicesQuery },
-      responses: { '200': ok('One page of services', serviceList), ...commonErrors },
+      responses: { '200': ok('One page of services', serviceList), ...readErrors },
     },
   },
   {
@@ -142,7 +211,7 @@ export const routes: readonly RouteDefinition[] = [
     table: 'none',
     operation: {
       summary: "The registry's own liveness",
-      responses: { '200': ok('Alive', z.object({ status: z.literal('ok') })) },
+      responses: { '200': ok('Alive', z.object({ status: z.literal('ok') })), ...authErrors('Not granted this route') },
     },
   },
   {
@@ -151,6 +220,12 @@ export const routes: readonly RouteDefinition[] = [
     path: '/v1/openapi.json',
     handler: 'openapi',
     table: 'none',
-    operation: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1 document' } } },
+    operation: {
+      summary: 'This document',
+      responses: {
+        '200': { description: 'OpenAPI 3.1 document', content: json({ type: 'object', description: 'An OpenAPI 3.1 document' }) },
+        ...authErrors('Not granted this route'),
+      },
+    },
   },
 ];

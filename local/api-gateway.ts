@@ -84,10 +84,33 @@ async function handle(req: IncomingMessage, options: ApiGatewayOptions, find: (m
   const event = toEvent(req, url, match, body, caller);
   const context = lambdaContext(match.route.id, options.timeoutMs ?? 29_000);
   const result = await withTimeout(options.handlerFor(match.route)(event, context), options.timeoutMs ?? 29_000);
+  assertResponseFits(result);
   return fromResult(result);
 }
 
-/** What API Gateway itself answers before (or instead of) a handler: 405, 413, 504. */
+/**
+ * Lambda's cap on a synchronous invocation's response: 6 MB (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html);
+ * the runtime reports "Exceeded maximum allowed payload size (6291556 bytes)".
+ */
+export const LAMBDA_RESPONSE_MAX_BYTES = 6_291_556;
+
+/**
+ * Behaves like AWS for an oversize result: Lambda fails the invocation and API Gateway answers 502 (integration
+ * failure) instead of the body, so a local page that would break in AWS breaks here too. The result is measured as
+ * Lambda serializes it (the body is a JSON string inside the envelope, escaped once more).
+ */
+function assertResponseFits(result: APIGatewayProxyResultV2): void {
+  const body = typeof result === 'object' && result !== null && 'body' in result ? result.body : undefined;
+  // A body this short cannot reach the cap however it escapes (at most 6 bytes per UTF-16 unit, as in `\u0001`),
+  // with 64 KB left for headers and the envelope: skip the work.
+  if (typeof body === 'string' && body.length * 6 + 64 * 1024 < LAMBDA_RESPONSE_MAX_BYTES) return;
+  const bytes = Buffer.byteLength(JSON.stringify(result));
+  if (bytes > LAMBDA_RESPONSE_MAX_BYTES) {
+    throw new GatewayError(502, 'INTEGRATION_FAILURE', `the function's response is ${bytes} bytes; Lambda allows at most ${LAMBDA_RESPONSE_MAX_BYTES}`);
+  }
+}
+
+/** What API Gateway itself answers before (or instead of) a handler: 405, 413, 502, 504. */
 class GatewayError extends Error {
   constructor(
     readonly status: number,

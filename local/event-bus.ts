@@ -4,6 +4,10 @@
  * events out to Server-Sent-Events subscribers of `GET /v1/events` on the registry's port. Events are numbered; a
  * bounded in-memory buffer lets a reconnecting subscriber resume with `Last-Event-ID`. In AWS, subscribers consume
  * through an EventBridge rule → SQS queue instead.
+ *
+ * Numbers start at the bus's start time in microseconds, so they keep increasing across restarts of the runtime
+ * (the buffer does not survive one): a `Last-Event-ID` from an earlier run is older than anything buffered and
+ * gets `event: resync`, and one the bus never issued (ahead of it) gets `event: resync` too, never silence.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -28,9 +32,14 @@ interface Numbered {
 }
 
 interface Subscriber {
+  /** Services asked for (`service=`); empty = every service the caller may read. */
   readonly services: ReadonlySet<string>;
+  readonly mayRead: (service: string) => boolean;
   readonly res: ServerResponse;
 }
+
+/** Which services a subscriber may follow (the caller's read scope). */
+export type ReadScope = (service: string) => boolean;
 
 /** Fault injection for tests: decides the error code of an entry (undefined = accept). */
 export type EntryFault = (entry: { DetailType?: string; Detail?: string }) => string | undefined;
@@ -38,7 +47,7 @@ export type EntryFault = (entry: { DetailType?: string; Detail?: string }) => st
 export class LocalEventBus {
   private readonly buffer: Numbered[] = [];
   private readonly subscribers = new Set<Subscriber>();
-  private seq = 0;
+  private seq = Date.now() * 1000;
   private server?: Server;
   private heartbeat?: NodeJS.Timeout;
   /** Set by tests to make PutEvents entries fail. */
@@ -66,28 +75,39 @@ export class LocalEventBus {
     }
   }
 
-  /** Serves `GET /v1/events?service=…` as Server-Sent Events, replaying from `Last-Event-ID` when given. */
-  subscribe(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  /**
+   * Serves `GET /v1/events?service=…` as Server-Sent Events, replaying from `Last-Event-ID` when given. The caller
+   * must have checked the requested services against `mayRead` (403 before any byte is sent); without `service=`
+   * the feed carries only the services `mayRead` allows. Protection events go to every subscriber.
+   */
+  subscribe(req: IncomingMessage, res: ServerResponse, url: URL, mayRead: ReadScope = () => true): void {
     const services = new Set(url.searchParams.getAll('service'));
     const lastId = req.headers['last-event-id'];
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write('retry: 1000\n\n');
-    const subscriber: Subscriber = { services, res };
-    if (typeof lastId === 'string' && /^\d+$/.test(lastId)) {
-      const after = Number(lastId);
+    const subscriber: Subscriber = { services, mayRead, res };
+    if (typeof lastId === 'string') {
+      const after = /^\d+$/.test(lastId) ? Number(lastId) : Number.NaN;
       const oldest = this.buffer[0]?.seq ?? this.seq + 1;
-      // Events were dropped from the buffer since then: tell the client to resync from discovery.
-      if (after + 1 < oldest && after < this.seq) res.write(`event: resync\ndata: {"reason":"events since ${after} are no longer buffered"}\n\n`);
-      for (const item of this.buffer) if (item.seq > after && this.wants(subscriber, item.event)) this.send(res, item);
+      // Events were dropped from the buffer since then, or the id is not one this bus issued (another run of the
+      // runtime, a client bug): the client cannot know what it missed, so it resyncs from discovery.
+      const resync = (reason: string) => res.write(`event: resync\ndata: ${JSON.stringify({ reason })}\n\n`);
+      if (Number.isNaN(after) || after > this.seq) resync(`event ${lastId.slice(0, 40)} was not issued by this event feed`);
+      else if (after + 1 < oldest) resync(`events since ${after} are no longer buffered`);
+      const from = Number.isNaN(after) || after > this.seq ? this.seq : after;
+      for (const item of this.buffer) if (item.seq > from && this.wants(subscriber, item.event)) this.send(res, item);
     }
     this.subscribers.add(subscriber);
     req.on('close', () => this.subscribers.delete(subscriber));
   }
 
   private wants(subscriber: Subscriber, event: BusEvent): boolean {
-    if (subscriber.services.size === 0) return true;
-    const service = event.detail.service;
-    return typeof service !== 'string' || subscriber.services.has(service);
+    const follows = (service: string) => (subscriber.services.size === 0 ? subscriber.mayRead(service) : subscriber.services.has(service));
+    const { service, services } = event.detail;
+    if (typeof service === 'string') return follows(service);
+    // `Registry Resync Required` names several services: a subscriber gets it when it follows any of them.
+    if (Array.isArray(services)) return services.some((s) => typeof s === 'string' && follows(s));
+    return true; // the guard's events concern every service
   }
 
   private send(res: ServerResponse, item: Numbered): void {

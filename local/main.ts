@@ -1,7 +1,9 @@
 /**
  * `npm start`: runs the registry locally. Configuration from the environment (see README):
  * PORT (4000), HOST (127.0.0.1), REGISTRY_DATA_DIR (in memory when unset), REGISTRY_AUTH_FILE (open mode when unset).
- * Ctrl-C (or SIGTERM) stops the server and DynamoDB Local before exiting.
+ * Ctrl-C (or SIGTERM, SIGHUP, or the parent going away) stops it in order — the prober's schedule, the stream
+ * poller, the server, then DynamoDB Local — and exits 0; a second Ctrl-C exits at once (DynamoDB Local's watchdog
+ * ends it then).
  */
 import { startLocalRuntime } from './runtime.js';
 
@@ -26,10 +28,19 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      console.log(`${signal}: exiting without waiting`);
+      process.exit(130);
+    }
     stopping = true;
     console.log(`${signal}: stopping`);
-    await runtime.stop();
+    try {
+      await runtime.stop();
+    } catch (error) {
+      console.error(`stopping failed: ${(error as Error).message}`);
+      process.exit(1);
+    }
+    console.log('stopped');
     process.exit(0);
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));

@@ -3,7 +3,9 @@
  * serving the unchanged handlers through the real AWS SDK clients.
  */
 import './env-defaults.js';
+import { createHash, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import ipaddr from 'ipaddr.js';
 import { routes, type RouteDefinition } from '../lambdas/routes.js';
@@ -14,7 +16,8 @@ import { LOCAL_AWS_ENV, startDynamoDbLocal, type DynamoDbLocal } from './dynamod
 import { startSchedule, type Schedule, type ScheduledHandler } from './scheduler.js';
 import { LocalEventBus } from './event-bus.js';
 import { startStreamPoller, type StreamHandler } from './stream-poller.js';
-import { RouteNotFoundError } from '../lambdas/domain/errors.js';
+import { mayRead } from '../lambdas/domain/caller.js';
+import { ForbiddenError, RouteNotFoundError } from '../lambdas/domain/errors.js';
 
 export interface LocalRuntimeOptions {
   /** @default '127.0.0.1' */
@@ -41,6 +44,17 @@ export interface LocalRuntimeOptions {
   readonly streamPollMs?: number;
   /** Called after each publisher invocation (the cost benchmark counts them). */
   readonly onPublish?: (info: { records: number; ms: number }) => void;
+  /** Stream stand-in: first retry delay after a failed batch, doubling up to 5 s (tests shorten it). @default 100 */
+  readonly streamRetryBaseMs?: number;
+}
+
+/**
+ * The prober's lock holder for this runtime (`REGISTRY_PROBER_HOLDER`): the same for every run on one data
+ * directory, so a runtime restarted on it recognises the lock its previous run left behind and takes it over at
+ * once; random when in memory (nothing survives, and two in-memory runtimes must not pass for each other).
+ */
+export function proberHolder(dataDir: string | undefined): string {
+  return dataDir ? `local:${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 16)}` : `local:${randomUUID()}`;
 }
 
 export interface LocalRuntime {
@@ -75,7 +89,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const bus = new LocalEventBus();
   let poller: { stop(): Promise<void> } | undefined;
   try {
-    dynamo = options.dynamoEndpoint ? undefined : await startDynamoDbLocal(options.dataDir ? { dataDir: options.dataDir } : {});
+    const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
+    dynamo = options.dynamoEndpoint ? undefined : await startDynamoDbLocal(dataDir ? { dataDir } : {});
     const dynamoEndpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
     const busEndpoint = await bus.start();
     // The handlers read their configuration from the environment, as in Lambda; set it before loading them.
@@ -87,6 +102,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       EVENT_BUS_NAME: process.env.EVENT_BUS_NAME ?? 'service-registry',
       REGISTRY_ALLOW_LOOPBACK: String(options.allowLoopback ?? process.env.REGISTRY_ALLOW_LOOPBACK !== 'false'),
       REGISTRY_PROBE_INTERVAL_SECONDS: String(options.probeIntervalSeconds ?? process.env.REGISTRY_PROBE_INTERVAL_SECONDS ?? 10),
+      REGISTRY_PROBER_HOLDER: proberHolder(dataDir),
     });
     const client = new DynamoDBClient({});
     const created = await bootstrapTable(client, tableName);
@@ -98,8 +114,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       tableName,
       handler: options.onPublish ? timed(publisher, options.onPublish) : publisher,
       fromStart: created,
+      // With a data dir the stream survives a restart, so the stand-in keeps its position next to it (as the event
+      // source mapping keeps its own in AWS) and resumes where publishing stopped instead of at the stream's tip.
+      ...(dataDir && { positionFile: join(dataDir, 'stream-positions.json'), failureFile: join(dataDir, 'stream-failures.jsonl') }),
       pollMs: options.streamPollMs ?? Number(process.env.REGISTRY_STREAM_POLL_MS ?? 50),
-      onError: (e) => console.error('stream poller:', e),
+      ...(options.streamRetryBaseMs !== undefined && { retryBaseMs: options.streamRetryBaseMs }),
+      onError: (e) => console.error(`stream poller: ${describe(e)}`),
+      onDiscard: (info) => console.error(`stream poller: gave up on ${info.records} record(s) after ${info.reason} (sequence ${info.firstSequence}…${info.lastSequence})${dataDir ? `; kept in ${join(dataDir, 'stream-failures.jsonl')}` : ''}`),
     });
 
     const handlers = await loadHandlers(routes);
@@ -110,8 +131,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       local: (req, res, url) => {
         if (url.pathname !== '/v1/events') return false;
         if (req.method !== 'GET') throw new RouteNotFoundError(`no route for ${req.method} /v1/events`);
-        authorize(req.headers.authorization);
-        bus.subscribe(req, res, url);
+        const caller = authorize(req.headers.authorization);
+        // The feed is scoped like discovery: asking for a service the caller may not read is a 403 naming it.
+        const refused = url.searchParams.getAll('service').filter((service) => !mayRead(caller, service));
+        if (refused.length > 0) throw new ForbiddenError(`principal '${caller.principal}' may not read service${refused.length > 1 ? 's' : ''} ${refused.map((s) => `'${s}'`).join(', ')}`);
+        bus.subscribe(req, res, url, (service) => mayRead(caller, service));
         return true;
       },
       ...(options.onRequest && { onRequest: options.onRequest }),
@@ -124,7 +148,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const schedules: Schedule[] = [];
     if (options.prober ?? true) {
       const { handler } = (await import('../lambdas/handlers/prober.js')) as { handler: ScheduledHandler };
-      schedules.push(startSchedule('Prober', handler, { timeoutMs: 60_000, onError: (e) => console.error('prober invocation failed:', e) }));
+      schedules.push(startSchedule('Prober', handler, { timeoutMs: 60_000, onError: (e) => console.error(`prober invocation failed: ${describe(e)}`) }));
     }
     const urlHost = host.includes(':') ? `[${host}]` : host;
     const running = { poller, dynamo };
@@ -134,12 +158,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       tableName,
       bus,
       stop: async () => {
-        // Producers first: the schedule, then the stream poller (which publishes to the bus), then the bus.
+        // Producers first, DynamoDB Local last, since everything before it still writes: the schedule (the prober
+        // releases its lock and hands over its streaks), the stream poller (publishes what is read and saves its
+        // position), the bus and the server, then DynamoDB Local.
         await Promise.all(schedules.map((s) => s.stop()));
         await running.poller.stop();
         await bus.stop();
         server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await new Promise<void>((done) => server.close(() => done()));
         await running.dynamo?.stop();
       },
     };
@@ -149,6 +175,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await dynamo?.stop();
     throw error;
   }
+}
+
+/** One line for an error: its name and message, without the stack (which says nothing to someone running the registry). */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return `${error.name}: ${error.message}${typeof code === 'string' && !error.message.includes(code) ? ` (${code})` : ''}`;
 }
 
 function timed(handler: StreamHandler, report: NonNullable<LocalRuntimeOptions['onPublish']>): StreamHandler {

@@ -1,9 +1,28 @@
 /**
  * Local stand-in for the DynamoDB Streams event source mapping: reads DynamoDB Local's stream with
  * `@aws-sdk/client-dynamodb-streams` (shards, iterators, GetRecords), applies the same filter criteria as the CDK
- * mapping, and invokes the unchanged publisher handler with `DynamoDBStreamEvent` batches. A batch item failure
- * makes it retry from the failed record (after a backoff); nothing is skipped and order per shard is kept.
+ * mapping, and invokes the unchanged publisher handler with `DynamoDBStreamEvent` batches, one batch per shard at a
+ * time, in order. It behaves like the mapping the CDK construct configures where that matters
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html,
+ * https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html#services-dynamodb-errors):
+ * - a batch item failure retries from the failed record (ReportBatchItemFailures), after a backoff;
+ * - bisect on error: each retry takes half the batch it retries, so a record that keeps failing ends up alone
+ *   (AWS halves on a function error and retries the remainder on a partial response; halving both here only makes
+ *   the discard below take fewer records);
+ * - bounded retries (`maximumRetryAttempts`, 10 as the construct sets) and a maximum record age (6 h): then the
+ *   records are discarded and handed to the on-failure destination — here a JSON line with the whole records in
+ *   `failureFile` (like the construct's S3 destination) and `onDiscard`. The publisher has already announced
+ *   `Registry Resync Required` for them by then.
+ * - the position: the mapping keeps its own checkpoint per shard; here `positionFile` keeps the last sequence
+ *   number fully handled per shard (published, or filtered out), so a restart resumes AFTER_SEQUENCE_NUMBER (or
+ *   TRIM_HORIZON for a shard never read) instead of the stream's tip. Records handled but not yet saved when the
+ *   process dies are published again: duplicates carry the same `eventId`, and subscribers apply by revision.
+ *   A file next to DynamoDB Local's data rather than an item in the table: the position belongs to the event
+ *   source, not to the registry's data, and in the table it would add items the CDK table never has and stream
+ *   records of its own for every batch.
  */
+import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-dynamodb-streams';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
@@ -22,7 +41,36 @@ export interface StreamPollerOptions {
   readonly fromStart?: boolean;
   /** Largest batch handed to the handler. @default 100 */
   readonly batchSize?: number;
+  /** Keep the position per shard in this JSON file and resume from it (a persistent data dir). @default none */
+  readonly positionFile?: string;
+  /** Append discarded records here as JSON lines (the on-failure destination). @default none: `onDiscard` only */
+  readonly failureFile?: string;
+  /** Retries of a failing batch before its records are discarded (the construct sets 10). @default 10 */
+  readonly maxRetryAttempts?: number;
+  /** Records older than this are discarded instead of retried (the construct sets 6 h). @default 21_600_000 */
+  readonly maxRecordAgeMs?: number;
+  /** First retry delay; doubles up to 5 s. @default 100 */
+  readonly retryBaseMs?: number;
   readonly onError?: (error: unknown) => void;
+  /** Called when records are discarded (retries exhausted or too old). */
+  readonly onDiscard?: (info: DiscardInfo) => void;
+  /** Clock (record age). @default Date.now */
+  readonly now?: () => number;
+}
+
+/** What the on-failure destination receives (AWS sends the batch's metadata; the S3 destination the records too). */
+export interface DiscardInfo {
+  readonly reason: 'retries exhausted' | 'maximum record age';
+  readonly shardId: string;
+  readonly firstSequence: string;
+  readonly lastSequence: string;
+  readonly records: number;
+}
+
+/** The saved positions: per shard, the last sequence number fully handled, or that the shard is closed and done. */
+interface Positions {
+  streamArn: string;
+  shards: Record<string, { sequence?: string; done?: boolean }>;
 }
 
 /**
@@ -60,7 +108,7 @@ function toLambdaRecord(record: _Record): DynamoDBRecord {
 
 /**
  * @example
- * const poller = await startStreamPoller({ tableName, handler });
+ * const poller = await startStreamPoller({ tableName, handler, positionFile: '/data/stream-positions.json' });
  * await poller.stop();
  */
 export async function startStreamPoller(options: StreamPollerOptions): Promise<{ stop(): Promise<void> }> {
@@ -71,22 +119,57 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<{
   if (!streamArn) throw new Error(`table ${options.tableName} has no stream`);
   const pollMs = options.pollMs ?? 50;
   const batchSize = options.batchSize ?? 100;
+  const maxRetryAttempts = options.maxRetryAttempts ?? 10;
+  const maxRecordAgeMs = options.maxRecordAgeMs ?? 6 * 3600_000;
+  const retryBaseMs = options.retryBaseMs ?? 100;
+  const now = options.now ?? Date.now;
   let stopped = false;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const started = new Set<string>();
   const loops: Array<Promise<void>> = [];
+  const saved = options.positionFile ? await loadPositions(options.positionFile, streamArn) : undefined;
+  const positions: Positions = saved ?? { streamArn, shards: {} };
+  const store = options.positionFile ? positionWriter(options.positionFile, positions, (error) => options.onError?.(error)) : undefined;
 
-  /** Follows one shard from its start (or the stream's tip for shards that existed before we started). */
-  const follow = async (shardId: string, fromLatest: boolean) => {
+  const discard = async (shardId: string, records: readonly DynamoDBRecord[], reason: DiscardInfo['reason']) => {
+    const info: DiscardInfo = {
+      reason,
+      shardId,
+      firstSequence: records[0]!.dynamodb!.SequenceNumber!,
+      lastSequence: records.at(-1)!.dynamodb!.SequenceNumber!,
+      records: records.length,
+    };
+    if (options.failureFile) {
+      await mkdir(dirname(options.failureFile), { recursive: true });
+      await appendFile(options.failureFile, `${JSON.stringify({ time: new Date(now()).toISOString(), ...info, streamArn, Records: records })}\n`);
+    }
+    options.onDiscard?.(info);
+  };
+
+  /** Follows one shard from `start` (an iterator type, or after a saved sequence number). */
+  const follow = async (shardId: string, start: 'LATEST' | 'TRIM_HORIZON' | { after: string }) => {
     const iteratorAt = async (type: 'LATEST' | 'TRIM_HORIZON' | 'AFTER_SEQUENCE_NUMBER', sequenceNumber?: string) =>
       (await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: type, ...(sequenceNumber && { SequenceNumber: sequenceNumber }) })))
         .ShardIterator;
-    let iterator = await iteratorAt(fromLatest ? 'LATEST' : 'TRIM_HORIZON');
+    const resumeAfter = typeof start === 'object' ? start.after : undefined;
+    let iterator =
+      resumeAfter === undefined
+        ? await iteratorAt(start as 'LATEST' | 'TRIM_HORIZON')
+        : // The saved record may have been trimmed (older than the stream keeps): then everything left is newer.
+          await iteratorAt('AFTER_SEQUENCE_NUMBER', resumeAfter).catch(() => iteratorAt('TRIM_HORIZON'));
     /** The last record read from this shard: after a lost iterator, reading resumes after it and skips repeats. */
-    let lastRead: bigint | undefined;
-    let lastReadId = '';
+    let lastRead: bigint | undefined = resumeAfter === undefined ? undefined : BigInt(resumeAfter);
+    let lastReadId = resumeAfter ?? '';
     let pending: DynamoDBRecord[] = [];
     let backoff = 0;
+    /** Failed attempts of the batch starting at pending[0], and the size of the next attempt (halved by bisect). */
+    let failures = 0;
+    let limit = batchSize;
+    /** Everything up to `sequence` is handled (published, filtered out or discarded): save it. */
+    const handled = (sequence: string) => {
+      positions.shards[shardId] = { sequence };
+      store?.save();
+    };
     while (!stopped && (iterator || pending.length > 0)) {
       if (iterator && pending.length < batchSize) {
         let out;
@@ -100,6 +183,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<{
           continue;
         }
         iterator = out.NextShardIterator;
+        const before = lastReadId;
         for (const record of out.Records ?? []) {
           const seq = BigInt(record.dynamodb?.SequenceNumber ?? '0');
           if (lastRead !== undefined && seq <= lastRead) continue;
@@ -108,27 +192,65 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<{
           const event = toLambdaRecord(record);
           if (passesFilters(streamFilterPatterns, event)) pending.push(event);
         }
+        // Only filtered-out records (heartbeats) read: they are handled too.
+        if (pending.length === 0 && lastReadId !== before) handled(lastReadId);
       }
       if (pending.length === 0) {
+        if (!iterator) {
+          // A closed shard, read to its end: it never needs reading again.
+          positions.shards[shardId] = { done: true };
+          store?.save();
+          break;
+        }
         await sleep(pollMs);
         continue;
       }
-      const batch = pending.slice(0, batchSize);
+      // Maximum record age: AWS stops retrying records older than this and sends them to the on-failure destination.
+      const tooOld = failures > 0 ? pending.findIndex((r) => now() - (r.dynamodb?.ApproximateCreationDateTime ?? Infinity) * 1000 <= maxRecordAgeMs) : 0;
+      if (tooOld !== 0) {
+        const expired = tooOld < 0 ? pending : pending.slice(0, tooOld);
+        await discard(shardId, expired, 'maximum record age');
+        pending = pending.slice(expired.length);
+        handled(pending.length === 0 ? lastReadId : expired.at(-1)!.dynamodb!.SequenceNumber!);
+        failures = 0;
+        limit = batchSize;
+        continue;
+      }
+      const batch = pending.slice(0, limit);
       const result = await options.handler({ Records: batch }, lambdaContext('Publisher', 60_000)).catch((error: unknown) => {
         options.onError?.(error);
         return { batchItemFailures: [{ itemIdentifier: batch[0]!.dynamodb!.SequenceNumber! }] };
       });
       const failure = result?.batchItemFailures?.[0]?.itemIdentifier;
-      const failedAt = failure === undefined ? -1 : batch.findIndex((r) => r.dynamodb?.SequenceNumber === failure);
+      const failedAt = failure === undefined ? -1 : Math.max(0, batch.findIndex((r) => r.dynamodb?.SequenceNumber === failure));
       if (failedAt < 0) {
         pending = pending.slice(batch.length);
+        handled(pending.length === 0 ? lastReadId : batch.at(-1)!.dynamodb!.SequenceNumber!);
         backoff = 0;
-      } else {
-        // Retry from the failed record, as the event source mapping does with ReportBatchItemFailures.
-        pending = pending.slice(failedAt);
-        backoff = Math.min(5000, backoff ? backoff * 2 : 100);
-        await sleep(backoff);
+        failures = 0;
+        limit = batchSize;
+        continue;
       }
+      if (failedAt > 0) {
+        // The records before the failed one are done: the checkpoint moves, and the retry count starts again.
+        handled(batch[failedAt - 1]!.dynamodb!.SequenceNumber!);
+        pending = pending.slice(failedAt);
+        failures = 0;
+      }
+      failures++;
+      const retried = batch.slice(failedAt);
+      if (failures > maxRetryAttempts) {
+        await discard(shardId, retried, 'retries exhausted');
+        pending = pending.slice(retried.length);
+        handled(pending.length === 0 ? lastReadId : retried.at(-1)!.dynamodb!.SequenceNumber!);
+        failures = 0;
+        limit = batchSize;
+        backoff = 0;
+        continue;
+      }
+      limit = Math.max(1, Math.ceil(retried.length / 2));
+      backoff = Math.min(5000, backoff ? backoff * 2 : retryBaseMs);
+      await sleep(backoff);
     }
   };
 
@@ -137,10 +259,18 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<{
     for (const shard of description.StreamDescription?.Shards ?? []) {
       if (!shard.ShardId || started.has(shard.ShardId)) continue;
       started.add(shard.ShardId);
-      // Shards open when we start are read from their tip; shards that appear later, from their beginning.
-      const fromLatest = first && !options.fromStart && shard.SequenceNumberRange?.EndingSequenceNumber === undefined;
-      if (first && !options.fromStart && !fromLatest) continue; // closed before we started: nothing of ours in it
-      loops.push(follow(shard.ShardId, fromLatest).catch((error: unknown) => options.onError?.(error)));
+      const position = positions.shards[shard.ShardId];
+      if (position?.done) continue;
+      if (position?.sequence) {
+        loops.push(follow(shard.ShardId, { after: position.sequence }).catch((error: unknown) => options.onError?.(error)));
+        continue;
+      }
+      // Without a saved position: a shard that appears while we run, or any shard when positions are kept (a
+      // persisted stream whose unread records must not be skipped), is read from its start. Without positions,
+      // shards open when we start are read from their tip, and closed ones hold nothing of ours.
+      const fromStart = !first || options.fromStart === true || store !== undefined;
+      if (!fromStart && shard.SequenceNumberRange?.EndingSequenceNumber !== undefined) continue;
+      loops.push(follow(shard.ShardId, fromStart ? 'TRIM_HORIZON' : 'LATEST').catch((error: unknown) => options.onError?.(error)));
     }
   };
   await discover(true);
@@ -156,8 +286,50 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<{
       stopped = true;
       await watcher;
       await Promise.all(loops);
+      await store?.flush();
       dynamodb.destroy();
       streams.destroy();
+    },
+  };
+}
+
+async function loadPositions(file: string, streamArn: string): Promise<Positions | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined; // first run on this data dir
+  }
+  const parsed = JSON.parse(text) as Positions;
+  // Another stream (the table was recreated): its positions mean nothing here.
+  return parsed.streamArn === streamArn && typeof parsed.shards === 'object' ? parsed : undefined;
+}
+
+/**
+ * Saves positions in the background, one write at a time, the latest state each time (write a temporary file,
+ * then rename: a crash mid-write leaves the previous file whole).
+ */
+function positionWriter(file: string, positions: Positions, onError: (error: unknown) => void) {
+  let writing: Promise<void> | undefined;
+  let dirty = false;
+  const write = async () => {
+    await mkdir(dirname(file), { recursive: true });
+    while (dirty) {
+      dirty = false;
+      await writeFile(`${file}.tmp`, JSON.stringify(positions));
+      await rename(`${file}.tmp`, file);
+    }
+  };
+  return {
+    save(): void {
+      dirty = true;
+      // A failed save is retried by the next one; meanwhile a restart would only publish some records again.
+      writing ??= write()
+        .catch(onError)
+        .finally(() => (writing = undefined));
+    },
+    async flush(): Promise<void> {
+      while (writing) await writing;
     },
   };
 }

@@ -1,12 +1,13 @@
 /**
- * The registration agent a service runs: registers, renews its lease at about a third of the lease with jitter,
+ * The registration agent a service runs: registers (retrying with backoff while the registry cannot be reached, e.g.
+ * when the service starts before the registry), renews its lease at about a third of the lease with jitter,
  * registers again when a heartbeat answers 404 (the registry forgot it), backs off on errors without giving up, and
  * on SIGTERM/SIGINT marks the instance DRAINING, waits for the drain time, deregisters and lets the process exit.
  * Probe-driven instances (a health check and no lease) send no heartbeats.
  */
 import type { InstanceRecord } from '../lambdas/domain/schemas.js';
-import type { RegistryClient, Registration } from './client.js';
-import { RegistryApiError } from './errors.js';
+import { checkInstanceId, checkService, type RegistryClient, type Registration } from './client.js';
+import { RegistryApiError, RegistryUnavailableError } from './errors.js';
 
 export interface AgentOptions {
   readonly client: RegistryClient;
@@ -19,7 +20,15 @@ export interface AgentOptions {
   readonly handleSignals?: boolean;
   /** Called once drained and deregistered after a signal. @default process.exit(0) */
   readonly onShutdown?: () => void;
-  /** Errors the agent recovers from (logged by default). */
+  /**
+   * Fail on the first registration's error instead of retrying it. By default a registry that cannot be reached
+   * (connection refused, timeout, 5xx, 429) is retried with the same backoff as heartbeats until it answers, so a
+   * service may start before its registry; an answer that retrying cannot change (400, 401, 403, 409) fails at once
+   * either way.
+   * @default false
+   */
+  readonly failFast?: boolean;
+  /** Errors the agent recovers from, including each failed attempt at the first registration (logged by default). */
   readonly onError?: (error: unknown) => void;
   /** @default Math.random */
   readonly random?: () => number;
@@ -40,21 +49,38 @@ const MAX_BACKOFF_MS = 30_000;
  * await registerInstance({ client: registry, service: 'orders', instanceId: hostname(), registration: { address, port: 8080, leaseSeconds: 30 } });
  */
 export async function registerInstance(options: AgentOptions): Promise<RegisteredInstance> {
-  const { client, service, instanceId } = options;
+  // Checked before anything is sent or retried: an unset HOSTNAME is a bug to report, not an outage to wait out.
+  const service = checkService(options.service);
+  const instanceId = checkInstanceId(options.instanceId);
+  const { client } = options;
   const random = options.random ?? Math.random;
   const onError = options.onError ?? ((error: unknown) => console.warn(`registry agent ${service}/${instanceId}:`, (error as Error).message));
-  let instance = await client.register(service, instanceId, options.registration);
+  /** The record of the latest registration; undefined only until the first one succeeds. */
+  let instance: InstanceRecord | undefined;
   let timer: NodeJS.Timeout | undefined;
   let failures = 0;
   let stopped = false;
 
-  const leaseMs = () => (instance.leaseSeconds ?? 0) * 1000;
+  /** Before the first answer the lease is the one asked for (a probe-driven instance has none). */
+  const leaseMs = () => (instance?.leaseSeconds ?? options.registration.leaseSeconds ?? 0) * 1000;
   /** About a third of the lease, ±20 % so a fleet restarted together does not heartbeat in lockstep. */
   const nextBeat = () => (leaseMs() / 3) * (0.8 + 0.4 * random());
   const backoff = () => Math.min(MAX_BACKOFF_MS, leaseMs() / 3 || MAX_BACKOFF_MS, 500 * 2 ** Math.min(failures, 10)) * (0.5 + random() / 2);
 
+  while (instance === undefined) {
+    try {
+      instance = await client.register(service, instanceId, options.registration);
+      failures = 0;
+    } catch (error) {
+      if (options.failFast || !isTransient(error)) throw error;
+      failures++;
+      onError(error);
+      await new Promise((resolve) => setTimeout(resolve, backoff()));
+    }
+  }
+
   const schedule = (ms: number) => {
-    if (stopped || instance.leaseSeconds === undefined) return;
+    if (stopped || instance?.leaseSeconds === undefined) return;
     timer = setTimeout(() => void beat(), ms);
   };
   const beat = async () => {
@@ -104,8 +130,14 @@ export async function registerInstance(options: AgentOptions): Promise<Registere
   }
   return {
     get instance() {
-      return instance;
+      return instance!; // assigned by the loop above before this object exists
     },
     shutdown,
   };
+}
+
+/** Errors that waiting can cure: the registry unreachable or overloaded (5xx, 429), as opposed to a refusal. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof RegistryUnavailableError) return true;
+  return error instanceof RegistryApiError && (error.status >= 500 || error.status === 429);
 }

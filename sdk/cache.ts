@@ -3,10 +3,20 @@
  * `revision` (older or duplicate events are ignored, removals leave a tombstone so a late older event cannot bring
  * an instance back), a periodic cheap re-check with `If-None-Match` (304 when nothing changed) that resyncs on a
  * mismatch, and stale-if-error: when the registry is unreachable it keeps serving the last known instances.
+ *
+ * Registry protection: while the registry's mass-failure guard is engaged (learnt from the `protection` field of a
+ * discovery answer and from `Registry Protection Engaged` / `Released` events), an empty snapshot never replaces a
+ * populated cache — the registry itself is the likelier fault, and an empty service is an outage the registry
+ * caused. The held list is replaced by the first snapshot taken after protection is released.
  */
 import type { InstanceRecord } from '../lambdas/domain/schemas.js';
 import type { RegistryClient } from './client.js';
 import type { ChangeFeed, RegistryEvent } from './feeds.js';
+
+const PROTECTION_ENGAGED = 'Registry Protection Engaged';
+const PROTECTION_RELEASED = 'Registry Protection Released';
+/** Published when subscribers may have missed events (e.g. records the publisher had to give up on). */
+const RESYNC_REQUIRED = 'Registry Resync Required';
 
 export interface ServiceCacheOptions {
   readonly client: RegistryClient;
@@ -32,6 +42,10 @@ export class ServiceCache {
   private timer?: NodeJS.Timeout;
   private resyncing?: Promise<void>;
   private readonly lags: number[] = [];
+  private engaged = false;
+  /** Counts protection events, so a snapshot does not overwrite what an event said while the snapshot was in flight. */
+  private protectionEvents = 0;
+  private heldEmpty = false;
   /** True while the last contact with the registry failed: the list is the last known one. */
   stale = false;
 
@@ -57,14 +71,43 @@ export class ServiceCache {
     return this.list;
   }
 
+  /** Whether the registry's mass-failure guard is engaged, as last learnt from discovery or the feed. */
+  get protectionEngaged(): boolean {
+    return this.engaged;
+  }
+
+  /**
+   * True while the cache holds its last populated list because the registry answered with no instance during
+   * protection (see the module doc).
+   */
+  get holding(): boolean {
+    return this.heldEmpty;
+  }
+
   /** Handlers for a {@link ChangeFeed}. */
   feedHandlers() {
     return { onEvent: (event: RegistryEvent) => this.apply(event), onGap: () => void this.resync().catch(() => undefined) };
   }
 
-  /** Applies one change event if it is newer than what the cache holds for that instance. */
+  /**
+   * Applies one event: an instance change if it is newer than what the cache holds for that instance; the guard's
+   * `Registry Protection Engaged` / `Released` (a release resyncs a cache that was holding its list).
+   *
+   * @returns true when the instance list changed
+   */
   apply(event: RegistryEvent): boolean {
     const detail = event.detail;
+    const type = event['detail-type'];
+    if (type === PROTECTION_ENGAGED || type === PROTECTION_RELEASED) {
+      this.engaged = type === PROTECTION_ENGAGED;
+      this.protectionEvents++;
+      if (!this.engaged && this.heldEmpty) void this.resync().catch(() => undefined);
+      return false;
+    }
+    if (type === RESYNC_REQUIRED) {
+      if (namesService(detail, this.options.service)) void this.resync().catch(() => undefined);
+      return false;
+    }
     if (detail.service !== this.options.service || typeof detail.instanceId !== 'string') return false;
     const held = this.byId.get(detail.instanceId)?.revision ?? this.removedAt.get(detail.instanceId) ?? -1;
     if (detail.revision <= held) return false;
@@ -105,7 +148,18 @@ export class ServiceCache {
   resync(): Promise<void> {
     this.resyncing ??= (async () => {
       try {
-        const { instances, etag } = await this.options.client.discoverAll(this.options.service, { status: 'all' });
+        const eventsBefore = this.protectionEvents;
+        const { instances, etag, protection } = await this.options.client.discoverAll(this.options.service, { status: 'all' });
+        // The answer is the registry's word at the time of the read (engaged exactly when it carries `protection`),
+        // unless a protection event arrived while it was in flight: that one may be newer.
+        if (this.protectionEvents === eventsBefore) this.engaged = protection?.engaged === true;
+        this.stale = false;
+        if (instances.length === 0 && this.byId.size > 0 && this.engaged) {
+          // Keep the populated list (and the old ETag, so the next re-check asks again) rather than empty the service.
+          this.heldEmpty = true;
+          return;
+        }
+        this.heldEmpty = false;
         const fresh = new Map(instances.map((i) => [i.instanceId, i]));
         for (const [id, held] of this.byId) {
           const got = fresh.get(id);
@@ -116,7 +170,6 @@ export class ServiceCache {
         this.byId.clear();
         for (const [id, instance] of fresh) this.byId.set(id, instance);
         this.etag = etag;
-        this.stale = false;
         this.publish();
       } catch (error) {
         this.stale = true;
@@ -132,4 +185,12 @@ export class ServiceCache {
     this.list = [...this.byId.values()];
     this.options.onChange?.(this.list);
   }
+}
+
+/** Whether a registry-wide event concerns `service`: it names it, or names no service at all (then it is every one). */
+function namesService(detail: RegistryEvent['detail'], service: string): boolean {
+  const named = detail as { service?: unknown; services?: unknown };
+  if (typeof named.service === 'string') return named.service === service;
+  if (Array.isArray(named.services)) return named.services.includes(service);
+  return true;
 }

@@ -7,10 +7,11 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { InstanceRecord, PatchBody, ServiceSummary } from '../lambdas/domain/schemas.js';
 import type * as z from 'zod';
-import type { registerBody } from '../lambdas/domain/schemas.js';
-import { RegistryApiError, RegistryUnavailableError } from './errors.js';
+import { instanceId as instanceIdSchema, serviceName as serviceNameSchema } from '../lambdas/domain/schemas.js';
+import type { InstanceRecord, PatchBody, ProtectionStatus, registerBody, ServiceSummary } from '../lambdas/domain/schemas.js';
+import { RegistryApiError, RegistryUnavailableError, RegistryValidationError } from './errors.js';
+import { canonicalQuery, queryMap, type QueryPair } from './query.js';
 
 /** What a service sends to register (defaults are filled by the registry). */
 export type Registration = z.input<typeof registerBody>;
@@ -35,11 +36,24 @@ export interface DiscoverQuery {
   readonly cursor?: string;
 }
 
+/**
+ * One page of discovery. `protection` is present while the registry's mass-failure guard is engaged: instances whose
+ * lease ran out meanwhile are still listed, marked `leaseExpired: true` (see the balancers' panic threshold).
+ */
 export type DiscoverResult =
   | { readonly notModified: true; readonly etag: string }
-  | { readonly notModified: false; readonly etag: string; readonly instances: InstanceRecord[]; readonly cursor?: string };
+  | {
+      readonly notModified: false;
+      readonly etag: string;
+      readonly instances: InstanceRecord[];
+      readonly cursor?: string;
+      readonly protection?: ProtectionStatus;
+    };
 
 /**
+ * Every method that takes a service name or an instance id checks it against the registry's own grammar first and
+ * throws {@link RegistryValidationError} before sending anything.
+ *
  * @example
  * const registry = new RegistryClient({ baseUrl: 'http://127.0.0.1:4000' });
  * await registry.register('orders', 'orders-1', { address: '10.0.0.5', port: 8080 });
@@ -54,8 +68,14 @@ export class RegistryClient {
     }
   }
 
-  register(service: string, instanceId: string, registration: Registration): Promise<InstanceRecord & { created: boolean }> {
-    return this.request('PUT', instancePath(service, instanceId), registration).then(({ status, body }) => ({ ...(body as InstanceRecord), created: status === 201 }));
+  /** The registry this client talks to. */
+  get baseUrl(): string {
+    return this.options.baseUrl;
+  }
+
+  async register(service: string, instanceId: string, registration: Registration): Promise<InstanceRecord & { created: boolean }> {
+    const { status, body } = await this.request('PUT', instancePath(service, instanceId), [], registration);
+    return { ...(body as InstanceRecord), created: status === 201 };
   }
 
   async get(service: string, instanceId: string): Promise<InstanceRecord> {
@@ -63,7 +83,7 @@ export class RegistryClient {
   }
 
   async patch(service: string, instanceId: string, changes: PatchBody): Promise<InstanceRecord> {
-    return (await this.request('PATCH', instancePath(service, instanceId), changes)).body as InstanceRecord;
+    return (await this.request('PATCH', instancePath(service, instanceId), [], changes)).body as InstanceRecord;
   }
 
   async heartbeat(service: string, instanceId: string): Promise<{ leaseExpiresAt: string; revision: number }> {
@@ -76,56 +96,78 @@ export class RegistryClient {
 
   /** One page of discovery; with `ifNoneMatch`, a 304 comes back as `{ notModified: true }`. */
   async discover(service: string, query: DiscoverQuery = {}, ifNoneMatch?: string): Promise<DiscoverResult> {
-    const params = new URLSearchParams();
-    if (query.status) params.set('status', query.status);
-    if (query.zone) params.set('zone', query.zone);
-    for (const tag of query.tags ?? []) params.append('tag', tag);
-    for (const [k, v] of Object.entries(query.meta ?? {})) params.set(`meta.${k}`, v);
-    if (query.limit) params.set('limit', String(query.limit));
-    if (query.cursor) params.set('cursor', query.cursor);
-    const qs = params.toString();
-    const { status, body, headers } = await this.request('GET', `/v1/services/${encodeURIComponent(service)}/instances${qs ? `?${qs}` : ''}`, undefined, ifNoneMatch ? { 'if-none-match': ifNoneMatch } : {});
+    const params: QueryPair[] = [];
+    if (query.status) params.push(['status', query.status]);
+    if (query.zone) params.push(['zone', query.zone]);
+    for (const tag of query.tags ?? []) params.push(['tag', tag]);
+    for (const [k, v] of Object.entries(query.meta ?? {})) params.push([`meta.${k}`, v]);
+    if (query.limit) params.push(['limit', String(query.limit)]);
+    if (query.cursor) params.push(['cursor', query.cursor]);
+    const path = `/v1/services/${encodeURIComponent(checkService(service))}/instances`;
+    const { status, body, headers } = await this.request('GET', path, params, undefined, ifNoneMatch ? { 'if-none-match': ifNoneMatch } : {});
     const etag = headers.get('etag') ?? '';
     if (status === 304) return { notModified: true, etag };
-    const page = body as { instances: InstanceRecord[]; cursor?: string };
-    return { notModified: false, etag, instances: page.instances, ...(page.cursor && { cursor: page.cursor }) };
+    const page = body as { instances: InstanceRecord[]; cursor?: string; protection?: ProtectionStatus };
+    return { notModified: false, etag, instances: page.instances, ...(page.cursor && { cursor: page.cursor }), ...(page.protection && { protection: page.protection }) };
   }
 
-  /** Every instance of a service across all pages, with the ETag of the first page. */
-  async discoverAll(service: string, query: Omit<DiscoverQuery, 'cursor'> = {}): Promise<{ instances: InstanceRecord[]; etag: string }> {
+  /**
+   * Every instance of a service across all pages, with the ETag of the first page and the registry's protection
+   * status (present when any page said the mass-failure guard is engaged).
+   */
+  async discoverAll(service: string, query: Omit<DiscoverQuery, 'cursor'> = {}): Promise<{ instances: InstanceRecord[]; etag: string; protection?: ProtectionStatus }> {
     const instances: InstanceRecord[] = [];
     let cursor: string | undefined;
     let etag = '';
+    let protection: ProtectionStatus | undefined;
     do {
       const page = await this.discover(service, { ...query, limit: query.limit ?? 1000, ...(cursor && { cursor }) });
       if (page.notModified) break;
       if (!etag) etag = page.etag;
+      protection ??= page.protection;
       instances.push(...page.instances);
       cursor = page.cursor;
     } while (cursor);
-    return { instances, etag };
+    return { instances, etag, ...(protection && { protection }) };
   }
 
   async listServices(): Promise<ServiceSummary[]> {
     const services: ServiceSummary[] = [];
     let cursor: string | undefined;
     do {
-      const page = (await this.request('GET', `/v1/services?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).body as { services: ServiceSummary[]; cursor?: string };
+      const params: QueryPair[] = [['limit', '1000'], ...(cursor ? [['cursor', cursor] as const] : [])];
+      const page = (await this.request('GET', '/v1/services', params)).body as { services: ServiceSummary[]; cursor?: string };
       services.push(...page.services);
       cursor = page.cursor;
     } while (cursor);
     return services;
   }
 
-  /** Headers for a raw request to the registry (the SSE feed uses them). */
-  async authHeaders(method: string, path: string): Promise<Record<string, string>> {
-    return this.sign(method, new URL(path, this.options.baseUrl), {}, undefined);
+  /**
+   * The URL and headers of a raw request to the registry (the SSE feed uses them): the query is built the way
+   * it is signed (see `sdk/query.ts`), and the headers carry the client's bearer token or SigV4 signature.
+   */
+  async authorizedRequest(method: string, path: string, query: readonly QueryPair[] = []): Promise<{ url: URL; headers: Record<string, string> }> {
+    const url = this.url(path, query);
+    return { url, headers: await this.sign(method, url, query, {}, undefined) };
   }
 
-  private async request(method: string, path: string, body?: unknown, extra: Record<string, string> = {}) {
+  /** Headers for a raw request without a query string. */
+  async authHeaders(method: string, path: string): Promise<Record<string, string>> {
+    return (await this.authorizedRequest(method, path)).headers;
+  }
+
+  private url(path: string, query: readonly QueryPair[]): URL {
     const url = new URL(path, this.options.baseUrl);
+    // Assigned as the canonical string: only unreserved characters and %XX, which the URL parser leaves untouched.
+    url.search = canonicalQuery(query);
+    return url;
+  }
+
+  private async request(method: string, path: string, query: readonly QueryPair[] = [], body?: unknown, extra: Record<string, string> = {}) {
+    const url = this.url(path, query);
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers = await this.sign(method, url, { ...(payload && { 'content-type': 'application/json' }), ...extra }, payload);
+    const headers = await this.sign(method, url, query, { ...(payload && { 'content-type': 'application/json' }), ...extra }, payload);
     let res: Response;
     try {
       res = await fetch(url, { method, headers, ...(payload && { body: payload }), signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000) });
@@ -142,7 +184,7 @@ export class RegistryClient {
     return { status: res.status, body: parsed, headers: res.headers };
   }
 
-  private async sign(method: string, url: URL, headers: Record<string, string>, body: string | undefined): Promise<Record<string, string>> {
+  private async sign(method: string, url: URL, query: readonly QueryPair[], headers: Record<string, string>, body: string | undefined): Promise<Record<string, string>> {
     if (this.options.token) return { ...headers, authorization: `Bearer ${this.options.token}` };
     if (!this.signer) return headers;
     const signed = await this.signer.sign({
@@ -151,7 +193,8 @@ export class RegistryClient {
       hostname: url.hostname,
       ...(url.port && { port: Number(url.port) }),
       path: url.pathname,
-      query: queryMap(url.searchParams),
+      // The signer canonicalises these decoded pairs; `url.search` already holds exactly that canonical string.
+      query: queryMap(query),
       headers: { ...headers, host: url.host },
       ...(body !== undefined && { body }),
     });
@@ -159,16 +202,39 @@ export class RegistryClient {
   }
 }
 
-/** Query parameters for signing, keeping repeated keys (`tag=a&tag=b`). */
-function queryMap(params: URLSearchParams): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const key of new Set(params.keys())) {
-    const values = params.getAll(key);
-    out[key] = values.length === 1 ? values[0]! : values;
-  }
-  return out;
+function instancePath(service: string, instanceId: string): string {
+  return `/v1/services/${encodeURIComponent(checkService(service))}/instances/${encodeURIComponent(checkInstanceId(instanceId))}`;
 }
 
-function instancePath(service: string, instanceId: string): string {
-  return `/v1/services/${encodeURIComponent(service)}/instances/${encodeURIComponent(instanceId)}`;
+/**
+ * A service name as the registry's grammar allows it (the handlers' own zod schema), or a
+ * {@link RegistryValidationError} before any request is made.
+ *
+ * @example
+ * checkService('orders'); // => 'orders'
+ * checkService('Orders'); // throws RegistryValidationError: invalid service 'Orders': must be a lower-case DNS label…
+ */
+export function checkService(service: unknown): string {
+  return checked('service', serviceNameSchema, service);
+}
+
+/**
+ * An instance id as the registry's grammar allows it, or a {@link RegistryValidationError}. Catches the unset
+ * environment variable (`process.env.HOSTNAME!` is `undefined`, which would otherwise register an instance named
+ * "undefined").
+ *
+ * @example
+ * checkInstanceId(process.env.HOSTNAME); // throws when HOSTNAME is unset
+ */
+export function checkInstanceId(instanceId: unknown): string {
+  return checked('instanceId', instanceIdSchema, instanceId);
+}
+
+function checked(field: 'service' | 'instanceId', schema: z.ZodType<string>, value: unknown): string {
+  if (typeof value !== 'string') {
+    throw new RegistryValidationError(field, `invalid ${field}: got ${value === null ? 'null' : typeof value}, expected a string (is the environment variable it comes from set?)`);
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) throw new RegistryValidationError(field, `invalid ${field} ${JSON.stringify(value)}: ${result.error.issues[0]?.message ?? 'rejected'}`);
+  return result.data;
 }

@@ -19,9 +19,9 @@ const runtime = await startLocalRuntime({ port: 0, probeIntervalSeconds: 1 });
 const client = new RegistryClient({ baseUrl: runtime.url });
 const servers = new Map<string, Server>();
 const agents: RegisteredInstance[] = [];
-const gateway = startGateway({ client, feed: new SseFeed({ baseUrl: runtime.url, services: ['hello'] }) });
+const gateway = startGateway({ client, feed: new SseFeed({ client, services: ['hello'] }) });
 const detected = new Promise<number>((resolve) => {
-  const feed = new SseFeed({ baseUrl: runtime.url, services: ['hello'] });
+  const feed = new SseFeed({ client, services: ['hello'] });
   feed.start({
     onGap: () => undefined,
     onEvent: (event) => {

@@ -33,7 +33,7 @@ interface Route {
 
 /**
  * @example
- * const gateway = startGateway({ client, feed: new SseFeed({ baseUrl }) });
+ * const gateway = startGateway({ client, feed: new SseFeed({ client }) });
  * gateway.server.listen(8080);
  */
 export function startGateway(options: GatewayOptions): { server: Server; stop(): Promise<void>; routes: Map<string, Route> } {
@@ -51,7 +51,9 @@ export function startGateway(options: GatewayOptions): { server: Server; stop():
   options.feed.start({
     onEvent: (event) => {
       const service = event.detail.service;
+      // Events without a service (the registry's protection, resync requests) concern every cache.
       if (typeof service === 'string') routes.get(service)?.cache.apply(event);
+      else routes.forEach((route) => route.cache.apply(event));
     },
     onGap: () => routes.forEach((route) => void route.cache.resync().catch(() => undefined)),
   });

@@ -3,7 +3,7 @@
  * `removal`), so a round can never clobber a concurrent re-registration, patch or heartbeat.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { InstanceKey, RemovalReason } from '../domain/instance.js';
 import type { Handover, ProberLock, ProberStore } from '../domain/prober-ports.js';
 import type { ProtectionState } from '../domain/protection.js';
@@ -95,6 +95,25 @@ export class DynamoDbProberStore extends DynamoDbInstanceStore implements Prober
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...protectionItemKey(), kind: 'protection', ...state } }));
   }
 
+  async getProtection(): Promise<ProtectionState | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: protectionItemKey(), ConsistentRead: true }));
+    const item = out.Item;
+    if (!item) return undefined;
+    const num = (value: unknown) => (typeof value === 'number' ? value : undefined);
+    return {
+      engaged: item.engaged === true,
+      probeEngaged: item.probeEngaged === true,
+      leaseEngaged: item.leaseEngaged === true,
+      failedTargets: num(item.failedTargets) ?? 0,
+      probedTargets: num(item.probedTargets) ?? 0,
+      expiredLeases: num(item.expiredLeases) ?? 0,
+      leasedInstances: num(item.leasedInstances) ?? 0,
+      atMs: num(item.atMs) ?? 0,
+      ...(num(item.leaseSinceMs) !== undefined && { leaseSinceMs: num(item.leaseSinceMs) }),
+      ...(num(item.leaseCutoffMs) !== undefined && { leaseCutoffMs: num(item.leaseCutoffMs) }),
+    };
+  }
+
   /** An update that bumps `revision`, only if the item still has the revision the round saw. */
   private bump(key: InstanceKey, update: UpdateExpression, seenRevision: number): Promise<boolean> {
     update.setExpression('revision', `${update.name('revision')} + ${update.value(1)}`);
@@ -108,24 +127,37 @@ export class DynamoDbProberStore extends DynamoDbInstanceStore implements Prober
 /**
  * The prober's lock: one item per shard. An owner holds it until `untilMs` (its invocation's deadline), so two
  * overlapping invocations never probe the same shard; a crashed owner's lock simply runs out.
+ *
+ * `holder` is an optional identity of the process that stays the same across its restarts (the local runtime sets
+ * one per data directory; in AWS there is none). It is stored with the lock, so a restarted process may take over
+ * the lock its dead predecessor still holds instead of waiting for it to run out (see `acquire`).
  */
 export class DynamoDbProberLock implements ProberLock {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly shard: number,
+    private readonly holder?: string,
   ) {}
 
-  async acquire(owner: string, untilMs: number, nowMs: number): Promise<{ acquired: boolean; handover?: Handover }> {
+  async acquire(owner: string, untilMs: number, nowMs: number, takeOverOwnHolder = false): Promise<{ acquired: boolean; handover?: Handover }> {
+    // Free, run out, or already ours; or (a restarted process) held under our own holder identity.
+    const conditions = ['attribute_not_exists(#owner)', '#until < :now', '#owner = :owner'];
+    const names: Record<string, string> = { '#owner': 'owner', '#until': 'untilMs', '#holder': 'holder' };
+    const values: Record<string, unknown> = { ':owner': owner, ':until': untilMs, ':now': nowMs };
+    if (this.holder !== undefined) {
+      values[':holder'] = this.holder;
+      if (takeOverOwnHolder) conditions.push('#holder = :holder');
+    }
     try {
       const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: proberLockKey(this.shard),
-          UpdateExpression: 'SET #owner = :owner, #until = :until',
-          ConditionExpression: 'attribute_not_exists(#owner) OR #until < :now OR #owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'owner', '#until': 'untilMs' },
-          ExpressionAttributeValues: { ':owner': owner, ':until': untilMs, ':now': nowMs },
+          UpdateExpression: this.holder === undefined ? 'SET #owner = :owner, #until = :until REMOVE #holder' : 'SET #owner = :owner, #until = :until, #holder = :holder',
+          ConditionExpression: conditions.join(' OR '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
           ReturnValues: 'ALL_OLD',
         }),
       );

@@ -9,8 +9,9 @@ import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDo
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { firstRevision, TTL_GRACE_SECONDS, ttlSeconds, type Instance, type InstanceKey, type SummaryDelta } from '../domain/instance.js';
 import type { InstancePage, InstanceStore, SummaryPage, WriteGuard, WriteResult } from '../domain/ports.js';
+import type { GuardState, ProtectionReader } from '../domain/registry.js';
 import type { PatchBody } from '../domain/schemas.js';
-import { INSTANCE_PREFIX, instanceItemKey, registryTable, servicePartition, SERVICES_PARTITION, summaryItemKey } from '../table.js';
+import { INSTANCE_PREFIX, instanceItemKey, protectionItemKey, registryTable, servicePartition, SERVICES_PARTITION, summaryItemKey } from '../table.js';
 import type { LastWrite } from '../stream-filter.js';
 import { UpdateExpression } from './update-expression.js';
 
@@ -21,7 +22,7 @@ const PROBE_STATE_FIELDS = ['criticalSinceMs', 'removal'] as const;
 
 type Item = Record<string, unknown>;
 
-export class DynamoDbInstanceStore implements InstanceStore {
+export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
   constructor(
     protected readonly client: DynamoDBDocumentClient,
     protected readonly tableName: string,
@@ -37,12 +38,19 @@ export class DynamoDbInstanceStore implements InstanceStore {
     for (const name of [...OPTIONAL_FIELDS, ...PROBE_STATE_FIELDS]) if (!(name in fields)) update.remove(name);
     // A new item starts at firstRevision (time-based, never reused); an existing one goes up by one.
     update.setExpression('revision', `if_not_exists(${update.name('revision')}, ${update.value(firstRevision(guard.nowMs) - 1)}) + ${update.value(1)}`);
-    // Allowed: nothing there, ours (unless admin, who may replace anything), or an expired lease (the old one is gone).
-    const conditions = [`attribute_not_exists(${update.name(registryTable.partitionKey)})`];
-    if (guard.owner !== undefined) {
-      conditions.push(`${update.name('owner')} = ${update.value(guard.owner)}`, `${update.name('leaseExpiresAtMs')} <= ${update.value(guard.nowMs)}`);
-    }
-    const condition = guard.owner === undefined ? undefined : conditions.join(' OR ');
+    // Allowed: nothing there, ours, or an expired lease (the old one is gone). An admin may replace anything, so
+    // its write has no condition at all, and no placeholder is built for one: DynamoDB refuses a request whose
+    // ExpressionAttributeNames/Values hold an entry no expression uses (ValidationException "Value provided in
+    // ExpressionAttributeNames unused in expressions"), which made every admin registration a 500.
+    // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ExpressionAttributeNames.html
+    const condition =
+      guard.owner === undefined
+        ? undefined
+        : [
+            `attribute_not_exists(${update.name(registryTable.partitionKey)})`,
+            `${update.name('owner')} = ${update.value(guard.owner)}`,
+            `${update.name('leaseExpiresAtMs')} <= ${update.value(guard.nowMs)}`,
+          ].join(' OR ');
     return this.conditionalUpdate(instanceItemKey(draft.service, draft.instanceId), update, condition);
   }
 
@@ -80,17 +88,20 @@ export class DynamoDbInstanceStore implements InstanceStore {
     }
   }
 
+  /**
+   * Deletes a live instance. An expired one is refused (the domain answers 404): it is already gone for every read
+   * and write, and the sweeper removes it as an expiry, so the change event says `Instance Expired`.
+   */
   async remove(key: InstanceKey, guard: WriteGuard): Promise<WriteResult> {
     const update = new UpdateExpression();
-    const conditions = [`attribute_exists(${update.name(registryTable.partitionKey)})`];
-    if (guard.owner !== undefined) conditions.push(`${update.name('owner')} = ${update.value(guard.owner)}`);
+    const condition = this.liveAndOwned(update, guard);
     const { ExpressionAttributeNames, ExpressionAttributeValues } = update.build();
     try {
       const out = await this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: instanceItemKey(key.service, key.instanceId),
-          ConditionExpression: conditions.join(' AND '),
+          ConditionExpression: condition,
           ExpressionAttributeNames,
           ...(ExpressionAttributeValues && { ExpressionAttributeValues }),
           ReturnValues: 'ALL_OLD',
@@ -108,6 +119,26 @@ export class DynamoDbInstanceStore implements InstanceStore {
       new GetCommand({ TableName: this.tableName, Key: instanceItemKey(key.service, key.instanceId), ConsistentRead: true }),
     );
     return out.Item ? toInstance(out.Item) : undefined;
+  }
+
+  /**
+   * The mass-failure guard's state item as the prober wrote it (`setProtection`), or `undefined` when it never
+   * wrote one. Strongly consistent, so a guard that just engaged or let go counts on the next read; it is read only
+   * when an answer meets an expired lease (or is empty), so the 1 RRU is not paid per discovery of a steady fleet.
+   */
+  async readProtection(): Promise<GuardState | undefined> {
+    const out = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: protectionItemKey(),
+        ConsistentRead: true,
+        ProjectionExpression: '#engaged, #lease, #probe, #at',
+        ExpressionAttributeNames: { '#engaged': 'engaged', '#lease': 'leaseEngaged', '#probe': 'probeEngaged', '#at': 'atMs' },
+      }),
+    );
+    const item = out.Item;
+    if (!item) return undefined;
+    return { engaged: item.engaged === true, leaseEngaged: item.leaseEngaged === true, probeEngaged: item.probeEngaged === true, atMs: Number(item.atMs ?? 0) };
   }
 
   async page(service: string, after: string | undefined, limit: number): Promise<InstancePage> {

@@ -22,7 +22,39 @@ const ALWAYS_REFUSED = new Set([
   'teredo',
 ]);
 
-const EC2_METADATA_V6 = ipaddr.parse('fd00:ec2::254');
+/**
+ * AWS's own IPv6 range on Nitro instances: the instance metadata service (fd00:ec2::254), the DNS resolver
+ * (fd00:ec2::253) and the time sync service (fd00:ec2::123) live here. It is the IPv6 counterpart of the
+ * 169.254.0.0/16 services, so the whole /32 is refused like link-local, not just the metadata address
+ * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-retrieval.html).
+ */
+const AWS_SERVICES_V6 = ipaddr.parseCIDR('fd00:ec2::/32');
+
+/**
+ * Parses an IP literal. An IPv6 literal with a dotted IPv4 tail is rewritten to hex groups first, because
+ * ipaddr.js 2.x reads `::a.b.c.d` as the IPv4-mapped `::ffff:a.b.c.d`, so `::169.254.169.254` and its hex
+ * spelling `::a9fe:a9fe` would otherwise be judged as different addresses.
+ */
+function parse(ip: string): ipaddr.IPv4 | ipaddr.IPv6 {
+  const dotted = /^(.*:)(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
+  if (dotted && ipaddr.IPv4.isValidFourPartDecimal(dotted.slice(2).join('.'))) {
+    const [a, b, c, d] = dotted.slice(2).map(Number) as [number, number, number, number];
+    return ipaddr.IPv6.parse(`${dotted[1]}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`);
+  }
+  return ipaddr.parse(ip);
+}
+
+/**
+ * The IPv4 address an IPv6 address stands for, when it stands for one the host would reach as IPv4:
+ * IPv4-mapped (`::ffff:a.b.c.d`) and the deprecated IPv4-compatible form (`::a.b.c.d`, RFC 4291 §2.5.5.1;
+ * `::` and `::1` excepted, which are IPv6's own unspecified and loopback addresses).
+ */
+function embeddedIPv4(address: ipaddr.IPv6): ipaddr.IPv4 | undefined {
+  if (address.isIPv4MappedAddress()) return address.toIPv4Address();
+  const [p0, p1, p2, p3, p4, p5, p6, p7] = address.parts;
+  const compatible = p0 === 0 && p1 === 0 && p2 === 0 && p3 === 0 && p4 === 0 && p5 === 0 && (p6 !== 0 || (p7 ?? 0) > 1);
+  return compatible ? new ipaddr.IPv4([p6! >> 8, p6! & 0xff, p7! >> 8, p7! & 0xff]) : undefined;
+}
 
 /**
  * Decides which IP addresses may be registered and probed. Used at registration time (400) and again at
@@ -31,6 +63,7 @@ const EC2_METADATA_V6 = ipaddr.parse('fd00:ec2::254');
  * @example
  * const policy = new AddressPolicy({ allowLoopback: false, allowCidrs: [] });
  * policy.refusal('169.254.169.254'); // => 'link-local address 169.254.169.254 is not allowed'
+ * policy.refusal('::a9fe:a9fe');     // => 'link-local address ::a9fe:a9fe is not allowed' (IPv4-compatible form)
  * policy.refusal('10.0.0.5');        // => undefined (allowed)
  */
 export class AddressPolicy {
@@ -43,13 +76,12 @@ export class AddressPolicy {
   /** Why `ip` is refused, or `undefined` when it is allowed. `ip` must be an IP literal. */
   refusal(ip: string): string | undefined {
     if (!ipaddr.isValid(ip)) return `${ip} is not an IP address`;
-    let parsed = ipaddr.parse(ip);
-    // An IPv4-mapped IPv6 address (::ffff:169.254.169.254) is judged as the IPv4 address it carries.
-    if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
-      parsed = (parsed as ipaddr.IPv6).toIPv4Address();
-    }
-    if (parsed.kind() === 'ipv6' && parsed.toNormalizedString() === EC2_METADATA_V6.toNormalizedString()) {
-      return `metadata address ${ip} is not allowed`;
+    let parsed = parse(ip);
+    if (parsed.kind() === 'ipv6') {
+      const v6 = parsed as ipaddr.IPv6;
+      if (v6.match(AWS_SERVICES_V6)) return `AWS metadata and service address ${ip} (fd00:ec2::/32, the IPv6 counterpart of 169.254.0.0/16) is not allowed`;
+      // An IPv6 form of an IPv4 address (::ffff:169.254.169.254, ::a9fe:a9fe) is judged as that IPv4 address.
+      parsed = embeddedIPv4(v6) ?? v6;
     }
     const range = parsed.range();
     if (ALWAYS_REFUSED.has(range)) return `${describe(range)} address ${ip} is not allowed`;

@@ -3,8 +3,8 @@
  */
 import { createHash } from 'node:crypto';
 import { ValidationError } from './errors.js';
-import { isExpired, isHealthy, type Instance } from './instance.js';
-import type { DiscoveryQuery } from './schemas.js';
+import { countsHealthy, isExpired, isHealthy, toRecord, type Instance } from './instance.js';
+import type { DiscoveryQuery, ProtectionStatus } from './schemas.js';
 
 /** Which instances a page is drawn from: only healthy ones, or every live one. */
 export type DiscoveryMode = 'healthy' | 'all';
@@ -16,12 +16,44 @@ export interface DiscoveryFilter {
   readonly meta: Readonly<Record<string, string>>;
 }
 
-/** True when `instance` belongs in a discovery result. Expired instances are never returned. */
-export function matches(instance: Instance, filter: DiscoveryFilter, nowMs: number): boolean {
-  if (filter.mode === 'healthy' ? !isHealthy(instance, nowMs) : isExpired(instance, nowMs)) return false;
+/**
+ * True when `instance` belongs in a discovery result. Expired instances are never returned, unless `keepExpired`
+ * (the lease guard is engaged): then an expired one is judged on what it was (UP and not critical in mode
+ * `healthy`), and the caller shows it marked (see `keptByLeaseGuard`).
+ */
+export function matches(instance: Instance, filter: DiscoveryFilter, nowMs: number, keepExpired = false): boolean {
+  const expired = isExpired(instance, nowMs);
+  if (expired && !keepExpired) return false;
+  if (filter.mode === 'healthy' && !(expired ? countsHealthy(instance) : isHealthy(instance, nowMs))) return false;
   if (filter.zone !== undefined && instance.zone !== filter.zone) return false;
   if (!filter.tags.every((t) => instance.tags.includes(t))) return false;
   return Object.entries(filter.meta).every(([k, v]) => instance.metadata[k] === v);
+}
+
+/**
+ * Most bytes of records one discovery page carries, counted as {@link recordBytes} counts them. A Lambda
+ * response is at most 6 MB (6,291,556 bytes) for a synchronous invocation
+ * (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): beyond it the invocation fails and
+ * the client gets a 5xx from API Gateway instead of the page. 1,000 records of up to ~25 KB each (4 KB of metadata, 32 tags of 128 characters, all
+ * escaped) would be far over it, so pages stop at this many bytes as well as at `limit`, and the cursor goes on.
+ * 4 MiB leaves ~2 MB for the list's own fields, the protection status, headers and the response envelope.
+ */
+export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Bytes a record takes in the Lambda response: its JSON, escaped once more because the body travels as a JSON
+ * string inside the response envelope (`{"statusCode":200,"body":"{\"service\":…"}`). Escaping adds one byte
+ * per `"` and per `\\` of the body; every other character the body's JSON holds (control characters and lone
+ * surrogates are already `\\u` escapes) passes through unchanged.
+ */
+export function recordBytes(instance: Instance): number {
+  const body = JSON.stringify(toRecord(instance));
+  let escapes = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c) escapes++;
+  }
+  return Buffer.byteLength(body) + escapes + 1; // + the comma between records
 }
 
 /** The starting mode of a query (`healthy_or_else_all` starts healthy and may fall back). */
@@ -54,13 +86,15 @@ export function decodeCursor(cursor: string): CursorState {
 }
 
 /**
- * A weak ETag of a result: it changes when the set of instances, any of their revisions, or the page cursor
- * changes, and not on heartbeats (which renew leases without changing what a client routes to).
+ * A weak ETag of a result: it changes when the set of instances, any of their revisions, a `leaseExpired` mark,
+ * the protection status or the page cursor changes, and not on heartbeats (which renew leases without changing
+ * what a client routes to).
  */
-export function discoveryEtag(items: readonly Instance[], cursor: string | undefined): string {
+export function discoveryEtag(items: readonly Instance[], cursor: string | undefined, protection?: ProtectionStatus): string {
   const hash = createHash('sha256');
-  for (const i of items) hash.update(`${i.instanceId}\u0000${i.revision}\n`);
+  for (const i of items) hash.update(`${i.instanceId}\u0000${i.revision}${i.leaseExpired ? '\u0000expired' : ''}\n`);
   hash.update(cursor ?? '');
+  if (protection) hash.update(`\u0000${JSON.stringify(protection)}`);
   return `W/"${hash.digest('base64url').slice(0, 27)}"`;
 }
 

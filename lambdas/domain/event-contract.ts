@@ -4,7 +4,7 @@
  * baseline that a test holds every later version to (no breaking change without a new major version).
  */
 import * as z from 'zod';
-import { DETAIL_TYPES, instanceEventDetail, protectionEventDetail, type DetailType } from './events.js';
+import { DETAIL_TYPES, instanceEventDetail, protectionEventDetail, resyncEventDetail, type DetailType } from './events.js';
 
 /** File name of a detail-type's schema: `Instance Registered` → `instance-registered.schema.json`. */
 export function contractFile(detailType: DetailType): string {
@@ -13,7 +13,7 @@ export function contractFile(detailType: DetailType): string {
 
 /** The EventBridge envelope of one detail-type, with its `detail` schema. */
 export function eventSchema(detailType: DetailType, source = 'service-registry') {
-  const detail = detailType.startsWith('Registry Protection') ? protectionEventDetail : instanceEventDetail;
+  const detail = detailType === 'Registry Resync Required' ? resyncEventDetail : detailType.startsWith('Registry Protection') ? protectionEventDetail : instanceEventDetail;
   const envelope = z.object({
     version: z.string(),
     id: z.string(),

@@ -1,7 +1,9 @@
 /**
  * The change-event contract: detail-types and the `detail` schema (the one source for the publisher, the client
  * SDK and the JSON Schema files in `contracts/events/`), and the classification of a stored change into an event.
- * Subscribers apply an event only if its `revision` is newer than what they hold for that instance.
+ * Subscribers apply an event only if its `revision` is newer than what they hold for that instance: events are
+ * published in order per instance, but delivered at least once and possibly out of order (EventBridge → SQS
+ * standard keeps no order).
  */
 import * as z from 'zod';
 import type { Instance, RemovalReason } from './instance.js';
@@ -18,6 +20,7 @@ export const DETAIL_TYPES = [
   'Instance Expired',
   'Registry Protection Engaged',
   'Registry Protection Released',
+  'Registry Resync Required',
 ] as const;
 export type DetailType = (typeof DETAIL_TYPES)[number];
 
@@ -71,14 +74,32 @@ export const protectionEventDetail = z
   })
   .meta({ id: 'ProtectionEventDetail' });
 
+/**
+ * `detail` of `Registry Resync Required`: events of these services could not be published and may be delayed or,
+ * once the event source gives up on them, lost. A subscriber holding any of these services reloads them from
+ * discovery (events that arrive later are then older than what it holds, and ignored by revision).
+ */
+export const resyncEventDetail = z
+  .object({
+    schemaVersion: z.literal(EVENT_SCHEMA_VERSION),
+    eventId: z.string(),
+    /** Services whose events may be missing; sorted, never empty. */
+    services: z.array(z.string()).min(1),
+    /** `publish-failed`: the publisher gave up on a batch for now (the event source retries it, then discards it). */
+    reason: z.enum(['publish-failed']),
+    time: z.iso.datetime(),
+  })
+  .meta({ id: 'ResyncEventDetail' });
+
 export type InstanceEventDetail = z.output<typeof instanceEventDetail>;
 export type ProtectionEventDetail = z.output<typeof protectionEventDetail>;
+export type ResyncEventDetail = z.output<typeof resyncEventDetail>;
 
 /** One event to publish. */
 export interface ChangeEvent {
   readonly detailType: DetailType;
-  readonly detail: InstanceEventDetail | ProtectionEventDetail;
-  /** Events of the same key must stay in order. */
+  readonly detail: InstanceEventDetail | ProtectionEventDetail | ResyncEventDetail;
+  /** Events of the same key must stay in order (`service/instanceId` for instance events). */
   readonly orderingKey: string;
 }
 
@@ -111,8 +132,25 @@ export function changedFields(before: Instance, after: Instance): Array<(typeof 
 }
 
 /**
+ * The event that tells subscribers of `services` to reload them (see {@link resyncEventDetail}).
+ *
+ * @example
+ * resyncEvent(['orders'], 'seq-42', Date.now()).detailType; // => 'Registry Resync Required'
+ */
+export function resyncEvent(services: Iterable<string>, firstRecordId: string, atMs: number): ChangeEvent {
+  const detail: ResyncEventDetail = {
+    schemaVersion: EVENT_SCHEMA_VERSION,
+    eventId: `resync:${firstRecordId}:${atMs}`,
+    services: [...new Set(services)].sort(),
+    reason: 'publish-failed',
+    time: new Date(atMs).toISOString(),
+  };
+  return { detailType: 'Registry Resync Required', detail, orderingKey: 'resync' };
+}
+
+/**
  * Classifies one stored change. Returns undefined for changes subscribers need not see: lease renewals
- * (heartbeats), the registry marking an instance for removal (the removal itself is published), bookkeeping items.
+ * (heartbeats: no revision bump), the registry marking an instance for removal (the removal itself is published), bookkeeping items.
  *
  * @example
  * classify({ kind: 'instance', eventName: 'INSERT', newImage, byTtl: false, atMs })?.detailType; // => 'Instance Registered'
@@ -156,8 +194,9 @@ export function classify(change: StoredChange): ChangeEvent | undefined {
   if (reRegistered && before.leaseExpiresAtMs !== undefined && before.leaseExpiresAtMs <= after.registeredAtMs) {
     return instanceEvent('Instance Registered', after, after.revision, after, [], 'registered');
   }
+  // Every revision bump is published, even one that changed nothing routable (an identical re-registration, a
+  // patch to the same values): otherwise an event-fed cache would hold an older revision than discovery answers.
   const changed = changedFields(before, after);
-  if (changed.length === 0) return undefined;
   const reason = reRegistered ? 'replaced' : after.health !== before.health && changed.length === 1 ? 'health-check' : 'patched';
   const detailType = changed.length === 1 && changed[0] === 'health' ? 'Instance Health Changed' : 'Instance Updated';
   return instanceEvent(detailType, after, after.revision, after, changed, reason);

@@ -30,6 +30,11 @@ export interface Instance {
   readonly criticalSinceMs?: number;
   /** Set by the registry just before it removes the instance itself, so the removal event can say why. */
   readonly removal?: RemovalReason;
+  /**
+   * Set by reads only, never stored: the lease ran out, but the lease guard is engaged, so the registry serves the
+   * instance marked instead of dropping it (see {@link keptByLeaseGuard}).
+   */
+  readonly leaseExpired?: true;
 }
 
 /** Why the registry removed an instance on its own. */
@@ -103,7 +108,19 @@ export function isExpired(instance: Pick<Instance, 'leaseExpiresAtMs'>, nowMs: n
   return instance.leaseExpiresAtMs !== undefined && instance.leaseExpiresAtMs <= nowMs;
 }
 
-/** Counted as healthy in service summaries: UP and not critical (lease expiry is settled by the sweeper). */
+/**
+ * How reads show an instance whose lease ran out while the lease guard is engaged: kept, marked `leaseExpired`,
+ * health `unknown` (nothing renewed it, so nothing vouches for it). Writes never see this: to them an expired
+ * lease is gone (a heartbeat answers 404, so the agent registers again).
+ */
+export function keptByLeaseGuard(instance: Instance): Instance {
+  return { ...instance, health: 'unknown', leaseExpired: true };
+}
+
+/**
+ * UP and not critical: healthy for default discovery and for the service counters. The counters also leave out an
+ * instance marked for removal (see {@link summaryDelta}); lease expiry itself is decided at read time.
+ */
 export function countsHealthy(instance: Pick<Instance, 'status' | 'health'>): boolean {
   return instance.status === 'UP' && instance.health !== 'critical';
 }
@@ -119,10 +136,15 @@ export interface SummaryDelta {
   readonly healthy: number;
 }
 
-/** Counter change from `before` to `after` (either may be absent: created or removed). */
+/**
+ * Counter change from `before` to `after` (either may be absent: created or removed). An instance marked for
+ * removal counts in `total` but not in `healthy`: the first prober round that sees a lease expired marks it
+ * (`removal: expired`, also while the lease guard keeps it), so the healthy count leaves it out from then on, and
+ * its later deletion, or a registration replacing it, changes `healthy` by nothing more.
+ */
 export function summaryDelta(before: Instance | undefined, after: Instance | undefined): SummaryDelta {
   const count = (i: Instance | undefined) => (i ? 1 : 0);
-  const healthy = (i: Instance | undefined) => (i && countsHealthy(i) ? 1 : 0);
+  const healthy = (i: Instance | undefined) => (i && i.removal === undefined && countsHealthy(i) ? 1 : 0);
   return { total: count(after) - count(before), healthy: healthy(after) - healthy(before) };
 }
 
@@ -147,5 +169,6 @@ export function toRecord(instance: Instance): InstanceRecord {
     registeredAt: iso(instance.registeredAtMs),
     updatedAt: iso(instance.updatedAtMs),
     revision: instance.revision,
+    ...(instance.leaseExpired && { leaseExpired: true as const }),
   };
 }

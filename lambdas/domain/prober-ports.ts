@@ -38,14 +38,20 @@ export interface ProberStore {
   resetSummary(service: string, actual: Pick<ServiceSummary, 'total' | 'healthy'>, seen: Pick<ServiceSummary, 'total' | 'healthy'>): Promise<boolean>;
   /** Records a change of the mass-failure guard (a change event for subscribers). */
   setProtection(state: ProtectionState): Promise<void>;
+  /** The guard's last recorded state, so a new prober process continues it (and releases it) rather than forgetting it. */
+  getProtection(): Promise<ProtectionState | undefined>;
 }
 
 /** Streaks in flight, handed from one prober invocation to the next through the lock. */
 export type Handover = Record<string, [fails: number, oks: number, registeredAtMs: number]>;
 
 export interface ProberLock {
-  /** Takes the lock until `untilMs` unless another live owner holds it; returns the previous owner's handover. */
-  acquire(owner: string, untilMs: number, nowMs: number): Promise<{ acquired: boolean; handover?: Handover }>;
+  /**
+   * Takes the lock until `untilMs` unless another live owner holds it; returns the previous owner's handover.
+   * With `takeOverOwnHolder`, a live lock whose holder identity is this lock's own is taken too: the first
+   * invocation of a restarted process knows the previous process with its identity is dead.
+   */
+  acquire(owner: string, untilMs: number, nowMs: number, takeOverOwnHolder?: boolean): Promise<{ acquired: boolean; handover?: Handover }>;
   /** Frees the lock and leaves `handover` for the next owner. */
   release(owner: string, handover: Handover): Promise<void>;
 }

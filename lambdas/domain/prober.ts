@@ -4,16 +4,20 @@
  *
  * A round reads every instance of its shard's services once (one Query per service page: the cheapest read),
  * then:
- * 1. sweeps: instances whose lease expired are marked `removal: expired` and deleted, so a change event is published
- *    for them promptly (TTL is only the garbage collector);
- * 2. probes: each distinct target (address, port, type, path) that is due is probed once, with bounded concurrency;
+ * 1. sweeps in two steps: a lease seen expired is marked `removal: expired` (from then on counters leave it out);
+ *    one marked in an earlier round is deleted, so a change event is published for it (TTL is only the garbage
+ *    collector). The round between lets the lease guard see expiries spread over more than one sweep before
+ *    anything leaves;
+ * 2. probes: each distinct target (address, port, type, path) that is due is probed once, at most
+ *    `maxProbesPerEndpoint` per address and port (the rest wait, least recently probed first), with bounded
+ *    concurrency;
  * 3. applies thresholds from in-memory streaks and writes only changes of health (conditional on revision);
  * 4. removes probe-driven instances critical for longer than `deregisterCriticalAfterSeconds`;
  * 5. recounts service counters and repairs one that is off in two rounds running.
- * The mass-failure guard (see protection.ts) can freeze steps 1, 3 (towards critical) and 4 for a round.
+ * The mass-failure guard (see protection.ts) freezes the deletions of step 1, step 3 towards critical and step 4.
  */
 import { criticalTooLong, isPending, nextHealth, type Streak } from './health.js';
-import { countsHealthy, isExpired, summaryDelta, type Instance, type InstanceKey, type RemovalReason } from './instance.js';
+import { isExpired, summaryDelta, type Instance, type InstanceKey, type RemovalReason } from './instance.js';
 import type { Handover, Probe, ProberStore, ProbeTarget } from './prober-ports.js';
 import { DEFAULT_PROTECTION, engages, type ProtectionOptions, type ProtectionState } from './protection.js';
 import type { HealthState } from './schemas.js';
@@ -25,17 +29,29 @@ export interface ProberOptions {
   /** This worker's slice of services: `shard` of `shards` (by a hash of the service name). @default 0 of 1 */
   readonly shard: number;
   readonly shards: number;
+  /**
+   * Most probes to one address and port in one round. Targets beyond it (one host registered with many check
+   * paths) are probed in later rounds, least recently probed first, so each is still probed. @default 8
+   */
+  readonly maxProbesPerEndpoint: number;
 }
 
-export const DEFAULT_PROBER: ProberOptions = { concurrency: 256, protection: DEFAULT_PROTECTION, shard: 0, shards: 1 };
+export const DEFAULT_PROBER: ProberOptions = { concurrency: 256, protection: DEFAULT_PROTECTION, shard: 0, shards: 1, maxProbesPerEndpoint: 8 };
 
 /** What one round did; the handler turns it into metrics and a log line. */
 export interface RoundReport {
   services: number;
   instances: number;
+  /** Targets probed this round. */
   targets: number;
+  /** Of them, failed. */
   failedTargets: number;
+  /** Due targets left for a later round by the per-endpoint cap. */
+  deferredTargets: number;
   transitions: number;
+  /** Expired leases marked this round (they leave the counters now and the table next round). */
+  expiredMarked: number;
+  /** Expired leases deleted this round. */
   expired: number;
   removedCritical: number;
   writes: number;
@@ -45,7 +61,14 @@ export interface RoundReport {
 
 interface Tracked extends Streak {
   registeredAtMs: number;
+  /** When the round that last probed it started probing (its probe start, not when the slowest probe ended). */
   lastProbedAtMs: number;
+}
+
+/** A lease this prober removed, still counted by the lease guard until `untilMs` (its expiry plus its lease period). */
+interface RecentExpiry {
+  expiredAtMs: number;
+  untilMs: number;
 }
 
 const keyOf = (i: InstanceKey) => `${i.service}/${i.instanceId}`;
@@ -55,6 +78,12 @@ export const MAX_HANDOVER = 5000;
 
 /** State-change writes in flight at once within a round. */
 const WRITE_CONCURRENCY = 32;
+
+/**
+ * A target is due this much before its interval has passed: rounds start `roundInterval` apart, but each reads
+ * the table first, and a read slower than the last one's must not push a probe back by a whole round.
+ */
+const DUE_SLACK_MS = 500;
 
 /** FNV-1a: a stable, cheap hash to split services across shards. */
 export function shardOf(service: string, shards: number): number {
@@ -72,15 +101,21 @@ export class Prober {
   private readonly streaks = new Map<string, Tracked>();
   /** Counters that disagreed with a recount last round, by service, as `seen total/healthy`. */
   private readonly suspectCounters = new Map<string, string>();
-  private protectionEngaged = false;
+  /** Latest known outcome of every target of the fleet (what the probe guard judges). */
+  private readonly outcomes = new Map<string, boolean>();
+  /** Leases removed within their last lease period, by instance (what the lease guard adds to the present ones). */
+  private readonly recentExpiries = new Map<string, RecentExpiry>();
+  /** The guard's state as last recorded (read from the store by the first round of this process). */
+  private recorded: ProtectionState | undefined;
+  private recordedLoaded = false;
   private readonly options: ProberOptions;
   private readonly clock: () => number;
 
   constructor(
     private readonly deps: { store: ProberStore; probe: Probe; clock?: () => number },
-    options: Partial<ProberOptions> = {},
+    options: Partial<Omit<ProberOptions, 'protection'>> & { protection?: Partial<ProtectionOptions> } = {},
   ) {
-    this.options = { ...DEFAULT_PROBER, ...options };
+    this.options = { ...DEFAULT_PROBER, ...options, protection: { ...DEFAULT_PROTECTION, ...options.protection } };
     this.clock = deps.clock ?? Date.now;
   }
 
@@ -114,6 +149,10 @@ export class Prober {
     const started = this.clock();
     const { store } = this.deps;
     let writes = 0;
+    if (!this.recordedLoaded) {
+      this.recorded = await store.getProtection();
+      this.recordedLoaded = true;
+    }
     const services = (await store.listAllServices()).filter((s) => shardOf(s.service, this.options.shards) === this.options.shard);
     const all: Instance[] = [];
     for (const summary of services) {
@@ -124,42 +163,58 @@ export class Prober {
     const nowMs = this.clock();
     const live = all.filter((i) => i.removal === undefined && !isExpired(i, nowMs));
 
-    // 1. Sweep expired leases (and finish removals a crashed round left marked).
+    // 1. Sweep expired leases: judge the window, mark the newly expired, delete those marked earlier.
     const leased = all.filter((i) => i.leaseExpiresAtMs !== undefined);
-    const expired = leased.filter((i) => isExpired(i, nowMs) || i.removal === 'expired');
-    const leaseEngaged = engages(expired.length, leased.length, this.options.protection.leaseExpiryShare, this.options.protection.minPopulation);
+    const lease = this.judgeLeases(leased, nowMs);
+    let expiredMarked = 0;
+    const newlyExpired = leased.filter((i) => i.removal === undefined && isExpired(i, nowMs));
+    for (const w of await mapLimit(newlyExpired, WRITE_CONCURRENCY, (i) => this.mark(i, 'expired'))) {
+      writes += w.writes;
+      if (w.marked) expiredMarked++;
+    }
     let expiredRemoved = 0;
-    if (!leaseEngaged) {
-      for (const w of await mapLimit(expired, WRITE_CONCURRENCY, (i) => this.remove(i, 'expired'))) {
+    if (!lease.engaged) {
+      const marked = leased.filter((i) => i.removal === 'expired');
+      for (const w of await mapLimit(marked, WRITE_CONCURRENCY, (i) => this.remove(i, 'expired'))) {
         writes += w.writes;
         if (w.removed) expiredRemoved++;
       }
     }
     for (const instance of all) if (instance.removal === 'critical') writes += (await this.remove(instance, 'critical')).writes;
 
-    // 2. Probe each due target once.
+    // 2. Probe each due target once, at most maxProbesPerEndpoint per address and port.
     const probed = live.filter((i) => i.healthCheck !== undefined);
-    const due = probed.filter((i) => this.isDue(i, nowMs));
-    const targets = new Map<string, { target: ProbeTarget; instances: Instance[] }>();
-    for (const instance of due) {
+    const fleet = new Map<string, { target: ProbeTarget; due: Instance[]; lastProbedAtMs: number }>();
+    for (const instance of probed) {
       const target = targetOf(instance);
       const id = JSON.stringify(target);
-      const entry = targets.get(id) ?? { target, instances: [] };
-      entry.instances.push(instance);
-      targets.set(id, entry);
+      const entry = fleet.get(id) ?? { target, due: [], lastProbedAtMs: Infinity };
+      if (this.isDue(instance, nowMs)) {
+        entry.due.push(instance);
+        entry.lastProbedAtMs = Math.min(entry.lastProbedAtMs, this.lastProbedAt(instance));
+      }
+      fleet.set(id, entry);
     }
-    const outcomes = await mapLimit([...targets.values()], this.options.concurrency, (t) => this.deps.probe(t.target));
+    const { selected, deferred } = capPerEndpoint(
+      [...fleet].filter(([, e]) => e.due.length > 0),
+      this.options.maxProbesPerEndpoint,
+    );
+    const probeStartMs = this.clock();
+    const outcomes = await mapLimit(selected, this.options.concurrency, ([, t]) => this.deps.probe(t.target));
     const failedTargets = outcomes.filter((o) => !o.ok).length;
-    const probeEngaged = engages(failedTargets, targets.size, this.options.protection.probeFailureShare, this.options.protection.minPopulation);
+    selected.forEach(([id], t) => this.outcomes.set(id, outcomes[t]!.ok));
+    for (const id of this.outcomes.keys()) if (!fleet.has(id)) this.outcomes.delete(id);
+    const fleetFailed = [...this.outcomes.values()].filter((ok) => !ok).length;
+    const probeEngaged = engages(fleetFailed, this.outcomes.size, this.options.protection.probeFailureShare, this.options.protection.minPopulation);
 
     // 3. Thresholds → transitions (towards critical frozen while protection is engaged).
     const healthAfter = new Map(live.map((i) => [keyOf(i), i.health] as const));
     const probedAt = this.clock();
     const changes: Array<{ instance: Instance; health: HealthState }> = [];
-    [...targets.values()].forEach((entry, t) => {
-      for (const instance of entry.instances) {
+    selected.forEach(([, entry], t) => {
+      for (const instance of entry.due) {
         const tracked = this.track(instance);
-        tracked.lastProbedAtMs = probedAt;
+        tracked.lastProbedAtMs = probeStartMs;
         const health = nextHealth(instance.health, tracked, outcomes[t]!.ok, instance.healthCheck!);
         if (health !== instance.health && !(health === 'critical' && probeEngaged)) changes.push({ instance, health });
       }
@@ -192,34 +247,67 @@ export class Prober {
     this.lastSeen = healthAfter;
 
     // 5. The guard's state is written (and so published) only when it changes.
-    const engaged = probeEngaged || leaseEngaged;
+    const engaged = probeEngaged || lease.engaged;
+    const before = this.recorded;
+    const changed =
+      before === undefined
+        ? engaged || lease.cutoffMs !== undefined
+        : before.engaged !== engaged || before.probeEngaged !== probeEngaged || before.leaseEngaged !== lease.engaged || before.leaseCutoffMs !== lease.cutoffMs;
     const protection: ProtectionState = {
       engaged,
       probeEngaged,
-      leaseEngaged,
-      failedTargets,
-      probedTargets: targets.size,
-      expiredLeases: expired.length,
-      leasedInstances: leased.length,
-      atMs: nowMs,
+      leaseEngaged: lease.engaged,
+      failedTargets: fleetFailed,
+      probedTargets: this.outcomes.size,
+      expiredLeases: lease.affected,
+      leasedInstances: lease.population,
+      atMs: changed || before === undefined ? nowMs : before.atMs,
+      ...(lease.sinceMs !== undefined && { leaseSinceMs: lease.sinceMs }),
+      ...(lease.cutoffMs !== undefined && { leaseCutoffMs: lease.cutoffMs }),
     };
-    if (engaged !== this.protectionEngaged) {
+    if (changed) {
       writes++;
       await store.setProtection(protection);
-      this.protectionEngaged = engaged;
+      this.recorded = protection;
     }
     return {
       services: services.length,
       instances: all.length,
-      targets: targets.size,
+      targets: selected.length,
       failedTargets,
+      deferredTargets: deferred,
       transitions,
+      expiredMarked,
       expired: expiredRemoved,
       removedCritical,
       writes,
       protection,
       durationMs: this.clock() - started,
     };
+  }
+
+  /**
+   * The lease guard over a window: expired leases still present plus those removed within their own lease period,
+   * against every leased instance plus those removed ones. Lets go at the threshold, or after
+   * `maxLeaseProtectionSeconds` (then the expiries so far stop counting, so they are removed and it does not
+   * engage again for them).
+   */
+  private judgeLeases(leased: Instance[], nowMs: number): { engaged: boolean; affected: number; population: number; sinceMs?: number; cutoffMs?: number } {
+    const { leaseExpiryShare, minPopulation, maxLeaseProtectionSeconds } = this.options.protection;
+    let cutoffMs = this.recorded?.leaseCutoffMs;
+    const counts = (expiredAtMs: number) => cutoffMs === undefined || expiredAtMs > cutoffMs;
+    const present = new Set(leased.map(keyOf));
+    for (const [key, r] of this.recentExpiries) if (r.untilMs <= nowMs || present.has(key) || !counts(r.expiredAtMs)) this.recentExpiries.delete(key);
+    const expiredNow = leased.filter((i) => (isExpired(i, nowMs) || i.removal === 'expired') && counts(i.leaseExpiresAtMs!)).length;
+    const affected = expiredNow + this.recentExpiries.size;
+    const population = leased.length + this.recentExpiries.size;
+    if (!engages(affected, population, leaseExpiryShare, minPopulation)) return { engaged: false, affected, population, ...(cutoffMs !== undefined && { cutoffMs }) };
+    const sinceMs = this.recorded?.leaseEngaged ? (this.recorded.leaseSinceMs ?? this.recorded.atMs) : nowMs;
+    if (nowMs - sinceMs < maxLeaseProtectionSeconds * 1000) return { engaged: true, affected, population, sinceMs, ...(cutoffMs !== undefined && { cutoffMs }) };
+    // Protected long enough: what expired so far is taken as really dead.
+    cutoffMs = nowMs;
+    this.recentExpiries.clear();
+    return { engaged: false, affected, population, cutoffMs };
   }
 
   private async readService(service: string): Promise<Instance[]> {
@@ -235,7 +323,8 @@ export class Prober {
 
   /** Repairs counters that disagree with a recount in two consecutive rounds (one round could race a write). */
   private async recount(summary: { service: string; total: number; healthy: number }, items: Instance[]): Promise<number> {
-    const actual = { total: items.length, healthy: items.filter(countsHealthy).length };
+    // The same rule as every write's delta: what creating each item would have added.
+    const actual = items.reduce((sum, i) => ({ total: sum.total + 1, healthy: sum.healthy + summaryDelta(undefined, i).healthy }), { total: 0, healthy: 0 });
     const seen = `${summary.total}/${summary.healthy}`;
     if (actual.total === summary.total && actual.healthy === summary.healthy) {
       this.suspectCounters.delete(summary.service);
@@ -250,12 +339,23 @@ export class Prober {
     return 1;
   }
 
+  /** Marks an instance for removal and takes it out of the healthy count (a marked instance no longer counts). */
+  private async mark(instance: Instance, reason: RemovalReason): Promise<{ marked: boolean; writes: number }> {
+    const { store } = this.deps;
+    if (!(await store.markForRemoval(instance, reason, instance.revision, this.clock()))) return { marked: false, writes: 1 };
+    const delta = summaryDelta(instance, { ...instance, removal: reason });
+    if (delta.total === 0 && delta.healthy === 0) return { marked: true, writes: 1 };
+    await store.adjustSummary(instance.service, delta);
+    return { marked: true, writes: 2 };
+  }
+
   private async remove(instance: Instance, reason: RemovalReason): Promise<{ removed: boolean; writes: number }> {
     const { store } = this.deps;
     let writes = 0;
     if (instance.removal !== reason) {
-      writes++;
-      if (!(await store.markForRemoval(instance, reason, instance.revision, this.clock()))) return { removed: false, writes };
+      const marked = await this.mark(instance, reason);
+      writes += marked.writes;
+      if (!marked.marked) return { removed: false, writes };
     }
     writes++;
     const deleted = await store.deleteMarked(instance, reason);
@@ -263,6 +363,9 @@ export class Prober {
     writes++;
     await store.adjustSummary(instance.service, summaryDelta(deleted, undefined));
     this.streaks.delete(keyOf(instance));
+    if (reason === 'expired' && deleted.leaseExpiresAtMs !== undefined && deleted.leaseSeconds !== undefined) {
+      this.recentExpiries.set(keyOf(instance), { expiredAtMs: deleted.leaseExpiresAtMs, untilMs: deleted.leaseExpiresAtMs + deleted.leaseSeconds * 1000 });
+    }
     return { removed: true, writes };
   }
 
@@ -277,12 +380,41 @@ export class Prober {
     return tracked;
   }
 
-  /** Due when its interval has passed since its last probe (with half a second of slack for round jitter). */
-  private isDue(instance: Instance, nowMs: number): boolean {
+  /** When this incarnation was last probed (its round's probe start); -Infinity when never. */
+  private lastProbedAt(instance: Instance): number {
     const tracked = this.streaks.get(keyOf(instance));
-    if (!tracked || tracked.registeredAtMs !== instance.registeredAtMs) return true;
-    return nowMs - tracked.lastProbedAtMs + 500 >= instance.healthCheck!.intervalSeconds * 1000;
+    return tracked && tracked.registeredAtMs === instance.registeredAtMs && tracked.lastProbedAtMs > 0 ? tracked.lastProbedAtMs : -Infinity;
   }
+
+  /**
+   * Due when its interval has passed since its last probe started. Measured from the start, not from the end of
+   * the probe phase: one target hitting its timeout must not make every target skip every other round.
+   */
+  private isDue(instance: Instance, nowMs: number): boolean {
+    return nowMs - this.lastProbedAt(instance) + DUE_SLACK_MS >= instance.healthCheck!.intervalSeconds * 1000;
+  }
+}
+
+/**
+ * Keeps at most `cap` due targets per address and port, least recently probed first (never probed before all),
+ * so one host registered with hundreds of check paths gets `cap` probes a round and each path its turn.
+ */
+function capPerEndpoint<E extends { target: ProbeTarget; lastProbedAtMs: number }>(due: Array<[string, E]>, cap: number): { selected: Array<[string, E]>; deferred: number } {
+  const byEndpoint = new Map<string, Array<[string, E]>>();
+  for (const entry of due) {
+    const endpoint = `${entry[1].target.address}|${entry[1].target.port}`;
+    const list = byEndpoint.get(endpoint) ?? [];
+    list.push(entry);
+    byEndpoint.set(endpoint, list);
+  }
+  const selected: Array<[string, E]> = [];
+  let deferred = 0;
+  for (const list of byEndpoint.values()) {
+    if (list.length > cap) list.sort((a, b) => (a[1].lastProbedAtMs < b[1].lastProbedAtMs ? -1 : a[1].lastProbedAtMs > b[1].lastProbedAtMs ? 1 : 0));
+    selected.push(...list.slice(0, cap));
+    deferred += Math.max(0, list.length - cap);
+  }
+  return { selected, deferred };
 }
 
 /** The probe target of an instance: only its registered address and port, plus the check's path. Never a free URL. */

@@ -1,11 +1,24 @@
 /**
- * Publishes classified changes in stream order. Events go out in chunks of at most 10 (the PutEvents limit);
- * entries that fail with a retryable error (throttling, internal) are retried with exponential backoff; what still
- * fails stops the batch at the earliest failed record, which is reported as the batch item failure, so the event
- * source retries from there and nothing is skipped. Later records are republished then: duplicates are harmless,
- * because every event carries a stable `eventId` and subscribers apply only newer revisions.
+ * Publishes classified changes in stream order, so that no newer revision of an instance ever leaves before an
+ * older one:
+ * - a PutEvents call carries at most 10 entries (its limit) and **never two events of the same instance** (the same
+ *   `orderingKey`), because entries of one call succeed or fail independently: with two of one instance, the newer
+ *   could succeed while the older is retried;
+ * - entries that fail with a retryable error (throttling, internal) are retried with exponential backoff; the other
+ *   entries of the call belong to other instances, so their success reorders nothing;
+ * - what still fails stops the batch: nothing after the earliest failed record is sent, and that record is reported
+ *   as the batch item failure, so the event source retries from it. Entries after it in the same call that did go
+ *   out are sent again then — duplicates with the same `eventId` and revision, never an older revision after a
+ *   newer one;
+ * - when it stops, it announces `Registry Resync Required` naming the services whose events are now held back: the
+ *   event source may give up on them (bounded retries, maximum record age), and subscribers must not miss that
+ *   silently.
+ *
+ * This keeps order when events are *published*. Delivery is another matter: EventBridge → SQS standard delivers at
+ * least once and in no particular order, so subscribers apply an event only when its revision is newer than what
+ * they hold (the SDK's cache does).
  */
-import { classify, type ChangeEvent, type StoredChange } from './events.js';
+import { classify, resyncEvent, type ChangeEvent, type InstanceEventDetail, type StoredChange } from './events.js';
 
 export type PutOutcome = { readonly ok: true } | { readonly ok: false; readonly retryable: boolean; readonly error: string };
 
@@ -20,16 +33,22 @@ export interface PublishOptions {
   /** First backoff; doubles each retry, with jitter. @default 50 */
   readonly baseDelayMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Clock for the resync event's time. @default Date.now */
+  readonly now?: () => number;
 }
 
 export interface PublishResult {
   readonly published: number;
   /** Id (sequence number) of the earliest record not fully published; absent when all were. */
   readonly failedRecordId?: string;
+  /** Every entry error seen, retried ones included (the `PublishFailures` metric counts them). */
   readonly errors: readonly string[];
+  /** Services named by the `Registry Resync Required` event sent because the batch stopped (absent when it did not). */
+  readonly resync?: { readonly services: readonly string[]; readonly published: boolean };
 }
 
-const CHUNK = 10;
+/** PutEvents takes at most 10 entries per call. */
+const MAX_ENTRIES = 10;
 
 /**
  * @example
@@ -47,31 +66,52 @@ export async function publishInOrder(records: ReadonlyArray<{ id: string; change
   }
   let published = 0;
   const errors: string[] = [];
-  for (let start = 0; start < pending.length; start += CHUNK) {
-    const chunk = pending.slice(start, start + CHUNK);
-    let todo = chunk.map((_, i) => i);
-    const failed = new Set<number>();
+
+  /** Sends events with retries; returns the index of the earliest one that finally failed, or -1. */
+  const send = async (events: readonly ChangeEvent[]): Promise<number> => {
+    let todo = events.map((_, i) => i);
+    let earliestFailed = Infinity;
     for (let attempt = 1; todo.length > 0; attempt++) {
       let outcomes: PutOutcome[];
       try {
-        outcomes = await sink.put(todo.map((i) => chunk[i]!.event));
+        outcomes = await sink.put(todo.map((i) => events[i]!));
       } catch (error) {
         outcomes = todo.map(() => ({ ok: false, retryable: true, error: (error as Error).name || String(error) }));
       }
       const retry: number[] = [];
       outcomes.forEach((outcome, k) => {
         const i = todo[k]!;
-        if (outcome.ok) published++;
-        else if (outcome.retryable && attempt < maxAttempts) retry.push(i);
-        else {
-          failed.add(i);
-          errors.push(outcome.error);
-        }
+        if (outcome.ok) return void published++;
+        errors.push(outcome.error);
+        if (outcome.retryable && attempt < maxAttempts) retry.push(i);
+        else earliestFailed = Math.min(earliestFailed, i);
       });
-      todo = retry;
+      // Entries after a final failure will be sent again from the failed record on: no point retrying them now.
+      todo = retry.filter((i) => i < earliestFailed);
       if (todo.length > 0) await sleep(baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
     }
-    if (failed.size > 0) return { published, failedRecordId: chunk[Math.min(...failed)]!.id, errors };
+    return earliestFailed === Infinity ? -1 : earliestFailed;
+  };
+
+  let start = 0;
+  while (start < pending.length) {
+    const keys = new Set<string>();
+    let end = start;
+    while (end < pending.length && end - start < MAX_ENTRIES && !keys.has(pending[end]!.event.orderingKey)) keys.add(pending[end++]!.event.orderingKey);
+    const chunk = pending.slice(start, end);
+    const failedAt = await send(chunk.map((p) => p.event));
+    if (failedAt >= 0) {
+      const failedRecordId = chunk[failedAt]!.id;
+      const held = pending.slice(start + failedAt).map((p) => p.event.detail);
+      const services = held.flatMap((d) => ('service' in d && typeof d.service === 'string' ? [(d as InstanceEventDetail).service] : []));
+      if (services.length === 0) return { published, failedRecordId, errors };
+      const resync = resyncEvent(services, failedRecordId, (options.now ?? Date.now)());
+      const counted = published;
+      const resyncPublished = (await send([resync])) < 0;
+      published = counted; // `published` counts change events only
+      return { published, failedRecordId, errors, resync: { services: (resync.detail as { services: string[] }).services, published: resyncPublished } };
+    }
+    start = end;
   }
   return { published, errors };
 }

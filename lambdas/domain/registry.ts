@@ -4,24 +4,49 @@
  */
 import { isIP } from 'node:net';
 import type { AddressPolicy, Resolver } from './address-policy.js';
-import { mayWrite, ownerGuard, type Caller } from './caller.js';
-import { decodeCursor, discoveryEtag, encodeCursor, initialMode, matches, type DiscoveryFilter, type DiscoveryMode } from './discovery.js';
+import { mayRead, mayWrite, ownerGuard, type Caller } from './caller.js';
+import {
+  decodeCursor,
+  discoveryEtag,
+  encodeCursor,
+  initialMode,
+  matches,
+  MAX_PAGE_BYTES,
+  recordBytes,
+  type DiscoveryFilter,
+  type DiscoveryMode,
+} from './discovery.js';
 import { ConflictError, ForbiddenError, InstanceNotFoundError, ValidationError } from './errors.js';
-import { draftInstance, firstRevision, isExpired, summaryDelta, type Instance, type InstanceKey } from './instance.js';
+import { draftInstance, firstRevision, isExpired, keptByLeaseGuard, summaryDelta, type Instance, type InstanceKey } from './instance.js';
 import type { InstanceStore } from './ports.js';
-import type { DiscoveryQuery, PatchBody, RegisterBody, ServiceSummary } from './schemas.js';
+import type { ProtectionState } from './protection.js';
+import type { DiscoveryQuery, PatchBody, ProtectionStatus, RegisterBody, ServiceSummary } from './schemas.js';
+
+/** The mass-failure guard's state as the prober last wrote it; what reads need of it. */
+export type GuardState = Pick<ProtectionState, 'engaged' | 'leaseEngaged' | 'probeEngaged' | 'atMs'>;
+
+/** Reads the guard's state item (the prober writes it; reads consult it only when it can change their answer). */
+export interface ProtectionReader {
+  readProtection(): Promise<GuardState | undefined>;
+}
 
 export interface RegistryDeps {
   readonly store: InstanceStore;
   readonly addressPolicy: AddressPolicy;
   readonly resolve: Resolver;
+  /** Where reads learn whether the lease guard is engaged. @default - never engaged */
+  readonly protection?: ProtectionReader;
   readonly clock?: () => number;
+  /** Most record bytes per discovery page. @default - {@link MAX_PAGE_BYTES} */
+  readonly maxPageBytes?: number;
 }
 
 export interface DiscoveryResult {
   readonly instances: readonly Instance[];
   readonly cursor?: string;
   readonly etag: string;
+  /** Present while the guard is engaged, when this answer consulted it (see {@link Registry.discover}). */
+  readonly protection?: ProtectionStatus;
 }
 
 /**
@@ -32,10 +57,14 @@ export interface DiscoveryResult {
 export class Registry {
   private readonly store: InstanceStore;
   private readonly clock: () => number;
+  private readonly protection: ProtectionReader;
+  private readonly maxPageBytes: number;
 
   constructor(private readonly deps: RegistryDeps) {
     this.store = deps.store;
     this.clock = deps.clock ?? Date.now;
+    this.protection = deps.protection ?? { readProtection: async () => undefined };
+    this.maxPageBytes = deps.maxPageBytes ?? MAX_PAGE_BYTES;
   }
 
   /** Registers or replaces an instance. `created` is true when no live instance had this id. */
@@ -52,11 +81,19 @@ export class Registry {
     return { instance, created: previous === undefined || isExpired(previous, nowMs) };
   }
 
-  /** The live instance, or 404 when it does not exist or its lease has expired. */
-  async get(key: InstanceKey): Promise<Instance> {
+  /**
+   * The live instance, or 404 when it does not exist or its lease has expired. While the lease guard is engaged an
+   * expired-but-present instance is returned marked (`leaseExpired`, health `unknown`) instead.
+   */
+  async get(caller: Caller, key: InstanceKey): Promise<Instance> {
+    this.assertMayRead(caller, key.service);
+    const nowMs = this.clock();
     const instance = await this.store.get(key);
-    if (!instance || isExpired(instance, this.clock())) throw new InstanceNotFoundError(key.service, key.instanceId);
-    return instance;
+    if (!instance) throw new InstanceNotFoundError(key.service, key.instanceId);
+    if (!isExpired(instance, nowMs)) return instance;
+    // Only an expired item makes the guard matter, so only then is its state read.
+    if ((await this.protection.readProtection())?.leaseEngaged === true) return keptByLeaseGuard(instance);
+    throw new InstanceNotFoundError(key.service, key.instanceId);
   }
 
   /** Changes status, weight, metadata or tags of a live instance without re-registering it. */
@@ -80,7 +117,10 @@ export class Registry {
     throw refusedWrite(key, caller, result.current, nowMs);
   }
 
-  /** Deletes an instance. A repeat is a 404. */
+  /**
+   * Deletes a live instance. A repeat is a 404, and so is an expired one: it is already gone, and the sweeper
+   * removes it as an expiry (`Instance Expired`), not as a deregistration.
+   */
   async deregister(caller: Caller, key: InstanceKey): Promise<void> {
     this.assertMayWrite(caller, key.service);
     const nowMs = this.clock();
@@ -92,40 +132,92 @@ export class Registry {
   /**
    * One page of a service's instances. With `healthy_or_else_all`, a service with no healthy instance (after the
    * other filters) returns all live ones instead: fail open rather than route nowhere.
+   *
+   * While the lease guard is engaged (the prober judged that too many leases lapsed at once for it to be a real
+   * death), instances whose lease ran out are kept, marked `leaseExpired` with health `unknown`, so a registry-side
+   * outage (heartbeats throttled, a bad deploy) never empties discovery. The guard's state item is read only when
+   * it can change the answer: when a page meets an expired-but-present instance, or the answer is empty (so a
+   * client never takes an empty list for the truth while the guard is engaged). A steady fleet, whose expired
+   * instances the sweeper removes within a round, pays no extra read; nothing is cached across requests, so the
+   * guard's release takes effect on the next read. The answer carries `protection` whenever it consulted the
+   * guard and found it engaged.
    */
-  async discover(service: string, query: DiscoveryQuery, meta: Record<string, string>): Promise<DiscoveryResult> {
+  async discover(caller: Caller, service: string, query: DiscoveryQuery, meta: Record<string, string>): Promise<DiscoveryResult> {
+    this.assertMayRead(caller, service);
     const nowMs = this.clock();
+    const guard = this.guardOnce();
     const start = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const filter = (mode: DiscoveryMode): DiscoveryFilter => ({ mode, zone: query.zone, tags: query.tag, meta });
-    let page = await this.collect(service, filter(start?.mode ?? initialMode(query.status)), start?.after, query.limit, nowMs);
+    let page = await this.collect(service, filter(start?.mode ?? initialMode(query.status)), start?.after, query.limit, nowMs, guard);
     if (query.status === 'healthy_or_else_all' && start === undefined && page.instances.length === 0 && page.cursor === undefined) {
-      page = await this.collect(service, filter('all'), undefined, query.limit, nowMs);
+      page = await this.collect(service, filter('all'), undefined, query.limit, nowMs, guard);
     }
-    return { ...page, etag: discoveryEtag(page.instances, page.cursor) };
+    if (page.instances.length === 0) await guard.state();
+    const protection = protectionStatus(guard.consulted());
+    return { ...page, etag: discoveryEtag(page.instances, page.cursor, protection), ...(protection && { protection }) };
   }
 
-  /** Every service with its total and healthy counts, from counters kept on write (no scan of instances). */
-  async listServices(after: string | undefined, limit: number): Promise<{ services: readonly ServiceSummary[]; cursor?: string }> {
-    const page = await this.store.listSummaries(after, limit);
-    return { services: page.summaries, ...(page.lastService !== undefined && { cursor: page.lastService }) };
-  }
-
-  private async collect(service: string, filter: DiscoveryFilter, after: string | undefined, limit: number, nowMs: number) {
-    const instances: Instance[] = [];
+  /**
+   * Services the caller may read, with their total and healthy counts, from counters kept on write (no scan of
+   * instances). A caller with a narrower read scope sees only its services; pages still hold up to `limit`.
+   */
+  async listServices(caller: Caller, after: string | undefined, limit: number): Promise<{ services: readonly ServiceSummary[]; cursor?: string }> {
+    const services: ServiceSummary[] = [];
     let from = after;
     for (;;) {
-      const page = await this.store.page(service, from, Math.min(1000, Math.max(limit - instances.length, 25)));
-      for (const item of page.items) {
-        if (!matches(item, filter, nowMs)) continue;
-        instances.push(item);
-        if (instances.length === limit) {
-          const more = item !== page.items[page.items.length - 1] || page.lastId !== undefined;
-          return { instances, ...(more && { cursor: encodeCursor({ after: item.instanceId, mode: filter.mode }) }) };
+      const page = await this.store.listSummaries(from, limit);
+      for (const [index, summary] of page.summaries.entries()) {
+        if (!mayRead(caller, summary.service)) continue;
+        services.push(summary);
+        if (services.length === limit) {
+          const more = index < page.summaries.length - 1 || page.lastService !== undefined;
+          return { services, ...(more && { cursor: summary.service }) };
         }
       }
-      if (page.lastId === undefined) return { instances };
+      if (page.lastService === undefined) return { services };
+      from = page.lastService;
+    }
+  }
+
+  private async collect(service: string, filter: DiscoveryFilter, after: string | undefined, limit: number, nowMs: number, guard: GuardLookup) {
+    const instances: Instance[] = [];
+    let bytes = 0;
+    let from = after;
+    const cut = (more: boolean) => {
+      const last = instances[instances.length - 1];
+      return { instances, ...(more && last && { cursor: encodeCursor({ after: last.instanceId, mode: filter.mode }) }) };
+    };
+    for (;;) {
+      const page = await this.store.page(service, from, Math.min(1000, Math.max(limit - instances.length, 25)));
+      for (const [index, item] of page.items.entries()) {
+        const expired = isExpired(item, nowMs);
+        const keep = expired && (await guard.state())?.leaseEngaged === true;
+        if (!matches(item, filter, nowMs, keep)) continue;
+        const shown = keep ? keptByLeaseGuard(item) : item;
+        // A page ends at `limit` records or at the byte budget, whichever comes first (always at least one record).
+        const size = recordBytes(shown);
+        if (instances.length > 0 && bytes + size > this.maxPageBytes) return cut(true);
+        instances.push(shown);
+        bytes += size;
+        if (instances.length === limit) return cut(index < page.items.length - 1 || page.lastId !== undefined);
+      }
+      if (page.lastId === undefined) return cut(false);
       from = page.lastId;
     }
+  }
+
+  /** The guard's state, read at most once per request and only if asked for. */
+  private guardOnce(): GuardLookup {
+    let read: Promise<GuardState | undefined> | undefined;
+    let value: GuardState | undefined;
+    return {
+      state: () => (read ??= this.protection.readProtection().then((state) => (value = state))),
+      consulted: () => value,
+    };
+  }
+
+  private assertMayRead(caller: Caller, service: string): void {
+    if (!mayRead(caller, service)) throw new ForbiddenError(`principal '${caller.principal}' may not read service '${service}'`);
   }
 
   private assertMayWrite(caller: Caller, service: string): void {
@@ -160,6 +252,19 @@ function refusedWrite(key: InstanceKey, caller: Caller, current: Instance | unde
     return new ForbiddenError(`instance '${key.instanceId}' of service '${key.service}' is owned by another principal`);
   }
   return new ConflictError(`instance '${key.instanceId}' of service '${key.service}' is probe-driven and has no lease to renew`);
+}
+
+interface GuardLookup {
+  /** Reads the state on first call; later calls share that read. */
+  state(): Promise<GuardState | undefined>;
+  /** The state if it was read, else `undefined`. */
+  consulted(): GuardState | undefined;
+}
+
+/** What a discovery answer says about the guard: present only while engaged. */
+function protectionStatus(state: GuardState | undefined): ProtectionStatus | undefined {
+  if (!state?.engaged) return undefined;
+  return { engaged: true, leases: state.leaseEngaged, probes: state.probeEngaged, since: new Date(state.atMs).toISOString() };
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

@@ -20,10 +20,20 @@ export const instanceId = z
 
 const hostnamePattern = /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
+/**
+ * A name whose last label is all digits (`10.2.0.256`, `1.2.3.4.5`, `4294967296`) or hex (`0x0a`) is not a
+ * hostname: no top-level domain is numeric (RFC 3696 §2), and URL parsers and resolvers read such names as
+ * (malformed) IPv4 numbers (WHATWG URL "ends in a number"), so the prober and clients could disagree on them.
+ */
+const numericLastLabel = /(?:^|\.)(?:\d+|0x[0-9a-f]*)\.?$/i;
+
 /** An IPv4/IPv6 literal or an RFC 1123 hostname. Which addresses are *allowed* is decided by the address policy. */
 export const address = z
   .string()
-  .refine((value) => isIP(value) !== 0 || hostnamePattern.test(value), 'must be an IP address or a hostname')
+  .refine(
+    (value) => isIP(value) !== 0 || (hostnamePattern.test(value) && !numericLastLabel.test(value)),
+    'must be an IP address or a hostname (a hostname whose last label is a number is neither)',
+  )
   .meta({ description: 'IP address or hostname the instance serves on', example: '10.0.3.17' });
 
 export const protocol = z.enum(['http', 'https', 'tcp', 'grpc']);

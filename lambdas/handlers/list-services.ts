@@ -1,13 +1,14 @@
-/** `GET /v1/services`: every service with total and healthy counts, from per-service counters (no scan). */
+/** `GET /v1/services`: every service the caller may read, with total and healthy counts, from per-service counters (no scan). */
 import { listServicesQuery, serviceName } from '../domain/schemas.js';
 import { parse } from '../domain/validate.js';
+import { callerFrom } from '../http/caller.js';
 import { json } from '../http/errors.js';
 import { queryObject, queryPairs } from '../http/query.js';
 import { httpRoute } from '../http/route.js';
-import { registry } from '../shared/registry.js';
+import { config, registry } from '../shared/registry.js';
 
 export const handler = httpRoute(async (event) => {
   const query = parse(listServicesQuery, queryObject(queryPairs(event)), 'query');
   const after = query.cursor === undefined ? undefined : parse(serviceName, query.cursor, 'query.cursor');
-  return json(200, await registry.listServices(after, query.limit));
+  return json(200, await registry.listServices(callerFrom(event, config.adminPrincipals), after, query.limit));
 });

@@ -24,6 +24,7 @@ interface ProberEvent {
 function report(round: RoundReport): void {
   metrics.addMetric('ProbeRoundDuration', 'Milliseconds', round.durationMs);
   metrics.addMetric('ProbeTargets', 'Count', round.targets);
+  metrics.addMetric('ProbeTargetsDeferred', 'Count', round.deferredTargets);
   metrics.addMetric('ProbeFailures', 'Count', round.failedTargets);
   metrics.addMetric('HealthTransitions', 'Count', round.transitions);
   metrics.addMetric('InstancesExpired', 'Count', round.expired);
@@ -43,23 +44,33 @@ export const handler = middy<ProberEvent, { rounds: number; locked: boolean }, E
   const shards = event.shards ?? proberConfig.shards;
   const id = `${shard}/${shards}`;
   let prober = probers.get(id);
+  // The first invocation of this process for the shard: a lock still held under our own holder identity belongs
+  // to a predecessor that is dead (this process is its restart), so it need not wait for it to run out.
+  const fresh = prober === undefined;
   if (!prober) {
     const policy = new AddressPolicy({ allowLoopback: config.allowLoopback, allowCidrs: config.allowCidrs });
     prober = new Prober(
       { store: new DynamoDbProberStore(documentClient, config.tableName), probe: createProbe(policy, resolveAll) },
       {
         concurrency: proberConfig.concurrency,
+        maxProbesPerEndpoint: proberConfig.maxProbesPerEndpoint,
         shard,
         shards,
-        protection: { probeFailureShare: proberConfig.probeFailureShare, leaseExpiryShare: proberConfig.leaseExpiryShare, minPopulation: proberConfig.minPopulation },
+        protection: {
+          probeFailureShare: proberConfig.probeFailureShare,
+          leaseExpiryShare: proberConfig.leaseExpiryShare,
+          minPopulation: proberConfig.minPopulation,
+          maxLeaseProtectionSeconds: proberConfig.maxLeaseProtectionSeconds,
+        },
       },
     );
     probers.set(id, prober);
   }
-  return runRounds(prober, new DynamoDbProberLock(documentClient, config.tableName, shard), Date.now, {
+  return runRounds(prober, new DynamoDbProberLock(documentClient, config.tableName, shard, proberConfig.holder), Date.now, {
     roundIntervalMs: proberConfig.roundIntervalSeconds * 1000,
     remainingMs: () => context.getRemainingTimeInMillis(),
     owner: context.awsRequestId,
+    takeOverOwnHolder: fresh && proberConfig.holder !== undefined,
     onRound: report,
   });
 });

@@ -23,6 +23,25 @@ export function roleOf(arn: string): string {
   return match ? `arn:${match[1]}:iam::${match[2]}:role/${match[3]}` : arn;
 }
 
+/**
+ * The identity an ARN names, for comparing a caller with the configured admins: partition, account and role name
+ * for a role (`arn:aws:iam::…:role/<path>/<name>`) or a role session (`arn:aws:sts::…:assumed-role/<name>/<session>`),
+ * the ARN itself for anything else (an IAM user). A session ARN carries no path, while a role ARN given to
+ * `grantAdmin` (IAM Identity Center's `/aws-reserved/sso.amazonaws.com/…`, any role under a path) does, so the path
+ * is left out; role names are unique within an account whatever their path, and not distinguished by case
+ * (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html), so the name is compared in lower case.
+ *
+ * @example
+ * identityOf('arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_abc');
+ * // => 'role:aws:123456789012:awsreservedsso_admin_abc'
+ * identityOf('arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_abc/alice'); // => the same
+ */
+export function identityOf(arn: string): string {
+  const session = /^arn:(aws[\w-]*):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(arn);
+  const role = session ?? /^arn:(aws[\w-]*):iam::(\d{12}):role\/(?:[^/]+\/)*([^/]+)$/.exec(arn);
+  return role ? `role:${role[1]}:${role[2]}:${role[3]!.toLowerCase()}` : arn;
+}
+
 export function callerFrom(event: APIGatewayProxyEventV2, adminPrincipals: readonly string[]): Caller {
   const authorizer = (event.requestContext as { authorizer?: AuthorizerContext }).authorizer;
   const lambda = authorizer?.lambda;
@@ -33,8 +52,10 @@ export function callerFrom(event: APIGatewayProxyEventV2, adminPrincipals: reado
   }
   const arn = authorizer?.iam?.userArn;
   if (arn) {
-    const principal = roleOf(arn);
-    return { principal, services: ['*'], read: ['*'], admin: adminPrincipals.includes(principal) };
+    // The principal (the owner stored on instances) stays the path-less role ARN, as it always was.
+    const identity = identityOf(arn);
+    const admin = adminPrincipals.some((admin) => identityOf(admin) === identity);
+    return { principal: roleOf(arn), services: ['*'], read: ['*'], admin };
   }
   throw new UnauthenticatedError('request carries no authenticated principal');
 }

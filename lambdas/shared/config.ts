@@ -21,6 +21,15 @@ export interface ProberConfig {
   readonly probeFailureShare: number;
   readonly leaseExpiryShare: number;
   readonly minPopulation: number;
+  /** The lease guard lets go after this long engaged (`REGISTRY_PROTECTION_MAX_SECONDS`, default 900). */
+  readonly maxLeaseProtectionSeconds: number;
+  /** Most probes to one address and port per round (`REGISTRY_PROBE_MAX_PER_ENDPOINT`, default 8). */
+  readonly maxProbesPerEndpoint: number;
+  /**
+   * Identity of this prober process that survives its restarts (`REGISTRY_PROBER_HOLDER`; the local runtime sets
+   * one per data directory, AWS none): a restarted process takes over the lock its dead predecessor still holds.
+   */
+  readonly holder?: string;
   readonly shard: number;
   readonly shards: number;
 }
@@ -45,9 +54,30 @@ export function loadProberConfig(env: NodeJS.ProcessEnv = process.env): ProberCo
     probeFailureShare: number(env, 'REGISTRY_PROTECTION_PROBE_SHARE', 0.5, 0, 1),
     leaseExpiryShare: number(env, 'REGISTRY_PROTECTION_LEASE_SHARE', 0.15, 0, 1),
     minPopulation: number(env, 'REGISTRY_PROTECTION_MIN_INSTANCES', 10, 1, 1_000_000),
+    maxLeaseProtectionSeconds: number(env, 'REGISTRY_PROTECTION_MAX_SECONDS', 900, 1, 7 * 86_400),
+    maxProbesPerEndpoint: number(env, 'REGISTRY_PROBE_MAX_PER_ENDPOINT', 8, 1, 10_000),
+    ...(env.REGISTRY_PROBER_HOLDER?.trim() && { holder: env.REGISTRY_PROBER_HOLDER.trim() }),
     shard: number(env, 'REGISTRY_PROBE_SHARD', 0, 0, shards - 1),
     shards,
   };
+}
+
+/**
+ * Reads a boolean variable the one way every function and the local runtime do: `true`/`false`, `1`/`0`,
+ * `yes`/`no`, any case, surrounding spaces ignored. Unset or empty gives `fallback`; anything else fails fast
+ * naming the variable, so `REGISTRY_ALLOW_LOOPBACK=FALSE` can never silently mean true.
+ *
+ * @example
+ * flag({ REGISTRY_ALLOW_LOOPBACK: 'No' }, 'REGISTRY_ALLOW_LOOPBACK', true); // => false
+ * flag({}, 'REGISTRY_ALLOW_LOOPBACK', true);                               // => true
+ */
+export function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = raw.trim().toLowerCase();
+  if (value === 'true' || value === '1' || value === 'yes') return true;
+  if (value === 'false' || value === '0' || value === 'no') return false;
+  throw new Error(`${name} must be one of true, false, 1, 0, yes, no (any case), got '${raw}'`);
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -67,7 +97,7 @@ function list(value: string | undefined): string[] {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RegistryConfig {
   return {
     tableName: required(env, 'TABLE_NAME'),
-    allowLoopback: env.REGISTRY_ALLOW_LOOPBACK === 'true',
+    allowLoopback: flag(env, 'REGISTRY_ALLOW_LOOPBACK', false),
     allowCidrs: list(env.REGISTRY_ALLOW_CIDRS),
     adminPrincipals: list(env.REGISTRY_ADMIN_PRINCIPALS),
   };

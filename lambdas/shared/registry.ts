@@ -34,8 +34,11 @@ export async function resolveAll(hostname: string): Promise<string[]> {
   }
 }
 
+const store = new DynamoDbInstanceStore(documentClient, config.tableName);
+
 export const registry = new Registry({
-  store: new DynamoDbInstanceStore(documentClient, config.tableName),
+  store,
+  protection: store,
   addressPolicy: new AddressPolicy({ allowLoopback: config.allowLoopback, allowCidrs: config.allowCidrs }),
   resolve: resolveAll,
 });

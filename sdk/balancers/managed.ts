@@ -13,7 +13,10 @@ export interface ManagedBalancerOptions<T extends Balanceable = InstanceRecord> 
    * @default - no zone preference
    */
   readonly zone?: string | ZoneAwareOptions;
-  /** @default 0.5 - below half of the set healthy, balance over every instance; 0 turns panic off */
+  /**
+   * @default 0.5 - below half of the set healthy, balance over every instance; 0 turns panic off (then a set the
+   * registry marked all `leaseExpired` during an outage of its own has nothing to pick)
+   */
   readonly panicThreshold?: number;
   /** @default {} - eject after 5 consecutive failures for 30 s × ejections (max 300 s), at most half the set; `false` turns it off */
   readonly outlierEjection?: OutlierEjectionOptions | false;

@@ -27,10 +27,11 @@ export interface Selection<T> {
 }
 
 /**
- * Chooses the candidates once per change of the set (never per pick). Healthy means {@link isHealthy} and not ejected.
- * Panic is judged over the whole set first, like Envoy: in panic every instance is a candidate, including ejected,
- * critical and draining ones, and zone preference is off because "healthy in my zone" means little when most of the
- * set is failing. Otherwise the caller's zone is preferred while it has enough healthy instances.
+ * Chooses the candidates once per change of the set (never per pick). Healthy means {@link isHealthy} (so not
+ * `leaseExpired`) and not ejected. Panic is judged over the whole set first, like Envoy: in panic every instance is a
+ * candidate, including ejected, critical, draining and `leaseExpired` ones, and zone preference is off because
+ * "healthy in my zone" means little when most of the set is failing. Otherwise the caller's zone is preferred while it
+ * has enough healthy instances.
  *
  * @example
  * const { mode, candidates } = selectCandidates(instances, { panicThreshold: 0.5, zone: { name: 'eu-west-1a' } });

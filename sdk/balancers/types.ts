@@ -7,11 +7,12 @@ import type { InstanceRecord } from '../../lambdas/domain/schemas.js';
 /**
  * The fields of a registry instance that balancing reads. Balancers are generic over any record that has them, so
  * `pick()` hands back the caller's own objects (usually the full {@link InstanceRecord} from discovery).
+ * `leaseExpired` is optional: the registry sets it only on instances it keeps while its mass-failure guard is engaged.
  *
  * @example
  * const minimal: Balanceable = { instanceId: 'orders-1', weight: 100, status: 'UP', health: 'passing', zone: 'eu-west-1a' };
  */
-export type Balanceable = Pick<InstanceRecord, 'instanceId' | 'zone' | 'weight' | 'status' | 'health'>;
+export type Balanceable = Pick<InstanceRecord, 'instanceId' | 'zone' | 'weight' | 'status' | 'health' | 'leaseExpired'>;
 
 /** A source of uniform random numbers in [0, 1), like `Math.random`. Injectable so tests can seed it. */
 export type Random = () => number;

@@ -1,6 +1,6 @@
-import { decodeCursor, discoveryEtag, encodeCursor, matches, metaFilters } from '../../lambdas/domain/discovery.js';
+import { decodeCursor, discoveryEtag, encodeCursor, matches, metaFilters, recordBytes } from '../../lambdas/domain/discovery.js';
 import { ValidationError } from '../../lambdas/domain/errors.js';
-import { draftInstance, type Instance } from '../../lambdas/domain/instance.js';
+import { draftInstance, keptByLeaseGuard, toRecord, type Instance } from '../../lambdas/domain/instance.js';
 import { registerBody } from '../../lambdas/domain/schemas.js';
 
 const NOW = 1_800_000_000_000;
@@ -32,12 +32,52 @@ describe('matches', () => {
   });
 });
 
+describe('matches while the lease guard keeps expired instances', () => {
+  it('judges an expired instance on what it was: kept when UP and not critical, and in mode all when draining', () => {
+    const expired = make('a', { leaseSeconds: 2 });
+    const later = NOW + 2000;
+    expect(matches(expired, filter, later, true)).toBe(true);
+    expect(matches({ ...expired, health: 'critical' }, filter, later, true)).toBe(false);
+    expect(matches({ ...expired, status: 'DRAINING' }, filter, later, true)).toBe(false);
+    expect(matches({ ...expired, status: 'DRAINING' }, { ...filter, mode: 'all' }, later, true)).toBe(true);
+    expect(matches(expired, { ...filter, tags: ['missing'] }, later, true)).toBe(false);
+  });
+
+  it('shows a kept instance marked leaseExpired with health unknown', () => {
+    const record = toRecord(keptByLeaseGuard(make('a', { leaseSeconds: 2 })));
+    expect(record).toMatchObject({ leaseExpired: true, health: 'unknown' });
+    expect(toRecord(make('b'))).not.toHaveProperty('leaseExpired');
+  });
+});
+
+describe('recordBytes', () => {
+  it('counts a record as it travels inside the Lambda response envelope, escaped once more', () => {
+    const plain = make('a');
+    const quoted = make('b', { metadata: { q: '"'.repeat(100), b: '\\'.repeat(50), u: 'é✓\u0001' } });
+    for (const instance of [plain, quoted]) {
+      const escaped = JSON.stringify(JSON.stringify(toRecord(instance))); // what Lambda serializes, with 2 outer quotes
+      expect(recordBytes(instance)).toBe(Buffer.byteLength(escaped) - 2 + 1); // + the comma between records
+    }
+    expect(recordBytes(quoted)).toBeGreaterThan(2 * 200);
+  });
+});
+
 describe('cursor', () => {
   it('round-trips and refuses anything it did not issue', () => {
     expect(decodeCursor(encodeCursor({ after: 'i-9', mode: 'all' }))).toEqual({ after: 'i-9', mode: 'all' });
     for (const bad of ['', 'xyz', Buffer.from('{"a":1,"m":"all"}').toString('base64url'), Buffer.from('{"a":"x","m":"some"}').toString('base64url')]) {
       expect(() => decodeCursor(bad)).toThrow(ValidationError);
     }
+  });
+});
+
+describe('discoveryEtag while the lease guard is engaged', () => {
+  it('changes when an instance is marked leaseExpired, and with the protection status', () => {
+    const items = [make('a', { leaseSeconds: 2 })];
+    const plain = discoveryEtag(items, undefined);
+    expect(discoveryEtag(items.map(keptByLeaseGuard), undefined)).not.toBe(plain);
+    const protection = { engaged: true as const, leases: true, probes: false, since: new Date(NOW).toISOString() };
+    expect(discoveryEtag(items, undefined, protection)).not.toBe(plain);
   });
 });
 

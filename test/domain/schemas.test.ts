@@ -17,6 +17,21 @@ describe('names', () => {
   });
 });
 
+describe('addresses', () => {
+  it.each(['10.2.0.256', '999.1.1.1', '1.2.3.4.5', '4294967296', '0x0a.0.0.1', '0x7f', '10.0.0.1.', 'host.123'])(
+    'refuses %s: a name whose last label is a number is neither an IP address nor a hostname',
+    (address) => {
+      expect(() => parse(registerBody, { address, port: 80 }, 'body')).toThrow(
+        expect.objectContaining({ problems: [expect.objectContaining({ field: 'body.address' })] }),
+      );
+    },
+  );
+
+  it.each(['10.0.0.1', '::1', 'fd12::5', 'orders.internal', '123.example.com', 'db-1', 'x.1a', 'ip-10-0-0-1.ec2.internal'])('accepts %s', (address) => {
+    expect(parse(registerBody, { address, port: 80 }, 'body').address).toBe(address);
+  });
+});
+
 describe('parse', () => {
   it('names every bad field with its location prefix', () => {
     try {

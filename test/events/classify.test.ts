@@ -40,8 +40,11 @@ describe('classify', () => {
     expect(classify(change('MODIFY', base, after))!.detail).toMatchObject({ changed: ['address'], reason: 'replaced' });
   });
 
-  it('publishes nothing for an identical re-registration', () => {
-    expect(classify(change('MODIFY', base, { ...base, registeredAtMs: T + 500, updatedAtMs: T + 500, revision: 11 }))).toBeUndefined();
+  it('publishes every revision bump, even an identical re-registration or patch, as Instance Updated with nothing changed', () => {
+    const replaced = classify(change('MODIFY', base, { ...base, registeredAtMs: T + 500, updatedAtMs: T + 500, revision: 11 }))!;
+    expect(replaced).toMatchObject({ detailType: 'Instance Updated', detail: { revision: 11, changed: [], reason: 'replaced', eventId: 'orders/a/11' } });
+    const patched = classify(change('MODIFY', base, { ...base, updatedAtMs: T + 500, revision: 11 }))!;
+    expect(patched).toMatchObject({ detailType: 'Instance Updated', detail: { revision: 11, changed: [], reason: 'patched' } });
   });
 
   it('publishes a registration over an expired lease as Instance Registered', () => {

@@ -4,10 +4,12 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { draftInstance } from '../../lambdas/domain/instance.js';
-import { publishInOrder } from '../../lambdas/domain/publisher.js';
+import { publishInOrder, type EventSink, type PutOutcome } from '../../lambdas/domain/publisher.js';
+import type { ChangeEvent, StoredChange } from '../../lambdas/domain/events.js';
 import { registerBody } from '../../lambdas/domain/schemas.js';
 import { instanceItemKey } from '../../lambdas/table.js';
 import { toStoredChange } from '../../lambdas/adapters/stream-record.js';
+import { resyncEventDetail } from '../../lambdas/domain/events.js';
 import { lambdaContext } from '../../local/lambda-context.js';
 
 process.env.EVENT_BUS_NAME = 'bus';
@@ -15,13 +17,13 @@ const eventbridge = mockClient(EventBridgeClient);
 const { handler } = await import('../../lambdas/handlers/publisher.js');
 
 const T = Date.UTC(2026, 10, 24, 12);
-function insert(id: string, seq: number): DynamoDBRecord {
-  const instance = { ...draftInstance({ service: 'orders', instanceId: id }, registerBody.parse({ address: '10.0.0.1', port: 80 }), 'o', T), revision: seq };
+function insert(id: string, seq: number, service = 'orders'): DynamoDBRecord {
+  const instance = { ...draftInstance({ service, instanceId: id }, registerBody.parse({ address: '10.0.0.1', port: 80 }), 'o', T), revision: seq };
   return {
     eventName: 'INSERT',
     dynamodb: {
-      Keys: marshall(instanceItemKey('orders', id)) as any,
-      NewImage: marshall({ ...instanceItemKey('orders', id), ...instance, lastWrite: 'register' }, { removeUndefinedValues: true }) as any,
+      Keys: marshall(instanceItemKey(service, id)) as any,
+      NewImage: marshall({ ...instanceItemKey(service, id), ...instance, lastWrite: 'register' }, { removeUndefinedValues: true }) as any,
       SequenceNumber: String(seq).padStart(10, '0'),
       ApproximateCreationDateTime: T / 1000,
     },
@@ -64,8 +66,25 @@ describe('publisher handler', () => {
     }));
     const result = await handler(batch(25), lambdaContext('Publisher', 1000));
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '0000000013' }] });
-    // The third chunk (records 21-25) is not sent: it will be retried after record 13, in order.
-    expect(eventbridge.commandCalls(PutEventsCommand)).toHaveLength(2);
+    // The third chunk (records 21-25) is not sent: it will be retried after record 13, in order. The third call
+    // is the resync announcement.
+    const calls = eventbridge.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries!);
+    expect(calls).toHaveLength(3);
+    expect(calls[2]!.map((e) => e.DetailType)).toEqual(['Registry Resync Required']);
+  });
+
+  it('announces Registry Resync Required naming the services whose events are held back when it stops', async () => {
+    eventbridge.on(PutEventsCommand).callsFake((input) => ({
+      FailedEntryCount: 1,
+      Entries: input.Entries.map((e: any) => (JSON.parse(e.Detail).instanceId === 'b-1' ? { ErrorCode: 'AccessDeniedException', ErrorMessage: 'no' } : { EventId: 'x' })),
+    }));
+    const records = [insert('a-1', 1, 'alpha'), insert('b-1', 2, 'beta'), insert('c-1', 3, 'gamma'), insert('b-2', 4, 'beta')];
+    expect(await handler({ Records: records }, lambdaContext('Publisher', 1000))).toEqual({ batchItemFailures: [{ itemIdentifier: '0000000002' }] });
+    const entries = eventbridge.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries!);
+    const resync = entries.find((e) => e.DetailType === 'Registry Resync Required')!;
+    // From the failed record on: beta (failed), gamma (sent, but will be sent again), beta again; alpha is done.
+    expect(JSON.parse(resync.Detail!)).toMatchObject({ schemaVersion: '1.0', services: ['beta', 'gamma'], reason: 'publish-failed' });
+    expect(resyncEventDetail.safeParse(JSON.parse(resync.Detail!)).success).toBe(true);
   });
 
   it('reports the first publishable record of a chunk when PutEvents itself keeps failing', async () => {
@@ -76,5 +95,57 @@ describe('publisher handler', () => {
     );
     expect(result.failedRecordId).toBe('s0');
     expect(result.published).toBe(0);
+  });
+});
+
+/**
+ * A sink that fails entries at random (throttling, and now and then a permanent error) and records what went out;
+ * the event source is simulated as AWS runs it: retry from the reported record.
+ */
+describe('publishInOrder under PutEvents faults', () => {
+  const change = (instanceId: string, revision: number): StoredChange => ({
+    kind: 'instance',
+    eventName: 'INSERT',
+    newImage: { ...draftInstance({ service: 'orders', instanceId }, registerBody.parse({ address: '10.0.0.1', port: 80 }), 'o', T), revision },
+    byTtl: false,
+    atMs: T,
+  });
+
+  it('never lets a newer revision of an instance out before an older one, and loses none', async () => {
+    let seed = 42;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const delivered: Array<{ id: string; revision: number }> = [];
+    let perCall = 0;
+    const sink: EventSink = {
+      async put(events: readonly ChangeEvent[]): Promise<PutOutcome[]> {
+        const keys = events.map((e) => e.orderingKey);
+        perCall = Math.max(perCall, keys.length - new Set(keys).size);
+        return events.map((event) => {
+          const roll = random();
+          if (roll < 0.15) return { ok: false, retryable: true, error: 'ThrottlingException' };
+          if (roll < 0.17) return { ok: false, retryable: false, error: 'InternalFailure' };
+          const detail = event.detail as { instanceId: string; revision: number };
+          if (event.detailType !== 'Registry Resync Required') delivered.push({ id: detail.instanceId, revision: detail.revision });
+          return { ok: true };
+        });
+      },
+    };
+    // 3,000 changes to 7 instances, interleaved as a busy stream would carry them.
+    const records = Array.from({ length: 3000 }, (_, i) => ({ id: String(i), change: change(`i-${i % 7}`, 1000 + i) }));
+    let from = 0;
+    while (from < records.length) {
+      const batch = records.slice(from, from + 100);
+      const result = await publishInOrder(batch, sink, { sleep: async () => undefined, maxAttempts: 2 });
+      from = result.failedRecordId === undefined ? from + batch.length : Number(result.failedRecordId);
+    }
+    const last = new Map<string, number>();
+    let reversed = 0;
+    for (const { id, revision } of delivered) {
+      if ((last.get(id) ?? 0) > revision) reversed++;
+      last.set(id, Math.max(last.get(id) ?? 0, revision));
+    }
+    expect(perCall).toBe(0); // never two events of one instance in one call
+    expect(reversed).toBe(0);
+    expect(new Set(delivered.map((d) => d.revision)).size).toBe(3000);
   });
 });

@@ -2,56 +2,10 @@
  * Prober rounds against a real DynamoDB Local, with a scripted probe and a fake clock: thresholds, write counts,
  * the sweeper, removal of long-critical instances and the mass-failure guard.
  */
-import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbProberStore } from '../../lambdas/adapters/dynamodb-prober-store.js';
-import { draftInstance } from '../../lambdas/domain/instance.js';
-import { MAX_HANDOVER, Prober } from '../../lambdas/domain/prober.js';
-import type { ProbeOutcome, ProbeTarget } from '../../lambdas/domain/prober-ports.js';
-import { registerBody } from '../../lambdas/domain/schemas.js';
-import { instanceItemKey, protectionItemKey } from '../../lambdas/table.js';
-import { bootstrapTable } from '../../local/bootstrap-table.js';
-
-const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand', 'TransactWriteItemsCommand']);
-
-async function setup() {
-  const tableName = `prober-${randomUUID()}`;
-  const raw = new DynamoDBClient({ endpoint: process.env.TEST_DYNAMODB_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const writes: string[] = [];
-  raw.middlewareStack.add((next, context) => async (args) => {
-    if (WRITES.has(context.commandName as string)) writes.push(context.commandName as string);
-    return next(args);
-  });
-  await bootstrapTable(raw, tableName);
-  const doc = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
-  const store = new DynamoDbProberStore(doc, tableName);
-  let now = Date.UTC(2026, 10, 24, 12);
-  const clock = () => now;
-  /** Outcome per port; a missing port fails. */
-  const up = new Map<number, boolean>();
-  const probed: ProbeTarget[] = [];
-  const probe = async (t: ProbeTarget): Promise<ProbeOutcome> => {
-    probed.push(t);
-    return up.get(t.port) ? { ok: true } : { ok: false, reason: 'down' };
-  };
-  const register = async (service: string, id: string, body: object) => {
-    const draft = draftInstance({ service, instanceId: id }, registerBody.parse({ address: '10.0.0.1', port: 80, ...body }), 'owner', now);
-    const result = await store.register(draft, { owner: 'owner', nowMs: now });
-    const previous = result.ok ? result.previous : undefined;
-    await store.adjustSummary(service, { total: previous ? 0 : 1, healthy: previous ? 0 : 1 });
-  };
-  const get = async (service: string, id: string) =>
-    (await doc.send(new GetCommand({ TableName: tableName, Key: instanceItemKey(service, id), ConsistentRead: true }))).Item;
-  const summary = async (service: string) => (await store.listAllServices()).find((s) => s.service === service);
-  return {
-    store, doc, tableName, raw, writes, up, probed, register, get, summary, clock,
-    advance: (ms: number) => (now += ms),
-    prober: (options = {}) => new Prober({ store, probe, clock }, { concurrency: 8, ...options }),
-  };
-}
-
-const check = (extra: object = {}) => ({ healthCheck: { type: 'http', intervalSeconds: 1, healthyThreshold: 2, unhealthyThreshold: 3, ...extra } });
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { MAX_HANDOVER } from '../../lambdas/domain/prober.js';
+import { protectionItemKey } from '../../lambdas/table.js';
+import { check, setup } from './harness.js';
 
 describe('thresholds', () => {
   it('marks critical exactly at the third consecutive failure and passing at the second success', async () => {
@@ -164,7 +118,7 @@ describe('streak handover', () => {
 });
 
 describe('the sweeper', () => {
-  it('removes instances whose lease expired, with removal "expired", and fixes the counts', async () => {
+  it('marks an expired lease in the first round that sees it and removes it in the next, fixing the counts', async () => {
     const t = await setup();
     await t.register('leases', 'short', { leaseSeconds: 2 });
     await t.register('leases', 'long', { leaseSeconds: 60 });
@@ -172,6 +126,11 @@ describe('the sweeper', () => {
     await prober.round();
     expect(await t.get('leases', 'short')).toBeDefined();
     t.advance(2000);
+    const marking = await prober.round();
+    expect(marking).toMatchObject({ expiredMarked: 1, expired: 0 });
+    expect(await t.get('leases', 'short')).toMatchObject({ removal: 'expired' });
+    expect(await t.summary('leases')).toMatchObject({ total: 2, healthy: 1 });
+    t.advance(1000);
     const report = await prober.round();
     expect(report.expired).toBe(1);
     expect(await t.get('leases', 'short')).toBeUndefined();
@@ -265,7 +224,10 @@ describe('the mass-failure guard', () => {
     const t = await setup();
     for (let i = 0; i < 20; i++) await t.register('leased', `l-${i}`, { leaseSeconds: i < 3 ? 2 : 600 });
     t.advance(2000);
-    const report = await t.prober({ protection }).round();
+    const prober = t.prober({ protection });
+    expect((await prober.round()).protection.leaseEngaged).toBe(false);
+    t.advance(1000);
+    const report = await prober.round();
     expect(report.protection.leaseEngaged).toBe(false);
     expect(report.expired).toBe(3);
   });

@@ -11,6 +11,8 @@ const tokens = {
   'carol-token-0123456789': { principal: 'carol', services: ['payments'], admin: false },
   'root-token-0123456789a': { principal: 'root', services: [], admin: true },
   'any-token-0123456789ab': { principal: 'platform', services: ['*'], admin: false },
+  'gw-token-0123456789abcd': { principal: 'gateway', services: [], read: ['orders', 'shipping'], admin: false },
+  'reader-token-012345678': { principal: 'auditor', services: [], read: ['*'], admin: false },
 };
 
 function authFile(content: unknown): string {
@@ -25,6 +27,8 @@ const alice = () => as('alice-token-0123456789');
 const bob = () => as('bob-token-0123456789ab');
 const carol = () => as('carol-token-0123456789');
 const root = () => as('root-token-0123456789a');
+const gateway = () => as('gw-token-0123456789abcd');
+const auditor = () => as('reader-token-012345678');
 const body = { address: '10.0.0.1', port: 80 };
 
 beforeAll(async () => {
@@ -74,8 +78,11 @@ describe('ownership', () => {
     expect(still.body).toMatchObject({ weight: 100, port: 80 });
   });
 
-  it('lets any caller read', async () => {
-    expect((await carol().get('orders', 'owned')).status).toBe(200);
+  it('lets a caller read the services it may write, and no other (its read scope defaults to its write scope)', async () => {
+    expect((await bob().get('orders', 'owned')).status).toBe(200);
+    const refused = await carol().get('orders', 'owned');
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toContain("may not read service 'orders'");
   });
 
   it('refuses with 403 a write to a service the caller may not write', async () => {
@@ -97,6 +104,100 @@ describe('ownership', () => {
     const reply = await bob().register('orders', 'owned', body);
     expect(reply.status).toBe(201);
     expect((await alice().patch('orders', 'owned', { weight: 1 })).status).toBe(403);
+  });
+});
+
+describe('every write route as the owner, a stranger and an admin', () => {
+  const id = 'matrix';
+  const stored = async () => (await root().get('orders', id)).body;
+
+  it('lets the owner register, replace, patch, heartbeat and delete', async () => {
+    expect((await alice().register('orders', id, body)).status).toBe(201);
+    expect((await alice().register('orders', id, { ...body, port: 81 })).status).toBe(200);
+    expect((await alice().patch('orders', id, { weight: 7 })).status).toBe(200);
+    expect((await alice().heartbeat('orders', id)).status).toBe(200);
+    expect((await alice().deregister('orders', id)).status).toBe(204);
+    expect((await alice().deregister('orders', id)).status).toBe(404);
+  });
+
+  it('refuses a stranger allowed to write the service every write to the instance with 403, and changes nothing', async () => {
+    await alice().register('orders', id, body);
+    const before = await stored();
+    for (const reply of [
+      await bob().register('orders', id, { ...body, port: 82 }),
+      await bob().patch('orders', id, { weight: 1 }),
+      await bob().heartbeat('orders', id),
+      await bob().deregister('orders', id),
+    ]) {
+      expect(reply.status).toBe(403);
+      expect(reply.body.error.code).toBe('FORBIDDEN');
+    }
+    expect(await stored()).toEqual(before);
+  });
+
+  it("lets an admin register, replace, patch, heartbeat and delete, its own instances and anyone's", async () => {
+    // Before the fix every admin registration was a 500 (an unused ExpressionAttributeNames entry).
+    const created = await root().register('orders', 'admins-own', body);
+    expect(created.status).toBe(201);
+    expect((await root().register('orders', 'admins-own', { ...body, port: 83 })).status).toBe(200);
+    expect((await root().register('payments', 'anywhere', body)).status).toBe(201); // no write scope needed
+
+    const replaced = await root().register('orders', id, { ...body, port: 84 }); // alice's, live
+    expect(replaced.status).toBe(200);
+    expect(replaced.body.revision).toBeGreaterThan(0);
+    expect((await root().patch('orders', id, { weight: 9 })).status).toBe(200);
+    expect((await root().heartbeat('orders', id)).status).toBe(200);
+    expect(await stored()).toMatchObject({ port: 84, weight: 9 });
+    expect((await root().deregister('orders', id)).status).toBe(204);
+    expect((await root().get('orders', id)).status).toBe(404);
+  });
+
+  it('answers an admin 404 for every write but registration to an instance that is not there', async () => {
+    for (const reply of [
+      await root().patch('orders', 'never-there', { weight: 1 }),
+      await root().heartbeat('orders', 'never-there'),
+      await root().deregister('orders', 'never-there'),
+    ]) {
+      expect(reply.status).toBe(404);
+    }
+  });
+});
+
+describe('read scope', () => {
+  beforeAll(async () => {
+    await alice().register('orders', 'scoped', body);
+    await carol().register('payments', 'scoped', body);
+  });
+
+  it('answers discovery and get-instance of a service outside the read scope with 403 naming the service', async () => {
+    for (const reply of [await gateway().discover('payments'), await gateway().get('payments', 'scoped'), await alice().discover('payments')]) {
+      expect(reply.status).toBe(403);
+      expect(reply.body.error).toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining("may not read service 'payments'") });
+    }
+  });
+
+  it('lets a read-only token discover and get the services it may read, and write none', async () => {
+    expect((await gateway().discover('orders')).body.instances.map((i: { instanceId: string }) => i.instanceId)).toContain('scoped');
+    expect((await gateway().get('orders', 'scoped')).status).toBe(200);
+    expect((await gateway().register('orders', 'gw', body)).status).toBe(403);
+  });
+
+  it('lists only the services the caller may read, and every service for * and for an admin', async () => {
+    const listed = async (client: ReturnType<typeof as>) => {
+      const names: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const reply = await client.services(`limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(reply.status).toBe(200);
+        names.push(...reply.body.services.map((s: { service: string }) => s.service));
+        cursor = reply.body.cursor;
+      } while (cursor);
+      return names;
+    };
+    expect(await listed(gateway())).toEqual(['orders']); // shipping has no instances, so is not listed
+    expect(await listed(carol())).toEqual(['payments']);
+    expect(await listed(auditor())).toEqual(expect.arrayContaining(['orders', 'payments', 'anything']));
+    expect(await listed(root())).toEqual(await listed(auditor()));
   });
 });
 

@@ -2,7 +2,7 @@
 import { jest } from '@jest/globals';
 import { registerInstance } from '../../sdk/agent.js';
 import type { RegistryClient } from '../../sdk/client.js';
-import { RegistryApiError, RegistryUnavailableError } from '../../sdk/errors.js';
+import { RegistryApiError, RegistryUnavailableError, RegistryValidationError } from '../../sdk/errors.js';
 
 type Call = [string, ...unknown[]];
 
@@ -67,6 +67,16 @@ describe('registerInstance', () => {
     const beats = t.names().filter((n) => n === 'heartbeat').length;
     expect(beats).toBeGreaterThanOrEqual(6); // five failures and a success, retried with growing delays
     expect(t.names().length).toBeGreaterThan(afterFirst);
+  });
+
+  it('refuses an unset instance id before sending anything', async () => {
+    const t = scriptedClient(30);
+    const hostname = process.env.SURELY_UNSET_HOSTNAME_VARIABLE!; // the README's old `process.env.HOSTNAME!`
+
+    await expect(registerInstance({ ...base, client: t.client, instanceId: hostname })).rejects.toBeInstanceOf(RegistryValidationError);
+    await expect(registerInstance({ ...base, client: t.client, service: 'Orders Service' })).rejects.toMatchObject({ field: 'service' });
+
+    expect(t.names()).toEqual([]);
   });
 
   it('sends no heartbeats for a probe-driven instance', async () => {

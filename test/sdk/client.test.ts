@@ -1,8 +1,10 @@
 /** The typed client's request signing and error mapping, against a local server that records what it gets. */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { getCanonicalQuery, SignatureV4 } from '@smithy/signature-v4';
 import { RegistryClient } from '../../sdk/client.js';
-import { RegistryApiError, RegistryUnavailableError } from '../../sdk/errors.js';
+import { RegistryApiError, RegistryUnavailableError, RegistryValidationError } from '../../sdk/errors.js';
 
 let server: Server;
 let base: string;
@@ -35,6 +37,65 @@ describe('RegistryClient', () => {
     const { headers } = seen.at(-1)!;
     expect(headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=[^,]*host[^,]*, Signature=[0-9a-f]{64}$/);
     expect(headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
+  });
+
+  it('sends exactly the canonical query it signed, so values with spaces and reserved characters verify', async () => {
+    // Prepare
+    process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    delete process.env.AWS_SESSION_TOKEN;
+    const client = new RegistryClient({ baseUrl: base, sigv4: { region: 'eu-west-1' } });
+    const query = { status: 'all', zone: 'eu west 1a', tags: ['b c', 'a+b', "x~y*(!)'", 'ü'], meta: { 'team name': 'blue & green=1' }, limit: 10 } as const;
+
+    // Act
+    await client.discover('orders', query);
+
+    // Assess: the raw request line, as API Gateway receives it.
+    const { method, url, headers } = seen.at(-1)!;
+    const [path, raw = ''] = url!.split('?');
+    // How AWS reads a query to verify a signature: split on & and =, percent-decode (a '+' stays a '+'), then
+    // canonicalise (https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#create-canonical-request).
+    const received: Record<string, string[]> = {};
+    for (const pair of raw.split('&')) {
+      const [name, value = ''] = pair.split('=').map(decodeURIComponent) as [string, string?];
+      (received[name] ??= []).push(value);
+    }
+    expect(raw).toBe(getCanonicalQuery({ query: received } as never));
+    // Every value arrives as given (in canonical order: 'ü' is %C3%BC, which sorts first).
+    expect(received).toEqual({ status: ['all'], zone: ['eu west 1a'], tag: ['ü', 'a+b', 'b c', "x~y*(!)'"], 'meta.team name': ['blue & green=1'], limit: ['10'] });
+    // The signature verifies over what was received: sign it again with the same key and time.
+    const signed = /SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(headers.authorization!)!;
+    const amzDate = headers['x-amz-date'] as string;
+    const signingDate = new Date(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
+    const verifier = new SignatureV4({ service: 'execute-api', region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, sha256: Sha256 });
+    const again = await verifier.sign(
+      {
+        method: method!,
+        protocol: 'http:',
+        hostname: '127.0.0.1',
+        path: path!,
+        query: received,
+        headers: Object.fromEntries(signed[1]!.split(';').map((name) => [name, headers[name] as string])),
+      },
+      { signingDate },
+    );
+    expect(again.headers.authorization).toBe(headers.authorization);
+  });
+
+  it('refuses service names and instance ids outside the registry grammar before sending anything', async () => {
+    const client = new RegistryClient({ baseUrl: base });
+    const before = seen.length;
+    const hostname: string = process.env.SURELY_UNSET_HOSTNAME_VARIABLE!; // the README's old `process.env.HOSTNAME!`
+
+    await expect(client.register('orders', hostname, { address: '10.0.0.1', port: 80 })).rejects.toThrow(
+      new RegistryValidationError('instanceId', 'invalid instanceId: got undefined, expected a string (is the environment variable it comes from set?)'),
+    );
+    await expect(client.heartbeat('orders', 'a/b')).rejects.toMatchObject({ name: 'RegistryValidationError', field: 'instanceId', message: expect.stringContaining('1-128 characters of A-Z a-z 0-9 . _ : -') });
+    await expect(client.discover('Orders')).rejects.toMatchObject({ field: 'service', message: expect.stringContaining('"Orders": must be a lower-case DNS label') });
+    await expect(client.deregister('orders', 'x'.repeat(129))).rejects.toBeInstanceOf(RegistryValidationError);
+    expect(seen.length).toBe(before); // nothing reached the server
+    await client.get('orders', 'orders-7f9c:8080'); // the grammar's own characters pass
+    expect(seen.at(-1)!.url).toBe('/v1/services/orders/instances/orders-7f9c%3A8080');
   });
 
   it('sends a bearer token to the local runtime', async () => {

@@ -1,0 +1,63 @@
+/**
+ * The example deployment (`infra/app.ts`): the registry in a stack, configured from CDK context, with cdk-nag's
+ * AWS Solutions checks. A function of the app so the tests synthesize exactly what `cdk synth` does.
+ *
+ * The prober's VPC, by context:
+ * - `-c vpcId=vpc-…`: your VPC, looked up at synth (needs credentials and `CDK_DEFAULT_ACCOUNT`/`REGION`; the
+ *   answer is cached in cdk.context.json). Use it when the instances to probe live there.
+ * - `-c createVpc=true` (cdk.json's default): a new VPC with isolated subnets in two zones and no NAT gateway;
+ *   the prober reaches DynamoDB through the gateway endpoint. Synthesizes offline; CI's `npx cdk synth -q` uses it.
+ * - `-c createVpc=false` and no `vpcId`: no VPC; the prober reaches public addresses only (the synth warns).
+ */
+import { App, CfnOutput, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { FlowLogDestination, SubnetType, Vpc, type IVpc } from 'aws-cdk-lib/aws-ec2';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ServiceRegistry } from './service-registry.js';
+
+export interface ExampleStack {
+  readonly stack: Stack;
+  readonly registry: ServiceRegistry;
+  readonly vpc?: IVpc;
+}
+
+const flag = (value: unknown) => String(value ?? '').toLowerCase() === 'true';
+
+/**
+ * @example
+ * const { stack } = buildExampleStack(new App({ context: { createVpc: 'true' } }));
+ */
+export function buildExampleStack(app: App): ExampleStack {
+  // cdk-nag's AWS Solutions rules run on every synth; findings fail it unless acknowledged with a reason.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const context = (key: string): unknown => app.node.tryGetContext(key);
+  const vpcId = context('vpcId') as string | undefined;
+  const stack = new Stack(app, (context('stackName') as string | undefined) ?? 'ServiceRegistry', {
+    description: 'Serverless, event-driven service registry',
+    // A VPC lookup needs a concrete account and region; without one the stack stays environment-agnostic.
+    ...(vpcId && { env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } }),
+  });
+  let vpc: IVpc | undefined;
+  if (vpcId) {
+    vpc = Vpc.fromLookup(stack, 'Vpc', { vpcId });
+  } else if (flag(context('createVpc'))) {
+    vpc = new Vpc(stack, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'Isolated', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 20 }],
+      flowLogs: { FlowLogs: { destination: FlowLogDestination.toCloudWatchLogs() } },
+    });
+  }
+  const admins = String(context('adminPrincipals') ?? '').split(',').filter(Boolean);
+  const expectedInstances = context('expectedInstances');
+  const registry = new ServiceRegistry(stack, 'Registry', {
+    adminPrincipals: admins,
+    tableRemovalPolicy: String(context('retainTable')) === 'false' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    ...(vpc && { vpc }),
+    ...(expectedInstances !== undefined && { expectedInstances: Number(expectedInstances) }),
+  });
+  new CfnOutput(stack, 'ApiUrl', { value: registry.apiUrl });
+  new CfnOutput(stack, 'TableName', { value: registry.table.tableName });
+  new CfnOutput(stack, 'EventBusName', { value: registry.eventBus.eventBusName });
+  new CfnOutput(stack, 'PublisherFailureBucket', { value: registry.publisherFailureBucket.bucketName });
+  return { stack, registry, ...(vpc && { vpc }) };
+}

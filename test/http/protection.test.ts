@@ -1,0 +1,154 @@
+/**
+ * A registry-side outage must not empty discovery: while the lease guard is engaged, reads keep serving instances
+ * whose lease ran out, marked; writes still treat them as gone. Through the local runtime over HTTP, with the
+ * guard's state item written as the prober writes it (the prober itself is off, so nothing else moves).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbProberStore } from '../../lambdas/adapters/dynamodb-prober-store.js';
+import type { ProtectionState } from '../../lambdas/domain/protection.js';
+import { instanceItemKey } from '../../lambdas/table.js';
+import { LOCAL_AWS_ENV } from '../../local/dynamodb-local.js';
+import type { LocalRuntime } from '../../local/runtime.js';
+import { apiClient, sleep, startTestRuntime, subscribe } from '../support.js';
+
+let runtime: LocalRuntime;
+let api: ReturnType<typeof apiClient>;
+let raw: DynamoDBClient;
+let doc: DynamoDBDocumentClient;
+let prober: DynamoDbProberStore;
+/** GetItem requests the handlers sent (the guard's state item is the only thing discovery ever gets). */
+let gets = 0;
+
+const body = { address: '10.0.0.1', port: 80 };
+const FLEET = 100;
+const fleetIds = Array.from({ length: FLEET }, (_, i) => `i-${String(i).padStart(3, '0')}`);
+
+/** Writes the guard's state item exactly as the prober does. */
+const guard = (state: Partial<ProtectionState>) =>
+  prober.setProtection({
+    engaged: false,
+    probeEngaged: false,
+    leaseEngaged: false,
+    failedTargets: 0,
+    probedTargets: 0,
+    expiredLeases: FLEET,
+    leasedInstances: FLEET,
+    atMs: Date.parse('2026-11-24T10:00:00.000Z'),
+    ...state,
+  });
+
+beforeAll(async () => {
+  runtime = await startTestRuntime({ prober: false });
+  api = apiClient(runtime.url);
+  raw = new DynamoDBClient({
+    endpoint: runtime.dynamoEndpoint,
+    region: LOCAL_AWS_ENV.AWS_REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  doc = DynamoDBDocumentClient.from(raw);
+  prober = new DynamoDbProberStore(doc, runtime.tableName);
+  // The same module instance the runtime's handlers use (loaded by the runtime, after it set the environment).
+  const { documentClient } = await import('../../lambdas/shared/registry.js');
+  documentClient.middlewareStack.add((next, context) => async (args) => {
+    if (context.commandName === 'GetItemCommand') gets++;
+    return next(args);
+  });
+});
+afterAll(async () => {
+  raw.destroy();
+  await runtime.stop();
+});
+
+describe('mass lease expiry while the lease guard is engaged', () => {
+  let liveEtag: string;
+
+  beforeAll(async () => {
+    const replies = await Promise.all(fleetIds.map((id) => api.register('fleet', id, { ...body, leaseSeconds: 2 })));
+    expect(replies.every((r) => r.status === 201)).toBe(true);
+    gets = 0;
+    const live = await api.discover('fleet', 'limit=1000');
+    expect(live.body.instances).toHaveLength(FLEET);
+    expect(live.body).not.toHaveProperty('protection');
+    liveEtag = live.headers.get('etag')!;
+    // A steady fleet pays no extra read: nothing expired was met, so the guard's item was never read.
+    expect(gets).toBe(0);
+    await sleep(2100); // every lease runs out; nobody heartbeats
+  });
+
+  it('drops every expired instance when the guard is not engaged', async () => {
+    const res = await api.discover('fleet', 'limit=1000');
+    expect(res.body.instances).toHaveLength(0);
+    expect(res.body).not.toHaveProperty('protection');
+    expect((await api.get('fleet', fleetIds[0]!)).status).toBe(404);
+    expect((await api.discover('fleet', 'status=all&limit=1000')).body.instances).toHaveLength(0);
+  });
+
+  it('keeps serving all of them, marked leaseExpired with health unknown, and says the guard is engaged', async () => {
+    await guard({ engaged: true, leaseEngaged: true });
+    gets = 0;
+    const res = await api.discover('fleet', 'limit=1000');
+    expect(res.status).toBe(200);
+    expect(res.body.instances.map((i: { instanceId: string }) => i.instanceId)).toEqual(fleetIds);
+    for (const instance of res.body.instances) expect(instance).toMatchObject({ leaseExpired: true, health: 'unknown' });
+    expect(res.body.protection).toEqual({ engaged: true, leases: true, probes: false, since: '2026-11-24T10:00:00.000Z' });
+    expect(gets).toBe(1); // the guard's item, read once for the whole page
+    expect(res.headers.get('etag')).not.toBe(liveEtag); // a cache holding the unmarked list must not get a 304
+    expect((await api.discover('fleet', 'status=all&limit=1000')).body.instances).toHaveLength(FLEET);
+    expect((await api.discover('fleet', 'limit=30')).body.instances).toHaveLength(30);
+  });
+
+  it('serves get-instance marked too, while writes still treat the lease as gone', async () => {
+    const got = await api.get('fleet', fleetIds[1]!);
+    expect(got.status).toBe(200);
+    expect(got.body).toMatchObject({ instanceId: fleetIds[1], leaseExpired: true, health: 'unknown' });
+    expect((await api.heartbeat('fleet', fleetIds[1]!)).status).toBe(404); // the agent registers again
+    expect((await api.patch('fleet', fleetIds[1]!, { weight: 1 })).status).toBe(404);
+    expect((await api.deregister('fleet', fleetIds[1]!)).status).toBe(404);
+    const again = await api.register('fleet', fleetIds[1]!, { ...body, leaseSeconds: 60 });
+    expect(again.status).toBe(201);
+    expect(again.body).not.toHaveProperty('leaseExpired');
+    const res = await api.discover('fleet', 'limit=1000');
+    const marked = res.body.instances.filter((i: { leaseExpired?: true }) => i.leaseExpired).length;
+    expect([res.body.instances.length, marked]).toEqual([FLEET, FLEET - 1]);
+  });
+
+  it('drops them again once only the probe guard is engaged, and says so on the empty answer', async () => {
+    await guard({ engaged: true, leaseEngaged: false, probeEngaged: true });
+    const res = await api.discover('fleet', 'limit=1000');
+    expect(res.body.instances.map((i: { instanceId: string }) => i.instanceId)).toEqual([fleetIds[1]]); // the re-registered one
+    expect(res.body.protection).toEqual({ engaged: true, leases: false, probes: true, since: '2026-11-24T10:00:00.000Z' });
+    expect((await api.discover('nobody-here')).body.protection).toMatchObject({ engaged: true, probes: true });
+    expect((await api.get('fleet', fleetIds[0]!)).status).toBe(404);
+  });
+
+  it('drops them again, with no protection status, once the guard lets go', async () => {
+    await guard({ engaged: false });
+    const res = await api.discover('fleet', 'limit=1000');
+    expect(res.body.instances).toHaveLength(1);
+    expect(res.body).not.toHaveProperty('protection');
+    expect((await api.discover('nobody-here')).body).not.toHaveProperty('protection');
+  });
+});
+
+describe('DELETE of an instance whose lease has expired', () => {
+  it('answers 404, leaves the item for the sweeper and publishes no Instance Deregistered', async () => {
+    const feed = await subscribe(runtime.url, 'service=lapsed');
+    try {
+      await api.register('lapsed', 'x', { ...body, leaseSeconds: 2 });
+      await feed.next((m) => m.event === 'Instance Registered' && m.data.detail.instanceId === 'x');
+      await sleep(2100);
+      const reply = await api.deregister('lapsed', 'x');
+      expect(reply.status).toBe(404);
+      expect(reply.body.error.code).toBe('INSTANCE_NOT_FOUND');
+      const item = await doc.send(new GetCommand({ TableName: runtime.tableName, Key: instanceItemKey('lapsed', 'x') }));
+      expect(item.Item).toMatchObject({ instanceId: 'x' }); // still there: the sweeper removes it as an expiry
+      // A later change in the same service arrives after anything the DELETE could have published.
+      await api.register('lapsed', 'marker', body);
+      await feed.next((m) => m.data.detail.instanceId === 'marker');
+      expect(feed.messages.filter((m) => m.event === 'Instance Deregistered')).toEqual([]);
+    } finally {
+      feed.close();
+    }
+  });
+});
