@@ -205,10 +205,11 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<{
         await sleep(pollMs);
         continue;
       }
-      // Maximum record age: AWS stops retrying records older than this and sends them to the on-failure destination.
-      const tooOld = failures > 0 ? pending.findIndex((r) => now() - (r.dynamodb?.ApproximateCreationDateTime ?? Infinity) * 1000 <= maxRecordAgeMs) : 0;
-      if (tooOld !== 0) {
-        const expired = tooOld < 0 ? pending : pending.slice(0, tooOld);
+      // Maximum record age: a failing batch whose records are older than this is not retried again but sent to the
+      // on-failure destination, as AWS does (records that keep succeeding are published however old).
+      const age = now() - (pending[0]!.dynamodb?.ApproximateCreationDateTime ?? Infinity) * 1000;
+      if (failures > 0 && age > maxRecordAgeMs) {
+        const expired = pending.slice(0, limit);
         await discard(shardId, expired, 'maximum record age');
         pending = pending.slice(expired.length);
         handled(pending.length === 0 ? lastReadId : expired.at(-1)!.dynamodb!.SequenceNumber!);

@@ -8,15 +8,20 @@
  * discovery answer and from `Registry Protection Engaged` / `Released` events), an empty snapshot never replaces a
  * populated cache — the registry itself is the likelier fault, and an empty service is an outage the registry
  * caused. The held list is replaced by the first snapshot taken after protection is released.
+ *
+ * A `Registry Resync Required` event naming the service (the publisher could not publish some of its changes yet)
+ * reloads it from discovery; changes that arrive later are older than the snapshot and ignored by revision.
  */
+import type { DetailType, ResyncEventDetail } from '../lambdas/domain/events.js';
 import type { InstanceRecord } from '../lambdas/domain/schemas.js';
 import type { RegistryClient } from './client.js';
 import type { ChangeFeed, RegistryEvent } from './feeds.js';
 
-const PROTECTION_ENGAGED = 'Registry Protection Engaged';
-const PROTECTION_RELEASED = 'Registry Protection Released';
-/** Published when subscribers may have missed events (e.g. records the publisher had to give up on). */
-const RESYNC_REQUIRED = 'Registry Resync Required';
+// Typed against the contract's detail-types, so a rename there fails to compile here.
+const PROTECTION_ENGAGED: DetailType = 'Registry Protection Engaged';
+const PROTECTION_RELEASED: DetailType = 'Registry Protection Released';
+/** Published when events of some services may be missing (the publisher had to give up on them for now). */
+const RESYNC_REQUIRED: DetailType = 'Registry Resync Required';
 
 export interface ServiceCacheOptions {
   readonly client: RegistryClient;
@@ -93,7 +98,9 @@ export class ServiceCache {
    * Applies one event: an instance change if it is newer than what the cache holds for that instance; the guard's
    * `Registry Protection Engaged` / `Released` (a release resyncs a cache that was holding its list).
    *
-   * @returns true when the instance list changed
+   * `Registry Resync Required` resyncs when it names this service.
+   *
+   * @returns true when the instance list changed or a resync was started
    */
   apply(event: RegistryEvent): boolean {
     const detail = event.detail;
@@ -101,12 +108,16 @@ export class ServiceCache {
     if (type === PROTECTION_ENGAGED || type === PROTECTION_RELEASED) {
       this.engaged = type === PROTECTION_ENGAGED;
       this.protectionEvents++;
-      if (!this.engaged && this.heldEmpty) void this.resync().catch(() => undefined);
-      return false;
+      if (this.engaged || !this.heldEmpty) return false;
+      void this.resync().catch(() => undefined);
+      return true;
     }
     if (type === RESYNC_REQUIRED) {
-      if (namesService(detail, this.options.service)) void this.resync().catch(() => undefined);
-      return false;
+      // `services` names the affected services, never empty (`resyncEventDetail` in lambdas/domain/events.ts).
+      const { services } = detail as unknown as ResyncEventDetail;
+      if (!Array.isArray(services) || !services.includes(this.options.service)) return false;
+      void this.resync().catch(() => undefined);
+      return true;
     }
     if (detail.service !== this.options.service || typeof detail.instanceId !== 'string') return false;
     const held = this.byId.get(detail.instanceId)?.revision ?? this.removedAt.get(detail.instanceId) ?? -1;
@@ -185,12 +196,4 @@ export class ServiceCache {
     this.list = [...this.byId.values()];
     this.options.onChange?.(this.list);
   }
-}
-
-/** Whether a registry-wide event concerns `service`: it names it, or names no service at all (then it is every one). */
-function namesService(detail: RegistryEvent['detail'], service: string): boolean {
-  const named = detail as { service?: unknown; services?: unknown };
-  if (typeof named.service === 'string') return named.service === service;
-  if (Array.isArray(named.services)) return named.services.includes(service);
-  return true;
 }

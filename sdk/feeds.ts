@@ -120,11 +120,11 @@ export class SseFeed implements ChangeFeed {
 
   private async read(handlers: FeedHandlers, signal: AbortSignal): Promise<void> {
     const query: QueryPair[] = this.services.map((s) => ['service', s]);
-    const { url, headers } =
+    const { url, headers: auth } =
       'client' in this.options
         ? await this.options.client.authorizedRequest('GET', '/v1/events', query)
-        : { url: new URL(`/v1/events${query.length ? `?${canonicalQuery(query)}` : ''}`, this.options.baseUrl), headers: (await this.options.headers?.()) ?? {} };
-    if (this.lastEventId) headers['last-event-id'] = this.lastEventId;
+        : { url: new URL(`${this.options.baseUrl}/v1/events${query.length ? `?${canonicalQuery(query)}` : ''}`), headers: await this.options.headers?.() };
+    const headers = { ...auth, ...(this.lastEventId && { 'last-event-id': this.lastEventId }) };
     let res: Response;
     try {
       res = await fetch(url, { headers, signal });

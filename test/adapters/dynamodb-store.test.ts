@@ -1,11 +1,11 @@
 /** The DynamoDB adapter against a real DynamoDB Local: what each write sends, and what it leaves in the item. */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbInstanceStore } from '../../lambdas/adapters/dynamodb-store.js';
 import { draftInstance } from '../../lambdas/domain/instance.js';
 import { registerBody } from '../../lambdas/domain/schemas.js';
-import { instanceItemKey } from '../../lambdas/table.js';
+import { instanceItemKey, protectionItemKey } from '../../lambdas/table.js';
 import { bootstrapTable } from '../../local/bootstrap-table.js';
 import { LOCAL_AWS_ENV } from '../../local/dynamodb-local.js';
 
@@ -81,6 +81,46 @@ describe('DynamoDbInstanceStore', () => {
     expect(after).not.toHaveProperty('zone');
     expect(after).not.toHaveProperty('healthCheck');
     expect(after.leaseSeconds).toBe(30);
+  });
+
+  it('writes as an admin (no owner to match) on every write route, with no condition left half-built', async () => {
+    // DynamoDB refuses a request carrying an ExpressionAttributeNames entry no expression uses; an admin's
+    // registration used to build the owner condition's names and then drop the condition.
+    const admin = { owner: undefined, nowMs: NOW };
+    const adminKey = { service: 'orders', instanceId: 'by-admin' };
+    const draftOf = (owner: string) => draftInstance(adminKey, registerBody.parse({ address: '10.0.0.2', port: 80, leaseSeconds: 60 }), owner, NOW);
+    expect(await store.register(draftOf('root'), admin)).toEqual({ ok: true });
+    await store.register(draftOf('alice'), { owner: 'alice', nowMs: NOW }).then((r) => expect(r.ok).toBe(false)); // root's now
+    expect((await store.register(draftOf('root'), admin)).ok).toBe(true);
+    expect((await store.patch(adminKey, { weight: 3 }, admin)).ok).toBe(true);
+    expect((await store.heartbeat(adminKey, admin)).ok).toBe(true);
+    expect((await store.remove(adminKey, admin)).ok).toBe(true);
+    expect(await store.remove(adminKey, admin)).toEqual({ ok: false });
+  });
+
+  it('refuses to delete an expired instance, returning it so the domain answers 404, and leaves it for the sweeper', async () => {
+    const lapsedKey = { service: 'orders', instanceId: 'lapsed' };
+    await store.register(draftInstance(lapsedKey, registerBody.parse({ address: '10.0.0.3', port: 80, leaseSeconds: 2 }), 'alice', NOW), {
+      owner: 'alice',
+      nowMs: NOW,
+    });
+    const refused = await store.remove(lapsedKey, { owner: 'alice', nowMs: NOW + 2000 });
+    expect(refused.ok === false && refused.current?.leaseExpiresAtMs).toBe(NOW + 2000);
+    expect(await store.get(lapsedKey)).toMatchObject({ instanceId: 'lapsed' });
+    expect((await store.remove(lapsedKey, { owner: 'alice', nowMs: NOW + 1999 })).ok).toBe(true);
+  });
+
+  it('reads the guard state item the prober writes, and nothing when it never wrote one', async () => {
+    expect(await store.readProtection()).toBeUndefined();
+    await client.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...protectionItemKey(), kind: 'protection', engaged: true, leaseEngaged: true, probeEngaged: false, atMs: NOW, expiredLeases: 40 },
+      }),
+    );
+    sent.length = 0;
+    expect(await store.readProtection()).toEqual({ engaged: true, leaseEngaged: true, probeEngaged: false, atMs: NOW });
+    expect(sent).toEqual(['GetItemCommand']);
   });
 
   it('keeps counters per service and lists them from the index', async () => {

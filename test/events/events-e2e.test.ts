@@ -39,6 +39,38 @@ it('publishes Registered, Updated, Deregistered in order with increasing revisio
   feed.close();
 });
 
+it('publishes every revision bump, so an event-fed revision never lags discovery: an identical re-registration and a patch to the same value', async () => {
+  const feed = await subscribe(runtime.url, 'service=noop');
+  await api.register('noop', 'n-1', { ...body, weight: 3 });
+  await feed.next((m) => m.event === 'Instance Registered');
+  const again = await api.register('noop', 'n-1', { ...body, weight: 3 });
+  expect(again.status).toBe(200);
+  const replaced = await feed.next();
+  expect(replaced.event).toBe('Instance Updated');
+  expect(replaced.data.detail).toMatchObject({ revision: again.body.revision, changed: [] });
+  const same = await api.patch('noop', 'n-1', { weight: 3 });
+  const patched = await feed.next();
+  expect(patched.data.detail).toMatchObject({ revision: same.body.revision, changed: [] });
+  expect((await api.get('noop', 'n-1')).body.revision).toBe(patched.data.detail.revision);
+  feed.close();
+});
+
+it('answers a Last-Event-ID the feed never issued (ahead of it, as after a restart, or not a number) with event: resync', async () => {
+  const all = await subscribe(runtime.url);
+  await api.register('ahead', 'a-1', body);
+  const latest = await all.next((m) => m.data.detail?.service === 'ahead');
+  all.close();
+  for (const [i, lastEventId] of [String(Number(latest.id) + 1000), 'not-a-number'].entries()) {
+    const resumed = await subscribe(runtime.url, 'service=ahead', { 'last-event-id': lastEventId });
+    const first = await resumed.next();
+    expect(first.event).toBe('resync');
+    // After the resync the feed goes on live from here.
+    await api.patch('ahead', 'a-1', { weight: 10 + i });
+    expect((await resumed.next()).data.detail).toMatchObject({ service: 'ahead', changed: ['weight'] });
+    resumed.close();
+  }
+});
+
 it('publishes Instance Expired when the sweeper removes an expired lease', async () => {
   const feed = await subscribe(runtime.url, 'service=expiring');
   await api.register('expiring', 'x-1', { ...body, leaseSeconds: 2 });
@@ -90,9 +122,26 @@ it('retries events that PutEvents rejects and loses none', async () => {
   const feed = await subscribe(runtime.url, 'service=flaky');
   for (let i = 0; i < 5; i++) await api.register('flaky', `f-${i}`, body);
   const got = [];
-  for (let i = 0; i < 5; i++) got.push((await feed.next(undefined, 10_000)).data.detail.instanceId);
+  for (let i = 0; i < 5; i++) got.push((await feed.next((m) => m.event === 'Instance Registered', 10_000)).data.detail.instanceId);
   expect(got.sort()).toEqual(['f-0', 'f-1', 'f-2', 'f-3', 'f-4']);
   expect(failures).toBeGreaterThanOrEqual(6);
   runtime.bus.fault = undefined;
   feed.close();
 }, 20_000);
+
+it('announces Registry Resync Required to the service\'s subscribers when an event cannot be published, then publishes it on the retry', async () => {
+  let refused = 0;
+  runtime.bus.fault = (entry) => (entry.DetailType === 'Instance Registered' && refused++ === 0 ? 'AccessDeniedException' : undefined);
+  const feed = await subscribe(runtime.url, 'service=refused');
+  const other = await subscribe(runtime.url, 'service=unrelated');
+  const created = await api.register('refused', 'r-1', body);
+  const resync = await feed.next();
+  expect(resync.event).toBe('Registry Resync Required');
+  expect(resync.data.detail).toMatchObject({ services: ['refused'], reason: 'publish-failed' });
+  expect((await feed.next()).data.detail).toMatchObject({ instanceId: 'r-1', revision: created.body.revision });
+  runtime.bus.fault = undefined;
+  await api.register('unrelated', 'u-1', body);
+  expect((await other.next()).event).toBe('Instance Registered'); // the resync went only to subscribers of `refused`
+  feed.close();
+  other.close();
+}, 15_000);

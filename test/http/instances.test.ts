@@ -192,6 +192,7 @@ describe('routing', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
+        '/v1/events', // served by the local runtime (SQS in AWS), documented all the same
         '/v1/health',
         '/v1/openapi.json',
         '/v1/services',

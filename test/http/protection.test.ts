@@ -64,16 +64,20 @@ describe('mass lease expiry while the lease guard is engaged', () => {
   let liveEtag: string;
 
   beforeAll(async () => {
-    const replies = await Promise.all(fleetIds.map((id) => api.register('fleet', id, { ...body, leaseSeconds: 2 })));
-    expect(replies.every((r) => r.status === 201)).toBe(true);
+    const registerAll = (leaseSeconds: number) => Promise.all(fleetIds.map((id) => api.register('fleet', id, { ...body, leaseSeconds })));
+    // First with long leases, so the whole fleet is live when discovered however slowly it registered.
+    expect((await registerAll(600)).every((r) => r.status === 201)).toBe(true);
     gets = 0;
     const live = await api.discover('fleet', 'limit=1000');
     expect(live.body.instances).toHaveLength(FLEET);
     expect(live.body).not.toHaveProperty('protection');
-    liveEtag = live.headers.get('etag')!;
     // A steady fleet pays no extra read: nothing expired was met, so the guard's item was never read.
     expect(gets).toBe(0);
-    await sleep(2100); // every lease runs out; nobody heartbeats
+    // Then every instance renews its registration with a short lease, and nobody heartbeats after that.
+    const replies = await registerAll(2);
+    expect(replies.every((r) => r.status === 200)).toBe(true);
+    liveEtag = (await api.discover('fleet', 'limit=1000')).headers.get('etag')!;
+    await sleep(Math.max(...replies.map((r) => Date.parse(r.body.leaseExpiresAt))) - Date.now() + 50);
   });
 
   it('drops every expired instance when the guard is not engaged', async () => {

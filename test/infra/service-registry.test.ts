@@ -100,7 +100,7 @@ describe('ServiceRegistry prober', () => {
 });
 
 describe('ServiceRegistry change events', () => {
-  it('maps the stream to the publisher with the shared filter criteria, batch item failures and a dead-letter queue', () => {
+  it('maps the stream to the publisher with the shared filter criteria, batch item failures and an on-failure destination', () => {
     const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))[0] as any;
     const p = mapping.Properties;
     expect(p.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern))).toEqual(streamFilterPatterns);

@@ -4,7 +4,7 @@
  * service and a real mass death still drains away from the dead.
  */
 import { createBalancer, isHealthy, STRATEGIES } from '../../../sdk/balancers/index.js';
-import { instance, instances, tally } from './fixtures.js';
+import { instance, instances, seeded, tally } from './fixtures.js';
 
 const marked = { leaseExpired: true, health: 'unknown' } as const;
 
@@ -16,7 +16,7 @@ describe('instances marked leaseExpired', () => {
 
   it.each(STRATEGIES)('get no traffic from %s while at least half of the set is unmarked and healthy', (strategy) => {
     // Prepare: a few heartbeats lost, the rest of the fleet renewing.
-    const balancer = createBalancer({ strategy, random: () => 0.3 });
+    const balancer = createBalancer({ strategy, random: seeded(7) });
 
     // Act
     balancer.update([...instances(5, 'live'), ...instances(5, 'kept', marked)]);
@@ -27,7 +27,7 @@ describe('instances marked leaseExpired', () => {
   });
 
   it.each(STRATEGIES)('take traffic under %s when every lease reads expired (a registry-side outage), instead of nothing', (strategy) => {
-    const balancer = createBalancer({ strategy, random: () => 0.3 });
+    const balancer = createBalancer({ strategy, random: seeded(7) });
 
     balancer.update(instances(4, 'kept', marked));
 
