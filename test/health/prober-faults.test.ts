@@ -120,6 +120,23 @@ describe('the lease guard judges a window', () => {
     expect(await t.protectionItem()).toMatchObject({ engaged: true, leaseEngaged: true, probeEngaged: false });
   });
 
+  it('counts leases it removed within their lease period towards the guard', async () => {
+    const t = await setup();
+    // 10 leases of 5 s and 8 of 7 s lapse two sweeps apart among 100: neither batch alone is over 15 %.
+    for (let i = 0; i < 100; i++) await t.register('window', `w-${i}`, { leaseSeconds: i < 10 ? 5 : i < 18 ? 7 : 600 });
+    const prober = t.prober();
+    t.advance(5000);
+    expect((await prober.round()).protection).toMatchObject({ leaseEngaged: false, expiredLeases: 10 });
+    t.advance(1000);
+    expect(await prober.round()).toMatchObject({ expired: 10, protection: { leaseEngaged: false } });
+    t.advance(1000);
+    const second = await prober.round();
+    // The 10 removed 2 s ago are still within their 5 s lease period: 18 of 100.
+    expect(second.protection).toMatchObject({ leaseEngaged: true, expiredLeases: 18, leasedInstances: 100 });
+    t.advance(1000);
+    expect((await prober.round()).expired).toBe(0);
+  });
+
   it('releases when the share is back under the threshold and then removes the ones still expired', async () => {
     const { t, prober } = await spreadExpiry();
     for (let s = 1; s <= 4; s++) {

@@ -289,9 +289,15 @@ describe('the example app (infra/app.ts)', () => {
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::EC2::VPC', 1);
     template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.resourceCountIs('AWS::EC2::FlowLog', 1);
     template.hasResourceProperties('AWS::Lambda::Function', { VpcConfig: Match.anyValue() });
     Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
     expect(() => app.synth()).not.toThrow();
+  });
+
+  it('sizes the throttle from -c expectedInstances', () => {
+    const { stack } = buildExampleStack(new App({ context: { createVpc: 'false', expectedInstances: '20000', 'aws:cdk:bundling-stacks': [] } }));
+    Template.fromStack(stack).hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 4_000, ThrottlingBurstLimit: 8_000 } });
   });
 
   it('looks a VPC up by -c vpcId (with the account and region of the CLI)', () => {
