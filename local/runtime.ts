@@ -18,6 +18,7 @@ import { LocalEventBus } from './event-bus.js';
 import { startStreamPoller, type StreamHandler } from './stream-poller.js';
 import { mayRead } from '../lambdas/domain/caller.js';
 import { ForbiddenError, RouteNotFoundError } from '../lambdas/domain/errors.js';
+import { flag } from '../lambdas/shared/config.js';
 
 export interface LocalRuntimeOptions {
   /** @default '127.0.0.1' */
@@ -85,6 +86,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     throw new Error(`refusing to bind ${host} without REGISTRY_AUTH_FILE: open mode lets anyone write. Bind 127.0.0.1 or set an auth file.`);
   }
   const tableName = options.tableName ?? 'service-registry';
+  // Parsed before anything starts: a value that is not a boolean fails with its name, not as loopback allowed.
+  const allowLoopback = options.allowLoopback ?? flag(process.env, 'REGISTRY_ALLOW_LOOPBACK', true);
   let dynamo: DynamoDbLocal | undefined;
   const bus = new LocalEventBus();
   let poller: { stop(): Promise<void> } | undefined;
@@ -100,7 +103,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamoEndpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: busEndpoint,
       EVENT_BUS_NAME: process.env.EVENT_BUS_NAME ?? 'service-registry',
-      REGISTRY_ALLOW_LOOPBACK: String(options.allowLoopback ?? process.env.REGISTRY_ALLOW_LOOPBACK !== 'false'),
+      REGISTRY_ALLOW_LOOPBACK: String(allowLoopback),
       REGISTRY_PROBE_INTERVAL_SECONDS: String(options.probeIntervalSeconds ?? process.env.REGISTRY_PROBE_INTERVAL_SECONDS ?? 10),
       REGISTRY_PROBER_HOLDER: proberHolder(dataDir),
     });

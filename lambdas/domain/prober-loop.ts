@@ -2,8 +2,7 @@
  * The loop of one prober invocation: take the shard's lock, run rounds every `roundIntervalMs` until shortly
  * before the deadline, hand the streaks in flight to the next invocation through the lock. No AWS imports.
  */
-import type { Prober } from './prober.js';
-import type { RoundReport } from './prober.js';
+import type { Prober, RoundReport } from './prober.js';
 import type { ProberLock } from './prober-ports.js';
 
 export interface RunOptions {
