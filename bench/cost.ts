@@ -38,6 +38,9 @@ const target = createServer((_req, res) => res.writeHead(200).end('ok'));
 await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
 const targetPort = (target.address() as AddressInfo).port;
 
+// Every instance of this fleet shares one address:port, so lift the prober's per-endpoint cap (which protects a real
+// host from one registrant's many check paths) to model 1,000 hosts with one instance each.
+process.env.REGISTRY_PROBE_MAX_PER_ENDPOINT ??= String(FLEET);
 const runtime = await startLocalRuntime({
   port: 0,
   probeIntervalSeconds: 10,

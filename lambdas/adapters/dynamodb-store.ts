@@ -132,13 +132,19 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
         TableName: this.tableName,
         Key: protectionItemKey(),
         ConsistentRead: true,
-        ProjectionExpression: '#engaged, #lease, #probe, #at',
-        ExpressionAttributeNames: { '#engaged': 'engaged', '#lease': 'leaseEngaged', '#probe': 'probeEngaged', '#at': 'atMs' },
+        ProjectionExpression: '#engaged, #lease, #probe, #at, #since',
+        ExpressionAttributeNames: { '#engaged': 'engaged', '#lease': 'leaseEngaged', '#probe': 'probeEngaged', '#at': 'atMs', '#since': 'leaseSinceMs' },
       }),
     );
     const item = out.Item;
     if (!item) return undefined;
-    return { engaged: item.engaged === true, leaseEngaged: item.leaseEngaged === true, probeEngaged: item.probeEngaged === true, atMs: Number(item.atMs ?? 0) };
+    return {
+      engaged: item.engaged === true,
+      leaseEngaged: item.leaseEngaged === true,
+      probeEngaged: item.probeEngaged === true,
+      atMs: Number(item.atMs ?? 0),
+      ...(typeof item.leaseSinceMs === 'number' && { leaseSinceMs: item.leaseSinceMs }),
+    };
   }
 
   async page(service: string, after: string | undefined, limit: number): Promise<InstancePage> {

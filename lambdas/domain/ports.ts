@@ -36,7 +36,7 @@ export interface InstanceStore {
   patch(key: InstanceKey, changes: PatchBody, guard: WriteGuard): Promise<WriteResult>;
   /** Renews the lease of a live, leased instance; touches nothing else (no revision bump). */
   heartbeat(key: InstanceKey, guard: WriteGuard): Promise<{ readonly ok: true; readonly instance: Instance } | { readonly ok: false; readonly current?: Instance }>;
-  /** Deletes an instance (live or expired). */
+  /** Deletes a live instance; an expired one is refused (it is the sweeper's to remove, as an expiry). */
   remove(key: InstanceKey, guard: WriteGuard): Promise<WriteResult>;
   get(key: InstanceKey): Promise<Instance | undefined>;
   page(service: string, after: string | undefined, limit: number): Promise<InstancePage>;

@@ -19,11 +19,33 @@ import {
 import { ConflictError, ForbiddenError, InstanceNotFoundError, ValidationError } from './errors.js';
 import { draftInstance, firstRevision, isExpired, keptByLeaseGuard, summaryDelta, type Instance, type InstanceKey } from './instance.js';
 import type { InstanceStore } from './ports.js';
-import type { ProtectionState } from './protection.js';
+import { DEFAULT_PROTECTION, type ProtectionState } from './protection.js';
 import type { DiscoveryQuery, PatchBody, ProtectionStatus, RegisterBody, ServiceSummary } from './schemas.js';
 
 /** The mass-failure guard's state as the prober last wrote it; what reads need of it. */
-export type GuardState = Pick<ProtectionState, 'engaged' | 'leaseEngaged' | 'probeEngaged' | 'atMs'>;
+export type GuardState = Pick<ProtectionState, 'engaged' | 'leaseEngaged' | 'probeEngaged' | 'atMs' | 'leaseSinceMs'>;
+
+/**
+ * Extra time reads allow past the lease guard's maximum before they stop trusting the state item: the prober lets
+ * go at the maximum in its next round (interval + round time), so a live prober always writes the release first.
+ */
+const GUARD_TRUST_SLACK_MS = 120_000;
+
+/**
+ * The guard's state as reads may trust it. The prober releases the lease guard at `maxLeaseProtectionSeconds` at
+ * the latest; an item still saying "engaged" well after that was left by a prober that died while engaged, and
+ * must not keep expired instances in discovery for ever.
+ *
+ * @example
+ * trustedGuard({ engaged: true, leaseEngaged: true, probeEngaged: false, atMs: 0, leaseSinceMs: 0 }, 3_600_000, 900);
+ * // => { engaged: false, leaseEngaged: false, ... }
+ */
+export function trustedGuard(state: GuardState, nowMs: number, maxLeaseProtectionSeconds: number): GuardState {
+  if (!state.leaseEngaged) return state;
+  const since = state.leaseSinceMs ?? state.atMs;
+  if (nowMs - since <= maxLeaseProtectionSeconds * 1000 + GUARD_TRUST_SLACK_MS) return state;
+  return { ...state, leaseEngaged: false, engaged: state.probeEngaged };
+}
 
 /** Reads the guard's state item (the prober writes it; reads consult it only when it can change their answer). */
 export interface ProtectionReader {
@@ -36,6 +58,8 @@ export interface RegistryDeps {
   readonly resolve: Resolver;
   /** Where reads learn whether the lease guard is engaged. @default - never engaged */
   readonly protection?: ProtectionReader;
+  /** The lease guard's maximum (`REGISTRY_PROTECTION_MAX_SECONDS`); reads stop trusting an older engagement. @default 900 */
+  readonly maxLeaseProtectionSeconds?: number;
   readonly clock?: () => number;
   /** Most record bytes per discovery page. @default - {@link MAX_PAGE_BYTES} */
   readonly maxPageBytes?: number;
@@ -63,7 +87,14 @@ export class Registry {
   constructor(private readonly deps: RegistryDeps) {
     this.store = deps.store;
     this.clock = deps.clock ?? Date.now;
-    this.protection = deps.protection ?? { readProtection: async () => undefined };
+    const reader = deps.protection;
+    const maxSeconds = deps.maxLeaseProtectionSeconds ?? DEFAULT_PROTECTION.maxLeaseProtectionSeconds;
+    this.protection = {
+      readProtection: async () => {
+        const state = await reader?.readProtection();
+        return state && trustedGuard(state, this.clock(), maxSeconds);
+      },
+    };
     this.maxPageBytes = deps.maxPageBytes ?? MAX_PAGE_BYTES;
   }
 

@@ -2,6 +2,8 @@
  * Function configuration, read once from the environment. A missing required variable fails at cold start,
  * not on the first request that needs it.
  */
+import { DEFAULT_PROTECTION } from '../domain/protection.js';
+
 export interface RegistryConfig {
   /** DynamoDB table holding instances and service summaries. */
   readonly tableName: string;
@@ -9,6 +11,8 @@ export interface RegistryConfig {
   readonly allowLoopback: boolean;
   /** When set, instance addresses must fall in one of these CIDRs. */
   readonly allowCidrs: readonly string[];
+  /** The lease guard's maximum; reads stop trusting an engagement older than this (`REGISTRY_PROTECTION_MAX_SECONDS`). */
+  readonly maxLeaseProtectionSeconds: number;
   /** IAM principals (role ARNs) treated as admins when the API runs with IAM auth. */
   readonly adminPrincipals: readonly string[];
 }
@@ -54,7 +58,7 @@ export function loadProberConfig(env: NodeJS.ProcessEnv = process.env): ProberCo
     probeFailureShare: number(env, 'REGISTRY_PROTECTION_PROBE_SHARE', 0.5, 0, 1),
     leaseExpiryShare: number(env, 'REGISTRY_PROTECTION_LEASE_SHARE', 0.15, 0, 1),
     minPopulation: number(env, 'REGISTRY_PROTECTION_MIN_INSTANCES', 10, 1, 1_000_000),
-    maxLeaseProtectionSeconds: number(env, 'REGISTRY_PROTECTION_MAX_SECONDS', 900, 1, 7 * 86_400),
+    maxLeaseProtectionSeconds: maxLeaseProtection(env),
     maxProbesPerEndpoint: number(env, 'REGISTRY_PROBE_MAX_PER_ENDPOINT', 8, 1, 10_000),
     ...(env.REGISTRY_PROBER_HOLDER?.trim() && { holder: env.REGISTRY_PROBER_HOLDER.trim() }),
     shard: number(env, 'REGISTRY_PROBE_SHARD', 0, 0, shards - 1),
@@ -80,6 +84,11 @@ export function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): b
   throw new Error(`${name} must be one of true, false, 1, 0, yes, no (any case), got '${raw}'`);
 }
 
+/** One reading of the lease guard's maximum for the prober (which lets go) and the reads (which stop trusting it). */
+function maxLeaseProtection(env: NodeJS.ProcessEnv): number {
+  return number(env, 'REGISTRY_PROTECTION_MAX_SECONDS', DEFAULT_PROTECTION.maxLeaseProtectionSeconds, 1, 7 * 86_400);
+}
+
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
   if (!value) throw new Error(`environment variable ${name} is required`);
@@ -100,5 +109,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RegistryConfig
     allowLoopback: flag(env, 'REGISTRY_ALLOW_LOOPBACK', false),
     allowCidrs: list(env.REGISTRY_ALLOW_CIDRS),
     adminPrincipals: list(env.REGISTRY_ADMIN_PRINCIPALS),
+    maxLeaseProtectionSeconds: maxLeaseProtection(env),
   };
 }

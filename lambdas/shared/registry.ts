@@ -39,6 +39,7 @@ const store = new DynamoDbInstanceStore(documentClient, config.tableName);
 export const registry = new Registry({
   store,
   protection: store,
+  maxLeaseProtectionSeconds: config.maxLeaseProtectionSeconds,
   addressPolicy: new AddressPolicy({ allowLoopback: config.allowLoopback, allowCidrs: config.allowCidrs }),
   resolve: resolveAll,
 });

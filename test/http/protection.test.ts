@@ -24,6 +24,10 @@ const body = { address: '10.0.0.1', port: 80 };
 const FLEET = 100;
 const fleetIds = Array.from({ length: FLEET }, (_, i) => `i-${String(i).padStart(3, '0')}`);
 
+/** When the guard engaged in these tests: a moment ago (reads stop trusting an engagement past its maximum). */
+const SINCE_MS = Date.now() - 60_000;
+const SINCE = new Date(SINCE_MS).toISOString();
+
 /** Writes the guard's state item exactly as the prober does. */
 const guard = (state: Partial<ProtectionState>) =>
   prober.setProtection({
@@ -34,7 +38,7 @@ const guard = (state: Partial<ProtectionState>) =>
     probedTargets: 0,
     expiredLeases: FLEET,
     leasedInstances: FLEET,
-    atMs: Date.parse('2026-11-24T10:00:00.000Z'),
+    atMs: SINCE_MS,
     ...state,
   });
 
@@ -95,7 +99,7 @@ describe('mass lease expiry while the lease guard is engaged', () => {
     expect(res.status).toBe(200);
     expect(res.body.instances.map((i: { instanceId: string }) => i.instanceId)).toEqual(fleetIds);
     for (const instance of res.body.instances) expect(instance).toMatchObject({ leaseExpired: true, health: 'unknown' });
-    expect(res.body.protection).toEqual({ engaged: true, leases: true, probes: false, since: '2026-11-24T10:00:00.000Z' });
+    expect(res.body.protection).toEqual({ engaged: true, leases: true, probes: false, since: SINCE });
     expect(gets).toBe(1); // the guard's item, read once for the whole page
     expect(res.headers.get('etag')).not.toBe(liveEtag); // a cache holding the unmarked list must not get a 304
     expect((await api.discover('fleet', 'status=all&limit=1000')).body.instances).toHaveLength(FLEET);
@@ -117,11 +121,20 @@ describe('mass lease expiry while the lease guard is engaged', () => {
     expect([res.body.instances.length, marked]).toEqual([FLEET, FLEET - 1]);
   });
 
+  it('stops trusting a lease guard engaged for longer than its maximum (a prober that died while engaged)', async () => {
+    const longAgo = Date.now() - 3 * 3600_000;
+    await guard({ engaged: true, leaseEngaged: true, atMs: longAgo, leaseSinceMs: longAgo });
+    const res = await api.discover('fleet', 'limit=1000');
+    expect(res.body.instances.map((i: { instanceId: string }) => i.instanceId)).toEqual([fleetIds[1]]); // the re-registered one
+    expect(res.body).not.toHaveProperty('protection');
+    expect((await api.get('fleet', fleetIds[0]!)).status).toBe(404);
+  });
+
   it('drops them again once only the probe guard is engaged, and says so on the empty answer', async () => {
     await guard({ engaged: true, leaseEngaged: false, probeEngaged: true });
     const res = await api.discover('fleet', 'limit=1000');
     expect(res.body.instances.map((i: { instanceId: string }) => i.instanceId)).toEqual([fleetIds[1]]); // the re-registered one
-    expect(res.body.protection).toEqual({ engaged: true, leases: false, probes: true, since: '2026-11-24T10:00:00.000Z' });
+    expect(res.body.protection).toEqual({ engaged: true, leases: false, probes: true, since: SINCE });
     expect((await api.discover('nobody-here')).body.protection).toMatchObject({ engaged: true, probes: true });
     expect((await api.get('fleet', fleetIds[0]!)).status).toBe(404);
   });
