@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { InstanceRecord } from '../lambdas/domain/schemas.js';
+import type { InstanceRecord } from '@service-registry/contracts';
 import {
   type Balancer,
   createBalancer,

@@ -14,7 +14,7 @@ import { AddressPolicy } from '../lambdas/domain/address-policy.js';
 import { draftInstance } from '../lambdas/domain/instance.js';
 import { mapLimit, Prober } from '../lambdas/domain/prober.js';
 import type { ProbeTarget } from '../lambdas/domain/prober-ports.js';
-import { registerBody } from '../lambdas/domain/schemas.js';
+import { registerBody } from '@service-registry/contracts';
 import { bootstrapTable } from '../local/bootstrap-table.js';
 import { LOCAL_AWS_ENV, startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { load } from './stats.js';

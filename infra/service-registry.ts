@@ -30,7 +30,7 @@ import { acknowledgeNagFindings, acknowledgeProberVpcFindings } from './nag.js';
 import { ProberNetwork } from './prober-network.js';
 import { tableActionsOf } from './table-access.js';
 import { ACCOUNT_RATE_QUOTA, DEFAULT_EXPECTED_INSTANCES, DEFAULT_HEARTBEAT_INTERVAL_SECONDS, stageThrottle } from './throttle.js';
-import { DETAIL_TYPES } from '../lambdas/domain/events.js';
+import { DETAIL_TYPES } from '@service-registry/contracts';
 import { Construct } from 'constructs';
 import { routes, type RouteDefinition } from '../lambdas/routes.js';
 import { registryTable } from '../lambdas/table.js';

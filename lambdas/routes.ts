@@ -17,7 +17,7 @@ import {
   registerBody,
   serviceList,
   servicePath,
-} from './domain/schemas.js';
+} from '@service-registry/contracts';
 
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 

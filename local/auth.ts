@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import type { Caller } from '../lambdas/domain/caller.js';
 import { UnauthenticatedError } from '../lambdas/domain/errors.js';
-import { serviceName } from '../lambdas/domain/schemas.js';
+import { serviceName } from '@service-registry/contracts';
 
 const MIN_TOKEN_LENGTH = 16;
 

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { allContracts } from '../lambdas/domain/event-contract.js';
+import { allContracts } from '@service-registry/contracts';
 
 const dir = join(import.meta.dirname, '..', 'contracts', 'events');
 const targets = process.argv.includes('--freeze-v1') ? [dir, join(dir, 'v1')] : [dir];

@@ -5,7 +5,7 @@
  * on SIGTERM/SIGINT marks the instance DRAINING, waits for the drain time, deregisters and lets the process exit.
  * Probe-driven instances (a health check and no lease) send no heartbeats.
  */
-import type { InstanceRecord } from '../lambdas/domain/schemas.js';
+import type { InstanceRecord } from '@service-registry/contracts';
 import { checkInstanceId, checkService, type RegistryClient, type Registration } from './client.js';
 import { RegistryApiError, RegistryUnavailableError } from './errors.js';
 

@@ -12,8 +12,7 @@
  * A `Registry Resync Required` event naming the service (the publisher could not publish some of its changes yet)
  * reloads it from discovery; changes that arrive later are older than the snapshot and ignored by revision.
  */
-import type { DetailType, ResyncEventDetail } from '../lambdas/domain/events.js';
-import type { InstanceRecord } from '../lambdas/domain/schemas.js';
+import { type DetailType, type ResyncEventDetail, type InstanceRecord } from '@service-registry/contracts';
 import type { RegistryClient } from './client.js';
 import type { ChangeFeed, RegistryEvent } from './feeds.js';
 

@@ -8,8 +8,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type * as z from 'zod';
-import { instanceId as instanceIdSchema, serviceName as serviceNameSchema } from '../lambdas/domain/schemas.js';
-import type { InstanceRecord, PatchBody, ProtectionStatus, registerBody, ServiceSummary } from '../lambdas/domain/schemas.js';
+import { instanceId as instanceIdSchema, serviceName as serviceNameSchema, type InstanceRecord, type PatchBody, type ProtectionStatus, type registerBody, type ServiceSummary } from '@service-registry/contracts';
 import { RegistryApiError, RegistryUnavailableError, RegistryValidationError } from './errors.js';
 import { canonicalQuery, queryMap, type QueryPair } from './query.js';
 

@@ -4,7 +4,7 @@
  * `addSubscriber`): long polling, deleting each message once applied.
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { InstanceEventDetail } from '../lambdas/domain/events.js';
+import type { InstanceEventDetail } from '@service-registry/contracts';
 import { checkService, type RegistryClient } from './client.js';
 import { RegistryApiError, RegistryUnavailableError } from './errors.js';
 import { canonicalQuery, type QueryPair } from './query.js';

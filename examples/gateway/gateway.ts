@@ -5,7 +5,7 @@
  * a service with no instance gets a 503 with a clear body.
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { InstanceRecord } from '../../lambdas/domain/schemas.js';
+import type { InstanceRecord } from '@service-registry/contracts';
 import { createBalancer, type CreateBalancerOptions, type ManagedBalancer } from '../../sdk/balancers/index.js';
 import { ServiceCache } from '../../sdk/cache.js';
 import type { RegistryClient } from '../../sdk/client.js';

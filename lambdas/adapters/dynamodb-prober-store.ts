@@ -7,7 +7,7 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, typ
 import type { InstanceKey, RemovalReason } from '../domain/instance.js';
 import type { Handover, ProberLock, ProberStore } from '../domain/prober-ports.js';
 import type { ProtectionState } from '../domain/protection.js';
-import type { HealthState, ServiceSummary } from '../domain/schemas.js';
+import type { HealthState, ServiceSummary } from '@service-registry/contracts';
 import { instanceItemKey, proberLockKey, protectionItemKey, registryTable, SERVICES_PARTITION, summaryItemKey } from '../table.js';
 import { DynamoDbInstanceStore, toInstance } from './dynamodb-store.js';
 import type { LastWrite } from '../stream-filter.js';

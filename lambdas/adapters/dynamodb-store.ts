@@ -10,7 +10,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { firstRevision, TTL_GRACE_SECONDS, ttlSeconds, type Instance, type InstanceKey, type SummaryDelta } from '../domain/instance.js';
 import type { InstancePage, InstanceStore, SummaryPage, WriteGuard, WriteResult } from '../domain/ports.js';
 import type { GuardState, ProtectionReader } from '../domain/registry.js';
-import type { PatchBody } from '../domain/schemas.js';
+import type { PatchBody } from '@service-registry/contracts';
 import { INSTANCE_PREFIX, instanceItemKey, protectionItemKey, registryTable, servicePartition, SERVICES_PARTITION, summaryItemKey } from '../table.js';
 import type { LastWrite } from '../stream-filter.js';
 import { UpdateExpression } from './update-expression.js';

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { ValidationError } from './errors.js';
 import { countsHealthy, isExpired, isHealthy, toRecord, type Instance } from './instance.js';
-import type { DiscoveryQuery, ProtectionStatus } from './schemas.js';
+import type { DiscoveryQuery, ProtectionStatus } from '@service-registry/contracts';
 
 /** Which instances a page is drawn from: only healthy ones, or every live one. */
 export type DiscoveryMode = 'healthy' | 'all';

@@ -2,7 +2,7 @@
  * The health state machine. Consecutive results ("streaks") are counted in the prober's memory, not in the
  * table, so a round in which nothing changes state writes nothing; only a change of `health` is written.
  */
-import type { HealthCheck, HealthState } from './schemas.js';
+import type { HealthCheck, HealthState } from '@service-registry/contracts';
 
 /** Consecutive results of one instance since its health last changed (or since it was registered). */
 export interface Streak {

@@ -2,7 +2,7 @@
  * The instance as the registry keeps it, and the rules about it: leases, visibility, health counting.
  * Times are epoch milliseconds inside the domain; the API shows ISO 8601 (see {@link toRecord}).
  */
-import type { HealthCheck, HealthState, InstanceRecord, InstanceStatus, RegisterBody } from './schemas.js';
+import type { HealthCheck, HealthState, InstanceRecord, InstanceStatus, RegisterBody } from '@service-registry/contracts';
 
 export interface Instance {
   readonly service: string;

@@ -3,7 +3,7 @@
  * every write is a single conditional request, so ownership and existence checks cannot race other writes.
  */
 import type { Instance, InstanceKey, SummaryDelta } from './instance.js';
-import type { PatchBody, ServiceSummary } from './schemas.js';
+import type { PatchBody, ServiceSummary } from '@service-registry/contracts';
 
 /** A conditional write either succeeds, returning the item it replaced, or fails, returning the item that stopped it. */
 export type WriteResult = { readonly ok: true; readonly previous?: Instance } | { readonly ok: false; readonly current?: Instance };

@@ -6,7 +6,7 @@
 import type { Instance, InstanceKey, RemovalReason, SummaryDelta } from './instance.js';
 import type { InstancePage } from './ports.js';
 import type { ProtectionState } from './protection.js';
-import type { HealthState, ServiceSummary } from './schemas.js';
+import type { HealthState, ServiceSummary } from '@service-registry/contracts';
 
 export interface ProbeTarget {
   readonly type: 'http' | 'tcp';

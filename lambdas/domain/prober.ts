@@ -20,7 +20,7 @@ import { criticalTooLong, isPending, nextHealth, type Streak } from './health.js
 import { isExpired, summaryDelta, type Instance, type InstanceKey, type RemovalReason } from './instance.js';
 import type { Handover, Probe, ProberStore, ProbeTarget } from './prober-ports.js';
 import { DEFAULT_PROTECTION, engages, type ProtectionOptions, type ProtectionState } from './protection.js';
-import type { HealthState } from './schemas.js';
+import type { HealthState } from '@service-registry/contracts';
 
 export interface ProberOptions {
   /** Probes in flight at once. @default 256 */

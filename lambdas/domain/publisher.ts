@@ -18,7 +18,8 @@
  * least once and in no particular order, so subscribers apply an event only when its revision is newer than what
  * they hold (the SDK's cache does).
  */
-import { classify, resyncEvent, type ChangeEvent, type InstanceEventDetail, type StoredChange } from './events.js';
+import { classify, resyncEvent, type ChangeEvent, type StoredChange } from './events.js';
+import { type InstanceEventDetail } from '@service-registry/contracts';
 
 export type PutOutcome = { readonly ok: true } | { readonly ok: false; readonly retryable: boolean; readonly error: string };
 

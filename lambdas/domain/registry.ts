@@ -20,7 +20,7 @@ import { ConflictError, ForbiddenError, InstanceNotFoundError, ValidationError }
 import { draftInstance, firstRevision, isExpired, keptByLeaseGuard, summaryDelta, type Instance, type InstanceKey } from './instance.js';
 import type { InstanceStore } from './ports.js';
 import { DEFAULT_PROTECTION, type ProtectionState } from './protection.js';
-import type { DiscoveryQuery, PatchBody, ProtectionStatus, RegisterBody, ServiceSummary } from './schemas.js';
+import type { DiscoveryQuery, PatchBody, ProtectionStatus, RegisterBody, ServiceSummary } from '@service-registry/contracts';
 
 /** The mass-failure guard's state as the prober last wrote it; what reads need of it. */
 export type GuardState = Pick<ProtectionState, 'engaged' | 'leaseEngaged' | 'probeEngaged' | 'atMs' | 'leaseSinceMs'>;

@@ -1,5 +1,5 @@
 /** `DELETE /v1/services/{service}/instances/{instanceId}`: 204; a repeat is 404. */
-import { instancePath } from '../domain/schemas.js';
+import { instancePath } from '@service-registry/contracts';
 import { parse } from '../domain/validate.js';
 import { callerFrom } from '../http/caller.js';
 import { json } from '../http/errors.js';

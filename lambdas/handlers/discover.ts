@@ -4,7 +4,7 @@
  */
 import { metaFilters } from '../domain/discovery.js';
 import { toRecord } from '../domain/instance.js';
-import { discoveryQuery, servicePath } from '../domain/schemas.js';
+import { discoveryQuery, servicePath } from '@service-registry/contracts';
 import { parse } from '../domain/validate.js';
 import { json } from '../http/errors.js';
 import { etagMatches } from '../http/etag.js';

@@ -3,7 +3,7 @@
  * while the lease guard is engaged); 403 for a service the caller may not read.
  */
 import { toRecord } from '../domain/instance.js';
-import { instancePath } from '../domain/schemas.js';
+import { instancePath } from '@service-registry/contracts';
 import { parse } from '../domain/validate.js';
 import { callerFrom } from '../http/caller.js';
 import { json } from '../http/errors.js';

@@ -1,5 +1,5 @@
 /** `POST /v1/services/{service}/instances/{instanceId}/heartbeat`: renew the lease; 404 means register again. */
-import { instancePath } from '../domain/schemas.js';
+import { instancePath } from '@service-registry/contracts';
 import { parse } from '../domain/validate.js';
 import { callerFrom } from '../http/caller.js';
 import { json } from '../http/errors.js';

@@ -1,5 +1,5 @@
 /** `GET /v1/services`: every service the caller may read, with total and healthy counts, from per-service counters (no scan). */
-import { listServicesQuery, serviceName } from '../domain/schemas.js';
+import { listServicesQuery, serviceName } from '@service-registry/contracts';
 import { parse } from '../domain/validate.js';
 import { callerFrom } from '../http/caller.js';
 import { json } from '../http/errors.js';

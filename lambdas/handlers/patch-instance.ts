@@ -1,6 +1,6 @@
 /** `PATCH /v1/services/{service}/instances/{instanceId}`: change status, weight, metadata or tags. */
 import { toRecord } from '../domain/instance.js';
-import { instancePath, patchBody } from '../domain/schemas.js';
+import { instancePath, patchBody } from '@service-registry/contracts';
 import { parse } from '../domain/validate.js';
 import { callerFrom } from '../http/caller.js';
 import { json } from '../http/errors.js';

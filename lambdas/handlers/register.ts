@@ -1,6 +1,6 @@
 /** `PUT /v1/services/{service}/instances/{instanceId}`: register or replace. 201 when created, 200 when replaced. */
 import { toRecord } from '../domain/instance.js';
-import { instancePath, registerBody } from '../domain/schemas.js';
+import { instancePath, registerBody } from '@service-registry/contracts';
 import { parse } from '../domain/validate.js';
 import { callerFrom } from '../http/caller.js';
 import { json } from '../http/errors.js';

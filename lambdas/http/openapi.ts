@@ -5,8 +5,7 @@
  */
 import * as z from 'zod';
 import { createDocument, type ZodOpenApiPathItemObject, type ZodOpenApiPathsObject } from 'zod-openapi';
-import { DETAIL_TYPES } from '../domain/events.js';
-import { errorBody, serviceName } from '../domain/schemas.js';
+import { DETAIL_TYPES, errorBody, serviceName } from '@service-registry/contracts';
 import { routes } from '../routes.js';
 
 /** The local runtime's default address (`npm start`; `HOST` and `PORT` change it). */

@@ -1,5 +1,5 @@
 /** The one-call way to get a balancer: a strategy by name, wrapped by {@link ManagedBalancer}. */
-import type { InstanceRecord } from '../../lambdas/domain/schemas.js';
+import type { InstanceRecord } from '@service-registry/contracts';
 import { LeastOutstandingBalancer } from './least-outstanding.js';
 import { ManagedBalancer, type ManagedBalancerOptions } from './managed.js';
 import { RandomBalancer } from './random.js';

@@ -1,5 +1,5 @@
 /** Power of two choices over outstanding requests. */
-import type { InstanceRecord } from '../../lambdas/domain/schemas.js';
+import type { InstanceRecord } from '@service-registry/contracts';
 import type { Balanceable, Balancer, Random } from './types.js';
 
 /** Options of {@link LeastOutstandingBalancer}. */

@@ -1,5 +1,5 @@
 /** A strategy wrapped with health filtering, panic, zone preference and outlier ejection. */
-import type { InstanceRecord } from '../../lambdas/domain/schemas.js';
+import type { InstanceRecord } from '@service-registry/contracts';
 import { OutlierEjector, type OutlierEjectionOptions } from './outlier.js';
 import { DEFAULT_PANIC_THRESHOLD } from './panic.js';
 import { selectCandidates, type SelectionMode } from './select.js';

@@ -1,5 +1,5 @@
 /** Uniform random choice. */
-import type { InstanceRecord } from '../../lambdas/domain/schemas.js';
+import type { InstanceRecord } from '@service-registry/contracts';
 import type { Balanceable, Balancer, Random } from './types.js';
 
 /** Options of {@link RandomBalancer}. */

@@ -1,5 +1,5 @@
 /** Round robin: each instance in turn. */
-import type { InstanceRecord } from '../../lambdas/domain/schemas.js';
+import type { InstanceRecord } from '@service-registry/contracts';
 import type { Balanceable, Balancer, Random } from './types.js';
 
 /** Options of {@link RoundRobinBalancer}. */

@@ -2,7 +2,7 @@
  * The contract every client-side balancer in the SDK meets, and the slice of the registry's instance record that
  * balancing reads. The record type is imported from the registry's schemas (one source of truth), never redefined.
  */
-import type { InstanceRecord } from '../../lambdas/domain/schemas.js';
+import type { InstanceRecord } from '@service-registry/contracts';
 
 /**
  * The fields of a registry instance that balancing reads. Balancers are generic over any record that has them, so

@@ -1,5 +1,5 @@
 /** Smooth weighted round robin, as nginx does it. */
-import type { InstanceRecord } from '../../lambdas/domain/schemas.js';
+import type { InstanceRecord } from '@service-registry/contracts';
 import type { Balanceable, Balancer } from './types.js';
 
 /** Options of {@link SmoothWeightedBalancer}. */

@@ -4,7 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbInstanceStore } from '../../lambdas/adapters/dynamodb-store.js';
 import { draftInstance } from '../../lambdas/domain/instance.js';
-import { registerBody } from '../../lambdas/domain/schemas.js';
+import { registerBody } from '@service-registry/contracts';
 import { instanceItemKey, protectionItemKey } from '../../lambdas/table.js';
 import { bootstrapTable } from '../../local/bootstrap-table.js';
 import { LOCAL_AWS_ENV } from '../../local/dynamodb-local.js';

@@ -11,7 +11,7 @@ import {
   TTL_GRACE_SECONDS,
   type Instance,
 } from '../../lambdas/domain/instance.js';
-import { registerBody } from '../../lambdas/domain/schemas.js';
+import { registerBody } from '@service-registry/contracts';
 
 const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
 const key = { service: 'orders', instanceId: 'a' };

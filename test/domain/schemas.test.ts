@@ -1,5 +1,5 @@
 import { ValidationError } from '../../lambdas/domain/errors.js';
-import { instanceId, registerBody, serviceName } from '../../lambdas/domain/schemas.js';
+import { instanceId, registerBody, serviceName } from '@service-registry/contracts';
 import { parse } from '../../lambdas/domain/validate.js';
 
 describe('names', () => {

@@ -1,6 +1,6 @@
 import { classify, type StoredChange } from '../../lambdas/domain/events.js';
 import { draftInstance, type Instance } from '../../lambdas/domain/instance.js';
-import { registerBody } from '../../lambdas/domain/schemas.js';
+import { registerBody } from '@service-registry/contracts';
 
 const T = Date.UTC(2026, 10, 24, 12);
 const base: Instance = {

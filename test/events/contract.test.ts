@@ -1,10 +1,9 @@
 /** The published event contracts: up to date with the code, and never broken relative to the frozen v1. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { allContracts, breakingChanges } from '../../lambdas/domain/event-contract.js';
-import { classify, instanceEventDetail } from '../../lambdas/domain/events.js';
+import { allContracts, breakingChanges, instanceEventDetail, registerBody } from '@service-registry/contracts';
+import { classify } from '../../lambdas/domain/events.js';
 import { draftInstance } from '../../lambdas/domain/instance.js';
-import { registerBody } from '../../lambdas/domain/schemas.js';
 
 const dir = join(import.meta.dirname, '..', '..', 'contracts', 'events');
 const read = (file: string) => JSON.parse(readFileSync(file, 'utf8'));

@@ -6,10 +6,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { draftInstance } from '../../lambdas/domain/instance.js';
 import { publishInOrder, type EventSink, type PutOutcome } from '../../lambdas/domain/publisher.js';
 import type { ChangeEvent, StoredChange } from '../../lambdas/domain/events.js';
-import { registerBody } from '../../lambdas/domain/schemas.js';
+import { registerBody, resyncEventDetail } from '@service-registry/contracts';
 import { instanceItemKey } from '../../lambdas/table.js';
 import { toStoredChange } from '../../lambdas/adapters/stream-record.js';
-import { resyncEventDetail } from '../../lambdas/domain/events.js';
 import { lambdaContext } from '../../local/lambda-context.js';
 
 process.env.EVENT_BUS_NAME = 'bus';

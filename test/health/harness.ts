@@ -13,7 +13,7 @@ import { Prober, type ProberOptions } from '../../lambdas/domain/prober.js';
 import type { ProbeOutcome, ProbeTarget } from '../../lambdas/domain/prober-ports.js';
 import type { ProtectionOptions } from '../../lambdas/domain/protection.js';
 import { Registry } from '../../lambdas/domain/registry.js';
-import { registerBody } from '../../lambdas/domain/schemas.js';
+import { registerBody } from '@service-registry/contracts';
 import { instanceItemKey, protectionItemKey } from '../../lambdas/table.js';
 import { bootstrapTable } from '../../local/bootstrap-table.js';
 

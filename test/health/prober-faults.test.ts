@@ -8,7 +8,7 @@ import { DynamoDbProberLock } from '../../lambdas/adapters/dynamodb-prober-store
 import { reserveAfter, runRounds } from '../../lambdas/domain/prober-loop.js';
 import type { RoundReport } from '../../lambdas/domain/prober.js';
 import type { ProberLock } from '../../lambdas/domain/prober-ports.js';
-import { registerBody } from '../../lambdas/domain/schemas.js';
+import { registerBody } from '@service-registry/contracts';
 import { check, OWNER, setup } from './harness.js';
 
 /** A lock that is always free (the loop's own behaviour is under test, not the lock's). */

@@ -5,8 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ResyncEventDetail } from '../../lambdas/domain/events.js';
-import type { InstanceRecord, ProtectionStatus } from '../../lambdas/domain/schemas.js';
+import { type ResyncEventDetail, type InstanceRecord, type ProtectionStatus } from '@service-registry/contracts';
 import { ServiceCache } from '../../sdk/cache.js';
 import { RegistryClient } from '../../sdk/client.js';
 import type { RegistryEvent } from '../../sdk/feeds.js';

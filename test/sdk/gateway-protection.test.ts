@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startGateway } from '../../examples/gateway/gateway.js';
-import type { InstanceRecord, ProtectionStatus } from '../../lambdas/domain/schemas.js';
+import type { InstanceRecord, ProtectionStatus } from '@service-registry/contracts';
 import { RegistryClient } from '../../sdk/client.js';
 import type { ChangeFeed, FeedHandlers } from '../../sdk/feeds.js';
 

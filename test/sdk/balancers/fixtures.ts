@@ -1,5 +1,5 @@
 /** Instance records and a seeded random source for the balancer tests. */
-import type { InstanceRecord } from '../../../lambdas/domain/schemas.js';
+import type { InstanceRecord } from '@service-registry/contracts';
 import type { Balancer } from '../../../sdk/balancers/index.js';
 
 /** A registry instance record, UP and passing, weight 100, unless `overrides` say otherwise. */

@@ -1,5 +1,5 @@
 import { createBalancer, type CreateBalancerOptions, OutlierEjector } from '../../../sdk/balancers/index.js';
-import type { InstanceRecord } from '../../../lambdas/domain/schemas.js';
+import type { InstanceRecord } from '@service-registry/contracts';
 import { fakeClock, instance, instances, tally } from './fixtures.js';
 
 const picked = (balancer: { pick(): InstanceRecord | undefined }, picks = 100) => [...tally(balancer, picks).keys()].sort();

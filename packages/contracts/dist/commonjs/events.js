@@ -1,0 +1,119 @@
+"use strict";
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.resyncEventDetail = exports.protectionEventDetail = exports.instanceEventDetail = exports.changeReason = exports.CHANGEABLE = exports.UPDATE_FIELDS = exports.DETAIL_TYPES = exports.EVENT_SCHEMA_VERSION = void 0;
+/**
+ * The change-event contract: detail-types and the `detail` schemas, the one source for the publisher, the client
+ * SDK and the JSON Schema files in `contracts/events/`. Subscribers apply an event only if its `revision` is newer than what they hold for that instance: events are
+ * published in order per instance, but delivered at least once and possibly out of order (EventBridge → SQS
+ * standard keeps no order).
+ */
+const z = __importStar(require("zod"));
+const api_js_1 = require("./api.js");
+exports.EVENT_SCHEMA_VERSION = '1.0';
+exports.DETAIL_TYPES = [
+    'Instance Registered',
+    'Instance Updated',
+    'Instance Health Changed',
+    'Instance Deregistered',
+    'Instance Expired',
+    'Registry Protection Engaged',
+    'Registry Protection Released',
+    'Registry Resync Required',
+];
+/** Fields of an instance whose change is an `Instance Updated` (health alone is `Instance Health Changed`). */
+exports.UPDATE_FIELDS = ['address', 'port', 'protocol', 'zone', 'weight', 'tags', 'metadata', 'status', 'healthCheck', 'leaseSeconds'];
+/** Fields an instance event's `changed` may list. */
+exports.CHANGEABLE = [...exports.UPDATE_FIELDS, 'health'];
+exports.changeReason = z.enum([
+    'registered',
+    'replaced',
+    'patched',
+    'health-check',
+    'deregistered',
+    'lease-expired',
+    'critical-too-long',
+    'ttl',
+]);
+/** `detail` of every instance event. */
+exports.instanceEventDetail = z
+    .object({
+    schemaVersion: z.literal(exports.EVENT_SCHEMA_VERSION),
+    /** Stable id of this change (service, instance, revision): duplicates carry the same id. */
+    eventId: z.string(),
+    service: z.string(),
+    instanceId: z.string(),
+    /** Revision after the change; a removal's is the last revision + 1. */
+    revision: z.number().int(),
+    /** The instance after the change; null when it is gone. */
+    instance: api_js_1.instanceRecord.nullable(),
+    changed: z.array(z.enum(exports.CHANGEABLE)),
+    reason: exports.changeReason,
+    /** When the change was made (ISO 8601). */
+    time: z.iso.datetime(),
+})
+    .meta({ id: 'InstanceEventDetail' });
+/** `detail` of the mass-failure guard's events. */
+exports.protectionEventDetail = z
+    .object({
+    schemaVersion: z.literal(exports.EVENT_SCHEMA_VERSION),
+    eventId: z.string(),
+    engaged: z.boolean(),
+    probeEngaged: z.boolean(),
+    leaseEngaged: z.boolean(),
+    failedTargets: z.number().int(),
+    probedTargets: z.number().int(),
+    expiredLeases: z.number().int(),
+    leasedInstances: z.number().int(),
+    time: z.iso.datetime(),
+})
+    .meta({ id: 'ProtectionEventDetail' });
+/**
+ * `detail` of `Registry Resync Required`: events of these services could not be published and may be delayed or,
+ * once the event source gives up on them, lost. A subscriber holding any of these services reloads them from
+ * discovery (events that arrive later are then older than what it holds, and ignored by revision).
+ */
+exports.resyncEventDetail = z
+    .object({
+    schemaVersion: z.literal(exports.EVENT_SCHEMA_VERSION),
+    eventId: z.string(),
+    /** Services whose events may be missing; sorted, never empty. */
+    services: z.array(z.string()).min(1),
+    /** `publish-failed`: the publisher gave up on a batch for now (the event source retries it, then discards it). */
+    reason: z.enum(['publish-failed']),
+    time: z.iso.datetime(),
+})
+    .meta({ id: 'ResyncEventDetail' });
+//# sourceMappingURL=events.js.map

@@ -1,0 +1,83 @@
+/**
+ * The change-event contract: detail-types and the `detail` schemas, the one source for the publisher, the client
+ * SDK and the JSON Schema files in `contracts/events/`. Subscribers apply an event only if its `revision` is newer than what they hold for that instance: events are
+ * published in order per instance, but delivered at least once and possibly out of order (EventBridge → SQS
+ * standard keeps no order).
+ */
+import * as z from 'zod';
+import { instanceRecord } from './api.js';
+export const EVENT_SCHEMA_VERSION = '1.0';
+export const DETAIL_TYPES = [
+    'Instance Registered',
+    'Instance Updated',
+    'Instance Health Changed',
+    'Instance Deregistered',
+    'Instance Expired',
+    'Registry Protection Engaged',
+    'Registry Protection Released',
+    'Registry Resync Required',
+];
+/** Fields of an instance whose change is an `Instance Updated` (health alone is `Instance Health Changed`). */
+export const UPDATE_FIELDS = ['address', 'port', 'protocol', 'zone', 'weight', 'tags', 'metadata', 'status', 'healthCheck', 'leaseSeconds'];
+/** Fields an instance event's `changed` may list. */
+export const CHANGEABLE = [...UPDATE_FIELDS, 'health'];
+export const changeReason = z.enum([
+    'registered',
+    'replaced',
+    'patched',
+    'health-check',
+    'deregistered',
+    'lease-expired',
+    'critical-too-long',
+    'ttl',
+]);
+/** `detail` of every instance event. */
+export const instanceEventDetail = z
+    .object({
+    schemaVersion: z.literal(EVENT_SCHEMA_VERSION),
+    /** Stable id of this change (service, instance, revision): duplicates carry the same id. */
+    eventId: z.string(),
+    service: z.string(),
+    instanceId: z.string(),
+    /** Revision after the change; a removal's is the last revision + 1. */
+    revision: z.number().int(),
+    /** The instance after the change; null when it is gone. */
+    instance: instanceRecord.nullable(),
+    changed: z.array(z.enum(CHANGEABLE)),
+    reason: changeReason,
+    /** When the change was made (ISO 8601). */
+    time: z.iso.datetime(),
+})
+    .meta({ id: 'InstanceEventDetail' });
+/** `detail` of the mass-failure guard's events. */
+export const protectionEventDetail = z
+    .object({
+    schemaVersion: z.literal(EVENT_SCHEMA_VERSION),
+    eventId: z.string(),
+    engaged: z.boolean(),
+    probeEngaged: z.boolean(),
+    leaseEngaged: z.boolean(),
+    failedTargets: z.number().int(),
+    probedTargets: z.number().int(),
+    expiredLeases: z.number().int(),
+    leasedInstances: z.number().int(),
+    time: z.iso.datetime(),
+})
+    .meta({ id: 'ProtectionEventDetail' });
+/**
+ * `detail` of `Registry Resync Required`: events of these services could not be published and may be delayed or,
+ * once the event source gives up on them, lost. A subscriber holding any of these services reloads them from
+ * discovery (events that arrive later are then older than what it holds, and ignored by revision).
+ */
+export const resyncEventDetail = z
+    .object({
+    schemaVersion: z.literal(EVENT_SCHEMA_VERSION),
+    eventId: z.string(),
+    /** Services whose events may be missing; sorted, never empty. */
+    services: z.array(z.string()).min(1),
+    /** `publish-failed`: the publisher gave up on a batch for now (the event source retries it, then discards it). */
+    reason: z.enum(['publish-failed']),
+    time: z.iso.datetime(),
+})
+    .meta({ id: 'ResyncEventDetail' });
+//# sourceMappingURL=events.js.map

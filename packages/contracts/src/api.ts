@@ -1,0 +1,204 @@
+/**
+ * The one source of truth for request and response shapes. The same zod schemas validate requests in the
+ * handlers, generate the OpenAPI document (`lambdas/http/openapi.ts`) and validate answers in the client SDK; the
+ * record types the domain uses are inferred from them.
+ */
+import { isIP } from 'node:net';
+import * as z from 'zod';
+
+/** Lower-case DNS-label-like service name, at most 63 characters. */
+export const serviceName = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a lower-case DNS label: a-z, 0-9 and -, 1-63 chars, no leading/trailing -')
+  .meta({ description: 'Service name (DNS-label-like)', example: 'orders' });
+
+/** Instance id: 1-128 of `[A-Za-z0-9._:-]`. */
+export const instanceId = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ : -')
+  .meta({ description: 'Instance id, unique within the service', example: 'orders-7f9c' });
+
+const hostnamePattern = /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+/**
+ * A name whose last label is all digits (`10.2.0.256`, `1.2.3.4.5`, `4294967296`) or hex (`0x0a`) is not a
+ * hostname: no top-level domain is numeric (RFC 3696 §2), and URL parsers and resolvers read such names as
+ * (malformed) IPv4 numbers (WHATWG URL "ends in a number"), so the prober and clients could disagree on them.
+ */
+const numericLastLabel = /(?:^|\.)(?:\d+|0x[0-9a-f]*)\.?$/i;
+
+/** An IPv4/IPv6 literal or an RFC 1123 hostname. Which addresses are *allowed* is decided by the address policy. */
+export const address = z
+  .string()
+  .refine(
+    (value) => isIP(value) !== 0 || (hostnamePattern.test(value) && !numericLastLabel.test(value)),
+    'must be an IP address or a hostname (a hostname whose last label is a number is neither)',
+  )
+  .meta({ description: 'IP address or hostname the instance serves on', example: '10.0.3.17' });
+
+export const protocol = z.enum(['http', 'https', 'tcp', 'grpc']);
+export const instanceStatus = z.enum(['UP', 'DRAINING']);
+export const healthState = z.enum(['passing', 'critical', 'unknown']);
+
+const tag = z.string().min(1).max(128);
+export const tags = z.array(tag).max(32, 'at most 32 tags');
+
+const METADATA_MAX_BYTES = 4096;
+export const metadata = z
+  .record(z.string().min(1).max(128), z.string().max(1024))
+  .refine((m) => Object.keys(m).length <= 32, 'at most 32 keys')
+  .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= METADATA_MAX_BYTES, `at most ${METADATA_MAX_BYTES} bytes as JSON`)
+  .meta({ description: 'String map, at most 32 keys and 4 KB' });
+
+export const weight = z.number().int().min(0).max(1000);
+
+/** How the prober checks an instance. Defaults match the health-checking design. */
+export const healthCheck = z
+  .strictObject({
+    type: z.enum(['http', 'tcp']),
+    path: z
+      .string()
+      .regex(/^\/[\x21-\x7e]*$/, "must start with '/' and contain only visible ASCII")
+      .max(256)
+      .optional(),
+    intervalSeconds: z.number().int().min(1).max(3600).default(10),
+    timeoutSeconds: z.number().int().min(1).max(60).default(2),
+    healthyThreshold: z.number().int().min(1).max(10).default(2),
+    unhealthyThreshold: z.number().int().min(1).max(10).default(3),
+    deregisterCriticalAfterSeconds: z.number().int().min(60).max(7 * 86400).default(600),
+  })
+  .transform((check) => (check.type === 'http' ? { ...check, path: check.path ?? '/health' } : check))
+  .meta({ id: 'HealthCheck' });
+
+export const LEASE_MIN_SECONDS = 2;
+export const LEASE_MAX_SECONDS = 86_400;
+export const leaseSeconds = z.number().int().min(LEASE_MIN_SECONDS).max(LEASE_MAX_SECONDS);
+
+/** Body of `PUT /v1/services/{service}/instances/{instanceId}`. */
+export const registerBody = z
+  .strictObject({
+    address,
+    port: z.number().int().min(1).max(65535),
+    protocol: protocol.default('http'),
+    zone: z.string().min(1).max(64).optional(),
+    weight: weight.default(100),
+    tags: tags.default([]),
+    metadata: metadata.default({}),
+    healthCheck: healthCheck.optional(),
+    leaseSeconds: leaseSeconds.optional(),
+  })
+  .meta({ id: 'RegisterInstance' });
+
+/** Body of `PATCH /v1/services/{service}/instances/{instanceId}`: at least one field. */
+export const patchBody = z
+  .strictObject({
+    status: instanceStatus.optional(),
+    weight: weight.optional(),
+    metadata: metadata.optional(),
+    tags: tags.optional(),
+  })
+  .refine((patch) => Object.values(patch).some((v) => v !== undefined), 'give at least one of status, weight, metadata, tags')
+  .meta({ id: 'PatchInstance' });
+
+export const instancePath = z.object({ service: serviceName, instanceId });
+export const servicePath = z.object({ service: serviceName });
+
+/** Query of discovery. `tag` is repeatable; `meta.<key>=<value>` filters are parsed separately (free keys). */
+export const discoveryQuery = z.strictObject({
+  status: z.enum(['healthy', 'all', 'healthy_or_else_all']).default('healthy'),
+  zone: z.string().min(1).max(64).optional(),
+  tag: z.array(tag).max(32).default([]),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(1024).optional(),
+});
+
+export const listServicesQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(1024).optional(),
+});
+
+const isoTime = z.iso.datetime();
+
+/** The instance as the API returns it. */
+export const instanceRecord = z
+  .object({
+    service: serviceName,
+    instanceId,
+    address: z.string(),
+    port: z.number().int(),
+    protocol,
+    zone: z.string().optional(),
+    weight: z.number().int(),
+    tags: z.array(z.string()),
+    metadata: z.record(z.string(), z.string()),
+    status: instanceStatus,
+    health: healthState,
+    healthCheck: healthCheck.optional(),
+    leaseSeconds: z.number().int().optional(),
+    leaseExpiresAt: isoTime.optional(),
+    registeredAt: isoTime,
+    updatedAt: isoTime,
+    revision: z.number().int().min(1),
+    /**
+     * Present (true) only while the mass-failure guard protects leases: the lease ran out but the registry kept
+     * the instance, because so many leases lapsed at once that the registry itself is the likelier fault. Health
+     * reads `unknown`. Balancers route to such instances only when too few unmarked ones remain.
+     */
+    leaseExpired: z.literal(true).optional().meta({
+      description: 'The lease ran out while the mass-failure guard was engaged; kept but marked (health unknown). Route here only as a last resort.',
+    }),
+  })
+  .meta({ id: 'Instance' });
+
+/** The mass-failure guard as readers see it: present in a discovery answer only while engaged. */
+export const protectionStatus = z
+  .object({
+    engaged: z.literal(true),
+    /** Lease expiries are frozen: expired instances are served, marked `leaseExpired`. */
+    leases: z.boolean(),
+    /** Probe failures mark nothing critical. */
+    probes: z.boolean(),
+    since: isoTime,
+  })
+  .meta({ id: 'ProtectionStatus' });
+
+export const instanceList = z
+  .object({
+    service: serviceName,
+    instances: z.array(instanceRecord),
+    cursor: z.string().optional(),
+    protection: protectionStatus.optional().meta({ description: 'Present while the mass-failure guard is engaged.' }),
+  })
+  .meta({ id: 'InstanceList' });
+
+export const serviceSummary = z
+  .object({ service: serviceName, total: z.number().int(), healthy: z.number().int() })
+  .meta({ id: 'ServiceSummary' });
+
+export const serviceList = z
+  .object({ services: z.array(serviceSummary), cursor: z.string().optional() })
+  .meta({ id: 'ServiceList' });
+
+export const heartbeatResult = z
+  .object({ service: serviceName, instanceId, leaseExpiresAt: isoTime, revision: z.number().int() })
+  .meta({ id: 'HeartbeatResult' });
+
+export const errorBody = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export type RegisterBody = z.output<typeof registerBody>;
+export type PatchBody = z.output<typeof patchBody>;
+export type DiscoveryQuery = z.output<typeof discoveryQuery>;
+export type InstanceRecord = z.output<typeof instanceRecord>;
+export type ProtectionStatus = z.output<typeof protectionStatus>;
+export type HealthCheck = z.output<typeof healthCheck>;
+export type ServiceSummary = z.output<typeof serviceSummary>;
+export type HealthState = z.output<typeof healthState>;
+export type InstanceStatus = z.output<typeof instanceStatus>;
