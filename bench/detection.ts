@@ -12,10 +12,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startLocalRuntime } from '../local/runtime.js';
-import { isHealthy } from '../sdk/balancers/index.js';
-import { ServiceCache } from '../sdk/cache.js';
-import { RegistryClient } from '../sdk/client.js';
-import { SseFeed } from '../sdk/feeds.js';
+import { isHealthy, RegistryClient, ServiceCache, SseFeed } from '@service-registry/client';
 import { load, quantile } from './stats.js';
 
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 1000);

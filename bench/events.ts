@@ -4,7 +4,7 @@
  * p50/p99 over BENCH_CHANGES changes (default 1,000).
  */
 import { startLocalRuntime } from '../local/runtime.js';
-import { readSse } from '../sdk/sse.js';
+import { readSse } from '../packages/client/src/sse.js';
 import { quantile } from './stats.js';
 
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 1000);

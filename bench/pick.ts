@@ -9,14 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { InstanceRecord } from '@service-registry/contracts';
-import {
-  type Balancer,
-  createBalancer,
-  LeastOutstandingBalancer,
-  RandomBalancer,
-  RoundRobinBalancer,
-  SmoothWeightedBalancer,
-} from '../sdk/balancers/index.js';
+import { type Balancer, createBalancer, LeastOutstandingBalancer, RandomBalancer, RoundRobinBalancer, SmoothWeightedBalancer } from '@service-registry/client';
 import { quantile } from './stats.js';
 
 const INSTANCES = 100;

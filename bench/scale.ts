@@ -4,7 +4,7 @@
  * local runtime's memory (Node RSS; DynamoDB Local runs in its own Java process).
  */
 import { startLocalRuntime } from '../local/runtime.js';
-import { RegistryClient } from '../sdk/client.js';
+import { RegistryClient } from '@service-registry/client';
 import { load } from './stats.js';
 
 const ONE = Number(process.env.BENCH_ONE_SERVICE ?? 10_000);

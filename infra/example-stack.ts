@@ -12,7 +12,7 @@
 import { App, CfnOutput, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { FlowLogDestination, SubnetType, Vpc, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ServiceRegistry } from './service-registry.js';
+import { ServiceRegistry } from '@service-registry/cdk';
 
 export interface ExampleStack {
   readonly stack: Stack;

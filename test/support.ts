@@ -1,7 +1,7 @@
 /** Helpers shared by the integration and black-box tests. */
 import { randomUUID } from 'node:crypto';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../local/runtime.js';
-import { readSse } from '../sdk/sse.js';
+import { readSse } from '../packages/client/src/sse.js';
 
 /** A local runtime on a free port, backed by the run's shared DynamoDB Local and a table of its own. */
 export async function startTestRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {

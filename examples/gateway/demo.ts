@@ -6,9 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startLocalRuntime } from '../../local/runtime.js';
-import { registerInstance, type RegisteredInstance } from '../../sdk/agent.js';
-import { RegistryClient } from '../../sdk/client.js';
-import { SseFeed } from '../../sdk/feeds.js';
+import { type RegisteredInstance, registerInstance, RegistryClient, SseFeed } from '@service-registry/client';
 import { startGateway } from './gateway.js';
 
 const say = (line: string) => console.log(`[demo ${new Date().toISOString().slice(11, 23)}] ${line}`);
@@ -25,8 +23,7 @@ const detected = new Promise<number>((resolve) => {
   feed.start({
     onGap: () => undefined,
     onEvent: (event) => {
-      const detail = event.detail as { instanceId?: string; instance?: { health?: string } | null };
-      if (event['detail-type'] === 'Instance Health Changed' && detail.instanceId === 'hello-3' && detail.instance?.health === 'critical') {
+      if (event['detail-type'] === 'Instance Health Changed' && event.detail.instanceId === 'hello-3' && event.detail.instance?.health === 'critical') {
         resolve(Date.now());
         void feed.stop();
       }

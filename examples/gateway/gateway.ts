@@ -6,10 +6,7 @@
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { InstanceRecord } from '@service-registry/contracts';
-import { createBalancer, type CreateBalancerOptions, type ManagedBalancer } from '../../sdk/balancers/index.js';
-import { ServiceCache } from '../../sdk/cache.js';
-import type { RegistryClient } from '../../sdk/client.js';
-import type { ChangeFeed } from '../../sdk/feeds.js';
+import { type ChangeFeed, createBalancer, type CreateBalancerOptions, type ManagedBalancer, type RegistryClient, ServiceCache } from '@service-registry/client';
 
 export interface GatewayOptions {
   readonly client: RegistryClient;
@@ -50,9 +47,8 @@ export function startGateway(options: GatewayOptions): { server: Server; stop():
   };
   options.feed.start({
     onEvent: (event) => {
-      const service = event.detail.service;
-      // Events without a service (the registry's protection, resync requests) concern every cache.
-      if (typeof service === 'string') routes.get(service)?.cache.apply(event);
+      // Instance events go to their service's cache; the registry's protection and resync events concern every cache.
+      if ('service' in event.detail) routes.get(event.detail.service)?.cache.apply(event);
       else routes.forEach((route) => route.cache.apply(event));
     },
     onGap: () => routes.forEach((route) => void route.cache.resync().catch(() => undefined)),

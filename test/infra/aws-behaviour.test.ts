@@ -4,17 +4,17 @@
  * prober's async invocation, and the stream's failure destination and alarms.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { Vpc } from 'aws-cdk-lib/aws-ec2';
 import { AccountPrincipal, ArnPrincipal, Role, ServicePrincipal, User, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { buildExampleStack } from '../../infra/example-stack.js';
-import { ServiceRegistry, type ServiceRegistryProps } from '../../infra/service-registry.js';
-import { TABLE_ACTIONS, tableActionsOf } from '../../infra/table-access.js';
-import { stageThrottle } from '../../infra/throttle.js';
+import { ServiceRegistry, type ServiceRegistryProps } from '@service-registry/cdk';
+import { TABLE_ACTIONS, tableActionsOf } from '../../packages/cdk/src/table-access.js';
+import { stageThrottle } from '../../packages/cdk/src/throttle.js';
 import { routes } from '../../lambdas/routes.js';
 
-const offline = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const offline = () => new App();
 
 function build(props: ServiceRegistryProps = {}, withVpc = false) {
   const app = offline();
@@ -154,7 +154,7 @@ describe('the stage throttle (issue 11.4)', () => {
     build({ expectedInstances: 20_000 }).template().hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: 4_000, ThrottlingBurstLimit: 8_000 },
     });
-    build({ expectedInstances: 20_000, heartbeatIntervalSeconds: 60 }).template().hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+    build({ expectedInstances: 20_000, heartbeatInterval: Duration.seconds(60) }).template().hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: 667, ThrottlingBurstLimit: 1_334 },
     });
   });
@@ -284,7 +284,7 @@ describe('the example app (infra/app.ts)', () => {
   const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'));
 
   it('creates a VPC for the prober by default (cdk.json), offline, and passes cdk-nag', () => {
-    const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ context: { ...cdkJson.context} });
     const { stack } = buildExampleStack(app);
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::EC2::VPC', 1);
@@ -296,7 +296,7 @@ describe('the example app (infra/app.ts)', () => {
   });
 
   it('sizes the throttle from -c expectedInstances', () => {
-    const { stack } = buildExampleStack(new App({ context: { createVpc: 'false', expectedInstances: '20000', 'aws:cdk:bundling-stacks': [] } }));
+    const { stack } = buildExampleStack(new App({ context: { createVpc: 'false', expectedInstances: '20000'} }));
     Template.fromStack(stack).hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 4_000, ThrottlingBurstLimit: 8_000 } });
   });
 
@@ -304,7 +304,7 @@ describe('the example app (infra/app.ts)', () => {
     process.env.CDK_DEFAULT_ACCOUNT = '123456789012';
     process.env.CDK_DEFAULT_REGION = 'eu-west-1';
     try {
-      const app = new App({ context: { vpcId: 'vpc-0123456789abcdef0', 'aws:cdk:bundling-stacks': [] } });
+      const app = new App({ context: { vpcId: 'vpc-0123456789abcdef0'} });
       const { stack, vpc } = buildExampleStack(app);
       expect(stack.account).toBe('123456789012');
       expect(vpc).toBeDefined();
@@ -315,7 +315,7 @@ describe('the example app (infra/app.ts)', () => {
   });
 
   it('runs without a VPC when -c createVpc=false, and says so', () => {
-    const { stack } = buildExampleStack(new App({ context: { createVpc: 'false', 'aws:cdk:bundling-stacks': [] } }));
+    const { stack } = buildExampleStack(new App({ context: { createVpc: 'false'} }));
     Template.fromStack(stack).resourceCountIs('AWS::EC2::VPC', 0);
     Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('cannot probe instances on private addresses'));
   });

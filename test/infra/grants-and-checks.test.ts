@@ -1,15 +1,28 @@
 /** Grants on route ARNs, subscriber queues, alarms, and the offline checks: cdk-nag and CDK's own validation. */
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { App, Stack, Validations, type Environment } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ServiceRegistry } from '../../infra/service-registry.js';
+import { ServiceRegistry } from '@service-registry/cdk';
 
-function build(withNag = false) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+/**
+ * The feature flags `cdk init` writes into a new app's cdk.json: the CLI copies its
+ * lib/init-templates/.recommended-feature-flags.json (aws-cdk lib/commands/init/init.js,
+ * `currentlyRecommendedAwsCdkLibFlags`). `@aws-cdk/core:enablePartitionLiterals` is the one that changes the
+ * finding ids: with a concrete region, ARNs say `arn:aws:` instead of `arn:${AWS::Partition}:`.
+ */
+const cli = dirname(createRequire(import.meta.url).resolve('aws-cdk/package.json'));
+const initFlags: Record<string, unknown> = JSON.parse(readFileSync(join(cli, 'lib/init-templates/.recommended-feature-flags.json'), 'utf8'));
+const concreteEnv: Environment = { account: '123456789012', region: 'eu-west-1' };
+
+function build(withNag = false, { context = {}, env = concreteEnv }: { context?: Record<string, unknown>; env?: Environment | undefined } = {}) {
+  const app = new App({ context });
   if (withNag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const stack = new Stack(app, 'Test', env ? { env } : {});
   // With a VPC, as a deployment that probes private addresses has (without one the synth warns).
   const registry = new ServiceRegistry(stack, 'Registry', { vpc: new Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, flowLogs: { FlowLogs: {} } }) });
   const orders = new Role(stack, 'OrdersRole', { assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com') });
@@ -97,8 +110,20 @@ describe('offline checks', () => {
     Annotations.fromStack(stack).hasNoError('*', Match.anyValue());
   });
 
-  it('passes the cdk-nag AWS Solutions checks with every acknowledgement explained', () => {
-    const { app } = build(true);
+  it.each([
+    ['no feature flags, a concrete env', {}, concreteEnv],
+    ['no feature flags, no env', {}, undefined],
+    ['the flags of cdk init, a concrete env', initFlags, concreteEnv],
+    ['the flags of cdk init, no env', initFlags, undefined],
+  ])('passes the cdk-nag AWS Solutions checks with every acknowledgement explained (%s)', (_name, context, env) => {
+    const { app } = build(true, { context, env });
     expect(() => app.synth()).not.toThrow();
+  });
+
+  it('names partition literals in its acknowledgements under the flags of cdk init with a concrete env', () => {
+    expect(initFlags['@aws-cdk/core:enablePartitionLiterals']).toBe(true);
+    const { stack } = build(false, { context: initFlags });
+    const policies = JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('arn:aws:execute-api:eu-west-1:123456789012:');
   });
 });

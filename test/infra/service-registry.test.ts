@@ -1,15 +1,17 @@
 /** The CDK side, proven offline: the template matches the shared table definition and route table. */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Vpc } from 'aws-cdk-lib/aws-ec2';
-import { ServiceRegistry } from '../../infra/service-registry.js';
+import { ServiceRegistry } from '@service-registry/cdk';
 import { routes } from '../../lambdas/routes.js';
 import { createTableInput } from '../../local/bootstrap-table.js';
 import { streamFilterPatterns } from '../../lambdas/stream-filter.js';
 
-function synth(bundle = false): Template {
-  // Bundling is proven once below; other tests skip it to stay fast.
-  const app = new App({ context: bundle ? {} : { 'aws:cdk:bundling-stacks': [] } });
+function synth(): Template {
+  const app = new App();
   const stack = new Stack(app, 'Test');
   new ServiceRegistry(stack, 'Registry');
   return Template.fromStack(stack);
@@ -71,7 +73,7 @@ describe('ServiceRegistry prober', () => {
   });
 
   it('splits probing across shards, one schedule per shard', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App();
     const stack = new Stack(app, 'Sharded');
     new ServiceRegistry(stack, 'Registry', { proberShards: 3 });
     const rules = Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule')) as any[];
@@ -79,7 +81,7 @@ describe('ServiceRegistry prober', () => {
   });
 
   it('puts only the prober in the VPC it is given', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App();
     const stack = new Stack(app, 'InVpc');
     const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
     new ServiceRegistry(stack, 'Registry', { vpc });
@@ -118,10 +120,27 @@ describe('ServiceRegistry change events', () => {
   });
 });
 
-describe('bundling', () => {
-  it('bundles every handler with esbuild as ESM', () => {
-    const bundled = synth(true);
-    bundled.resourceCountIs('AWS::Lambda::Function', new Set(routes.map((r) => r.handler)).size + 2);
-    bundled.allResourcesProperties('AWS::Lambda::Function', { Handler: 'index.handler' });
-  }, 120_000);
+describe('Lambda code', () => {
+  it('loads every function from the code prebuilt into the package (packages/cdk/lambda/<handler>), bundling nothing', () => {
+    // GIVEN an app that does not copy assets, so the asset manifest names their sources
+    const outdir = mkdtempSync(join(tmpdir(), 'sr-infra-'));
+    try {
+      const app = new App({ outdir, context: { 'aws:cdk:disable-asset-staging': true } });
+      const stack = new Stack(app, 'Assets');
+      new ServiceRegistry(stack, 'Registry');
+      // WHEN
+      app.synth();
+      // THEN one asset per handler module, each the prebuilt directory, loaded as index.handler
+      const manifest = JSON.parse(readFileSync(join(outdir, 'Assets.assets.json'), 'utf8'));
+      const sources = Object.values(manifest.files as Record<string, { source: { path: string; packaging?: string } }>)
+        .filter((file) => file.source.packaging === 'zip')
+        .map((file) => resolve(outdir, file.source.path));
+      const lambdaDir = resolve(import.meta.dirname, '../../packages/cdk/lambda');
+      const handlers = [...new Set([...routes.map((r) => r.handler), 'prober', 'publisher'])].sort();
+      expect(sources.sort()).toEqual(handlers.map((h) => join(lambdaDir, h)));
+      Template.fromStack(stack).allResourcesProperties('AWS::Lambda::Function', { Handler: 'index.handler', Runtime: 'nodejs22.x' });
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,0 +1,25 @@
+/**
+ * The packed packages as npm would publish them pass publint (package.json fields, `exports`, files; warnings count
+ * as errors) and Are the Types Wrong (types resolve to the right ESM or CommonJS declarations under node10, node16
+ * from CJS and from ESM, and bundler resolution: attw's default, strictest profile). Both read the tarballs that
+ * `npm test` packs into `.packs/`, so they check exactly what would be published, without packing again.
+ */
+import { run, repoRoot, tarball } from './support.js';
+
+/** The workspace packages to lint: add a package here to lint it too. */
+const PACKAGES = ['@service-registry/contracts', '@service-registry/client'];
+
+describe.each(PACKAGES)('%s', (name) => {
+  it('passes publint, warnings included', async () => {
+    const result = await run('npx', ['--no-install', 'publint', 'run', tarball(name), '--strict'], { cwd: repoRoot, timeoutMs: 60_000 });
+    expect({ code: result.code, output: result.stdout + result.stderr }).toEqual({ code: 0, output: expect.stringContaining('All good!') });
+  });
+
+  it('passes Are the Types Wrong for every resolution mode', async () => {
+    const result = await run('npx', ['--no-install', 'attw', tarball(name), '--format', 'json'], { cwd: repoRoot, timeoutMs: 60_000 });
+    const report = JSON.parse(result.stdout) as { analysis: { entrypoints: Record<string, unknown>; problems: unknown[] } };
+    expect(report.analysis.problems).toEqual([]);
+    expect(Object.keys(report.analysis.entrypoints)).toContain('.');
+    expect(result.code).toBe(0);
+  });
+});
