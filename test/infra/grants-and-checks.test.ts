@@ -19,7 +19,8 @@ const cli = dirname(createRequire(import.meta.url).resolve('aws-cdk/package.json
 const initFlags: Record<string, unknown> = JSON.parse(readFileSync(join(cli, 'lib/init-templates/.recommended-feature-flags.json'), 'utf8'));
 const concreteEnv: Environment = { account: '123456789012', region: 'eu-west-1' };
 
-function build(withNag = false, { context = {}, env = concreteEnv }: { context?: Record<string, unknown>; env?: Environment | undefined } = {}) {
+/** `env: null` builds an environment-agnostic stack. */
+function build(withNag = false, { context = {}, env = concreteEnv }: { context?: Record<string, unknown>; env?: Environment | null } = {}) {
   const app = new App({ context });
   if (withNag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const stack = new Stack(app, 'Test', env ? { env } : {});
@@ -112,9 +113,9 @@ describe('offline checks', () => {
 
   it.each([
     ['no feature flags, a concrete env', {}, concreteEnv],
-    ['no feature flags, no env', {}, undefined],
+    ['no feature flags, no env', {}, null],
     ['the flags of cdk init, a concrete env', initFlags, concreteEnv],
-    ['the flags of cdk init, no env', initFlags, undefined],
+    ['the flags of cdk init, no env', initFlags, null],
   ])('passes the cdk-nag AWS Solutions checks with every acknowledgement explained (%s)', (_name, context, env) => {
     const { app } = build(true, { context, env });
     expect(() => app.synth()).not.toThrow();

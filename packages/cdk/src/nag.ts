@@ -13,8 +13,9 @@ import type { IConstruct } from 'constructs';
 const acknowledge = (on: IConstruct, id: string, reason: string) => Validations.of(on).acknowledge({ id, reason });
 
 /**
- * The partition as cdk-nag writes it in a finding id: the literal (`aws`) when the stack renders one (a concrete
- * region under `@aws-cdk/core:enablePartitionLiterals`, a flag `cdk init` sets), else `<AWS::Partition>`.
+ * The partition as cdk-nag writes it in a finding id about an ARN the stack builds (`Stack.formatArn`, e.g. the
+ * API's route ARNs): the literal (`aws`) when the stack renders one (a concrete region under
+ * `@aws-cdk/core:enablePartitionLiterals`, a flag `cdk init` sets), else `<AWS::Partition>`.
  *
  * @example
  * partitionOf(stack); // 'aws' for env { region: 'eu-west-1' } with the flag; '<AWS::Partition>' without a region
@@ -24,8 +25,11 @@ export function partitionOf(scope: IConstruct): string {
   return Token.isUnresolved(partition) ? '<AWS::Partition>' : partition;
 }
 
-/** An AWS-managed policy as cdk-nag names it in an `AwsSolutions-IAM4` finding. */
-const managedPolicy = (scope: IConstruct, name: string) => `AwsSolutions-IAM4[Policy::arn:${partitionOf(scope)}:iam::aws:policy/service-role/${name}]`;
+/**
+ * An AWS-managed policy as cdk-nag names it in an `AwsSolutions-IAM4` finding. `ManagedPolicy.fromAwsManagedPolicyName`
+ * always formats the ARN with the `AWS::Partition` pseudo parameter, literals flag or not.
+ */
+const managedPolicy = (name: string) => `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/${name}]`;
 
 /**
  * @example
@@ -35,7 +39,7 @@ export function acknowledgeNagFindings(scope: IConstruct, table: TableV2, failur
   acknowledge(scope, 'AwsSolutions-L1', 'The functions run on nodejs22.x, the runtime this product targets and tests against.');
   acknowledge(
     scope,
-    managedPolicy(scope, 'AWSLambdaBasicExecutionRole'),
+    managedPolicy('AWSLambdaBasicExecutionRole'),
     'The basic execution role only lets a function write its own logs; each function has its own role.',
   );
   acknowledge(
@@ -64,7 +68,7 @@ export function acknowledgeNagFindings(scope: IConstruct, table: TableV2, failur
 export function acknowledgeProberVpcFindings(prober: IFunction, network: IConstruct): void {
   acknowledge(
     prober,
-    managedPolicy(prober, 'AWSLambdaVPCAccessExecutionRole'),
+    managedPolicy('AWSLambdaVPCAccessExecutionRole'),
     'The AWS-managed policy Lambda documents for functions in a VPC: log writing plus the ENI actions (ec2:CreateNetworkInterface, Describe*, Delete*, Assign/Unassign*), which support no resource-level scoping, so an own policy would be the same with `*`.',
   );
   acknowledge(
@@ -78,7 +82,7 @@ export function acknowledgeProberVpcFindings(prober: IFunction, network: IConstr
   if (provider) {
     acknowledge(
       provider,
-      managedPolicy(provider, 'AWSLambdaBasicExecutionRole'),
+      managedPolicy('AWSLambdaBasicExecutionRole'),
       "CDK's AwsCustomResource provider: the basic execution role only lets it write its own logs.",
     );
   }
