@@ -7,7 +7,9 @@
 import { run, repoRoot, tarball } from './support.js';
 
 /** The workspace packages to lint: add a package here to lint it too. */
-const PACKAGES = ['@service-registry/contracts', '@service-registry/client'];
+// @service-registry/cdk is CommonJS only (what cdk init apps are); attw's default profile still applies: ESM importers get
+// its named exports through Node's CommonJS interop, which attw checks under node16 (from ESM).
+const PACKAGES = ['@service-registry/contracts', '@service-registry/client', '@service-registry/cdk'];
 
 describe.each(PACKAGES)('%s', (name) => {
   it('passes publint, warnings included', async () => {
