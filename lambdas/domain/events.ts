@@ -58,11 +58,16 @@ export const instanceEventDetail = z
   })
   .meta({ id: 'InstanceEventDetail' });
 
-/** `detail` of the mass-failure guard's events. */
+/**
+ * `detail` of the mass-failure guard's events. Each prober shard has a guard of its own, judging only its own
+ * services: `shard` says which (a service's shard is `shardOf(service, shards)` with the prober's shard count).
+ */
 export const protectionEventDetail = z
   .object({
     schemaVersion: z.literal(EVENT_SCHEMA_VERSION),
     eventId: z.string(),
+    /** The prober shard whose guard changed (absent in events from before shards had a guard each). */
+    shard: z.number().int().min(0).optional().meta({ description: "The prober shard whose guard changed: it covers the services with shardOf(service, shards) equal to it." }),
     engaged: z.boolean(),
     probeEngaged: z.boolean(),
     leaseEngaged: z.boolean(),
@@ -159,8 +164,9 @@ export function classify(change: StoredChange): ChangeEvent | undefined {
   if (change.kind === 'other') return undefined;
   const time = new Date(change.atMs).toISOString();
   if (change.kind === 'protection') {
-    const detail: ProtectionEventDetail = { schemaVersion: EVENT_SCHEMA_VERSION, eventId: `protection:${change.atMs}:${change.engaged}`, ...change.state, engaged: change.engaged, time };
-    return { detailType: change.engaged ? 'Registry Protection Engaged' : 'Registry Protection Released', detail, orderingKey: 'protection' };
+    const shard = change.state.shard ?? 0;
+    const detail: ProtectionEventDetail = { schemaVersion: EVENT_SCHEMA_VERSION, eventId: `protection:${shard}:${change.atMs}:${change.engaged}`, ...change.state, engaged: change.engaged, time };
+    return { detailType: change.engaged ? 'Registry Protection Engaged' : 'Registry Protection Released', detail, orderingKey: `protection/${shard}` };
   }
   const { oldImage: before, newImage: after } = change;
   const instanceEvent = (detailType: DetailType, subject: Instance, revision: number, instance: Instance | undefined, changed: InstanceEventDetail['changed'], reason: InstanceEventDetail['reason']): ChangeEvent => ({
