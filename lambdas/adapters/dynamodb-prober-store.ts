@@ -88,6 +88,21 @@ export class DynamoDbProberStore extends DynamoDbInstanceStore implements Prober
     }
   }
 
+  unmarkRenewed(key: InstanceKey, nowMs: number): Promise<boolean> {
+    return conditional(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: instanceItemKey(key.service, key.instanceId),
+          UpdateExpression: 'REMOVE #removal',
+          ConditionExpression: '#removal = :expired AND #expiry > :now',
+          ExpressionAttributeNames: { '#removal': 'removal', '#expiry': 'leaseExpiresAtMs' },
+          ExpressionAttributeValues: { ':expired': 'expired' satisfies RemovalReason, ':now': nowMs },
+        }),
+      ),
+    );
+  }
+
   resetSummary(service: string, actual: { total: number; healthy: number }, seen: { total: number; healthy: number }): Promise<boolean> {
     return conditional(() =>
       this.client.send(

@@ -40,6 +40,11 @@ export interface ProberStore {
    * renewed between the mark and the delete stays). Returns what it deleted, or undefined when it was not deleted.
    */
   deleteMarked(key: InstanceKey, reason: RemovalReason, nowMs: number): Promise<Instance | undefined>;
+  /**
+   * Takes the `expired` mark off a lease renewed after it was marked (by a heartbeat judged on a clock a little
+   * behind the prober's), only if it is still so marked and live at `nowMs`. No revision bump, nothing published.
+   */
+  unmarkRenewed(key: InstanceKey, nowMs: number): Promise<boolean>;
   adjustSummary(service: string, delta: SummaryDelta): Promise<void>;
   /** Sets a service's counters to a recount, only if they still read `seen`. */
   resetSummary(service: string, actual: Pick<ServiceSummary, 'total' | 'healthy'>, seen: Pick<ServiceSummary, 'total' | 'healthy'>): Promise<boolean>;

@@ -237,9 +237,19 @@ export class Prober {
       writes += w.writes;
       if (w.marked) expiredMarked++;
     }
+    // A lease renewed after it was marked (a heartbeat judged on a clock a little behind ours) is live again.
+    for (const instance of leased.filter((i) => i.removal === 'expired' && !isExpired(i, nowMs))) {
+      writes++;
+      if (!(await store.unmarkRenewed(instance, nowMs))) continue;
+      const delta = summaryDelta(instance, { ...instance, removal: undefined });
+      if (delta.healthy !== 0) {
+        writes++;
+        await store.adjustSummary(instance.service, delta);
+      }
+    }
     let expiredRemoved = 0;
     if (!lease.engaged) {
-      const marked = leased.filter((i) => i.removal === 'expired');
+      const marked = leased.filter((i) => i.removal === 'expired' && isExpired(i, nowMs));
       for (const w of await mapLimit(marked, WRITE_CONCURRENCY, (i) => this.remove(i, 'expired'))) {
         writes += w.writes;
         if (w.removed) expiredRemoved++;

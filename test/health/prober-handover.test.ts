@@ -68,7 +68,8 @@ describe('a prober alternating between two execution environments', () => {
   it('never counts a failure streak its environment remembers from before the other one saw the target pass', async () => {
     const { t, a, b, invoke } = await environments();
     await t.register('probed', 'x', { port: 4100, ...check({ healthyThreshold: 1, unhealthyThreshold: 3 }) });
-    // Outcomes, alternating A, B, A, B, A, B: ok, fail, fail, ok, fail — never three failures in a row.
+    // Outcomes, alternating A, B, A, B, A: ok, fail, fail, ok, fail — never three failures in a row. A remembers
+    // two failures from its third round; B then saw the target pass and handed nothing over (no streak pending).
     const outcomes = [true, false, false, true, false];
     for (const [n, ok] of outcomes.entries()) {
       t.up.set(4100, ok);
@@ -78,7 +79,33 @@ describe('a prober alternating between two execution environments', () => {
     expect((await t.get('probed', 'x'))!.health).toBe('passing');
     t.up.set(4100, false);
     await invoke(b);
-    // B saw fail, fail (A's first failure handed over) and then nothing of A's success: it used to count a third.
+    // A's fifth round used to count a third failure on top of the two it remembered, missing B's success.
     expect((await t.get('probed', 'x'))!.health).toBe('passing');
+  });
+});
+
+describe('the handover', () => {
+  it('stays far below the 400 KB item limit with the longest ids, and the lock item takes it', async () => {
+    const t = await setup();
+    const prober = t.prober();
+    const id = (i: number) => `${'s'.repeat(63)}/${String(i).padStart(128, 'i')}`;
+    const streaks: Record<string, [number, number, number]> = {};
+    const expiries: Record<string, [number, number]> = {};
+    const outcomes: Record<string, 0 | 1> = {};
+    for (let i = 0; i < 10_000; i++) {
+      streaks[id(i)] = [1, 0, 1_800_000_000_000];
+      expiries[id(i)] = [1_800_000_000_000 + i, 1_800_000_030_000 + i];
+      outcomes[`target-${String(i).padStart(9, '0')}`] = (i % 2) as 0 | 1;
+    }
+    prober.resume({ streaks, expiries, outcomes });
+    const handover = prober.exportHandover();
+    expect(JSON.stringify(handover).length).toBeLessThan(320_000);
+    // Failures first, and the newest expiries first: what the guards need most.
+    expect(Object.values(handover.outcomes!).every((ok) => ok === 0)).toBe(true);
+    expect(Object.keys(handover.expiries!)).toContain(id(9_999));
+    const lock = new DynamoDbProberLock(t.doc, t.tableName, 0);
+    expect((await lock.acquire('o', t.clock() + 1000, t.clock())).acquired).toBe(true);
+    await lock.release('o', handover);
+    expect((await lock.acquire('p', t.clock() + 1000, t.clock())).handover).toEqual(handover);
   });
 });
