@@ -14,5 +14,6 @@ const instanceKeys = { Keys: { sk: { S: [{ prefix: 'INST#' }] } } };
 export const streamFilterPatterns: ReadonlyArray<Record<string, unknown>> = [
   { eventName: ['INSERT', 'REMOVE'], dynamodb: instanceKeys },
   { eventName: ['MODIFY'], dynamodb: { ...instanceKeys, NewImage: { lastWrite: { S: [{ 'anything-but': ['heartbeat', 'removal'] }] } } } },
-  { dynamodb: { Keys: { pk: { S: ['REGISTRY'] }, sk: { S: ['PROTECTION'] } } } },
+  // The guard's state items, one per prober shard (`PROTECTION#<shard>`).
+  { dynamodb: { Keys: { pk: { S: ['REGISTRY'] }, sk: { S: [{ prefix: 'PROTECTION#' }] } } } },
 ];

@@ -45,7 +45,22 @@ export function proberLockKey(shard: number): { pk: string; sk: string } {
   return { pk: `PROBER#${shard}`, sk: 'LOCK' };
 }
 
-/** Key of the mass-failure guard's state item (its changes are published as `Registry Protection Engaged`). */
-export function protectionItemKey(): { pk: string; sk: string } {
-  return { pk: 'REGISTRY', sk: 'PROTECTION' };
+/** Partition and sort-key prefix of the mass-failure guard's state items (the stream filter passes all of them). */
+export const PROTECTION_PARTITION = 'REGISTRY';
+export const PROTECTION_PREFIX = 'PROTECTION#';
+
+/**
+ * Key of the mass-failure guard's state item of one prober shard (its changes are published as `Registry
+ * Protection Engaged`/`Released`). One item per shard: each shard's prober judges only its own services, so one
+ * shared item would be overwritten by whichever shard wrote last.
+ */
+export function protectionItemKey(shard: number): { pk: string; sk: string } {
+  return { pk: PROTECTION_PARTITION, sk: `${PROTECTION_PREFIX}${shard}` };
+}
+
+/** The shard of a guard state item's sort key, or undefined when it is not one. */
+export function protectionShardOf(sk: unknown): number | undefined {
+  if (typeof sk !== 'string' || !sk.startsWith(PROTECTION_PREFIX)) return undefined;
+  const shard = Number(sk.slice(PROTECTION_PREFIX.length));
+  return Number.isInteger(shard) && shard >= 0 ? shard : undefined;
 }

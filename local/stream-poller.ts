@@ -20,6 +20,9 @@
  *   A file next to DynamoDB Local's data rather than an item in the table: the position belongs to the event
  *   source, not to the registry's data, and in the table it would add items the CDK table never has and stream
  *   records of its own for every batch.
+ * - errors never end a shard's reading: a failed GetRecords (other than a lost iterator, which is replaced) or a
+ *   failed write to the on-failure destination is reported in one line (`onError`) and retried after a backoff, as
+ *   the mapping keeps polling; a discard that cannot be written keeps its records (the position does not move).
  */
 import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -56,6 +59,8 @@ export interface StreamPollerOptions {
   readonly onDiscard?: (info: DiscardInfo) => void;
   /** Clock (record age). @default Date.now */
   readonly now?: () => number;
+  /** The Streams client to read with (tests inject faults through its middleware). @default one from the environment */
+  readonly streams?: DynamoDBStreamsClient;
 }
 
 /** What the on-failure destination receives (AWS sends the batch's metadata; the S3 destination the records too). */
@@ -113,7 +118,7 @@ function toLambdaRecord(record: _Record): DynamoDBRecord {
  */
 export async function startStreamPoller(options: StreamPollerOptions): Promise<{ stop(): Promise<void> }> {
   const dynamodb = new DynamoDBClient({});
-  const streams = new DynamoDBStreamsClient({});
+  const streams = options.streams ?? new DynamoDBStreamsClient({});
   const table = await dynamodb.send(new DescribeTableCommand({ TableName: options.tableName }));
   const streamArn = table.Table?.LatestStreamArn;
   if (!streamArn) throw new Error(`table ${options.tableName} has no stream`);
@@ -131,7 +136,14 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<{
   const positions: Positions = saved ?? { streamArn, shards: {} };
   const store = options.positionFile ? positionWriter(options.positionFile, positions, (error) => options.onError?.(error)) : undefined;
 
-  const discard = async (shardId: string, records: readonly DynamoDBRecord[], reason: DiscardInfo['reason']) => {
+  const nextBackoff = (previous: number) => Math.min(5000, previous ? previous * 2 : retryBaseMs);
+
+  /**
+   * Hands records to the on-failure destination. A failed write is reported and retried after a backoff until it
+   * succeeds: the records are handled (and the position moves past them) only once they are kept. False when the
+   * poller stopped first (the position stays before them, so the next run reads them again).
+   */
+  const discard = async (shardId: string, records: readonly DynamoDBRecord[], reason: DiscardInfo['reason']): Promise<boolean> => {
     const info: DiscardInfo = {
       reason,
       shardId,
@@ -139,11 +151,21 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<{
       lastSequence: records.at(-1)!.dynamodb!.SequenceNumber!,
       records: records.length,
     };
-    if (options.failureFile) {
-      await mkdir(dirname(options.failureFile), { recursive: true });
-      await appendFile(options.failureFile, `${JSON.stringify({ time: new Date(now()).toISOString(), ...info, streamArn, Records: records })}\n`);
+    let backoff = 0;
+    while (options.failureFile) {
+      try {
+        await mkdir(dirname(options.failureFile), { recursive: true });
+        await appendFile(options.failureFile, `${JSON.stringify({ time: new Date(now()).toISOString(), ...info, streamArn, Records: records })}\n`);
+        break;
+      } catch (error) {
+        options.onError?.(error);
+        if (stopped) return false;
+        backoff = nextBackoff(backoff);
+        await sleep(backoff);
+      }
     }
     options.onDiscard?.(info);
+    return true;
   };
 
   /** Follows one shard from `start` (an iterator type, or after a saved sequence number). */
@@ -152,11 +174,21 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<{
       (await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: type, ...(sequenceNumber && { SequenceNumber: sequenceNumber }) })))
         .ShardIterator;
     const resumeAfter = typeof start === 'object' ? start.after : undefined;
-    let iterator =
-      resumeAfter === undefined
-        ? await iteratorAt(start as 'LATEST' | 'TRIM_HORIZON')
-        : // The saved record may have been trimmed (older than the stream keeps): then everything left is newer.
-          await iteratorAt('AFTER_SEQUENCE_NUMBER', resumeAfter).catch(() => iteratorAt('TRIM_HORIZON'));
+    let readBackoff = 0;
+    let iterator: string | undefined;
+    while (!stopped && iterator === undefined) {
+      try {
+        iterator =
+          resumeAfter === undefined
+            ? await iteratorAt(start as 'LATEST' | 'TRIM_HORIZON')
+            : // The saved record may have been trimmed (older than the stream keeps): then everything left is newer.
+              await iteratorAt('AFTER_SEQUENCE_NUMBER', resumeAfter).catch(() => iteratorAt('TRIM_HORIZON'));
+      } catch (error) {
+        options.onError?.(error);
+        readBackoff = nextBackoff(readBackoff);
+        await sleep(readBackoff);
+      }
+    }
     /** The last record read from this shard: after a lost iterator, reading resumes after it and skips repeats. */
     let lastRead: bigint | undefined = resumeAfter === undefined ? undefined : BigInt(resumeAfter);
     let lastReadId = resumeAfter ?? '';
@@ -175,11 +207,23 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<{
         let out;
         try {
           out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+          readBackoff = 0;
         } catch (error) {
-          // An iterator can expire or fall behind the trim horizon: take a new one after the last record read.
-          if ((error as Error).name !== 'TrimmedDataAccessException' && (error as Error).name !== 'ExpiredIteratorException') throw error;
-          iterator = lastRead === undefined ? await iteratorAt('TRIM_HORIZON') : await iteratorAt('AFTER_SEQUENCE_NUMBER', lastReadId).catch(() => iteratorAt('TRIM_HORIZON'));
-          await sleep(pollMs);
+          const name = (error as Error).name;
+          try {
+            // An iterator can expire or fall behind the trim horizon: take a new one after the last record read.
+            if (name === 'TrimmedDataAccessException' || name === 'ExpiredIteratorException') {
+              iterator = lastRead === undefined ? await iteratorAt('TRIM_HORIZON') : await iteratorAt('AFTER_SEQUENCE_NUMBER', lastReadId).catch(() => iteratorAt('TRIM_HORIZON'));
+              await sleep(pollMs);
+              continue;
+            }
+            // Anything else (throttled, DynamoDB Local busy or restarting): the iterator is still good; try again later.
+            options.onError?.(error);
+          } catch (again) {
+            options.onError?.(again);
+          }
+          readBackoff = nextBackoff(readBackoff);
+          await sleep(readBackoff);
           continue;
         }
         iterator = out.NextShardIterator;
@@ -210,7 +254,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<{
       const age = now() - (pending[0]!.dynamodb?.ApproximateCreationDateTime ?? Infinity) * 1000;
       if (failures > 0 && age > maxRecordAgeMs) {
         const expired = pending.slice(0, limit);
-        await discard(shardId, expired, 'maximum record age');
+        if (!(await discard(shardId, expired, 'maximum record age'))) break;
         pending = pending.slice(expired.length);
         handled(pending.length === 0 ? lastReadId : expired.at(-1)!.dynamodb!.SequenceNumber!);
         failures = 0;
@@ -241,7 +285,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<{
       failures++;
       const retried = batch.slice(failedAt);
       if (failures > maxRetryAttempts) {
-        await discard(shardId, retried, 'retries exhausted');
+        if (!(await discard(shardId, retried, 'retries exhausted'))) break;
         pending = pending.slice(retried.length);
         handled(pending.length === 0 ? lastReadId : retried.at(-1)!.dynamodb!.SequenceNumber!);
         failures = 0;
@@ -250,7 +294,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<{
         continue;
       }
       limit = Math.max(1, Math.ceil(retried.length / 2));
-      backoff = Math.min(5000, backoff ? backoff * 2 : retryBaseMs);
+      backoff = nextBackoff(backoff);
       await sleep(backoff);
     }
   };
@@ -289,7 +333,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<{
       await Promise.all(loops);
       await store?.flush();
       dynamodb.destroy();
-      streams.destroy();
+      if (!options.streams) streams.destroy();
     },
   };
 }

@@ -53,19 +53,31 @@ export class DynamoDbProberStore extends DynamoDbInstanceStore implements Prober
     return this.bump(key, u, seenRevision);
   }
 
-  markForRemoval(key: InstanceKey, reason: RemovalReason, seenRevision: number, nowMs: number): Promise<boolean> {
-    return this.bump(key, new UpdateExpression().set('removal', reason).set('updatedAtMs', nowMs).set('lastWrite', 'removal' satisfies LastWrite), seenRevision);
+  /**
+   * Sets `removal` without bumping the revision (nor `updatedAtMs`): the record a reader sees is still the one last
+   * published, and the stream filter drops this write (`lastWrite = removal`). Conditional on the revision the round
+   * saw, so a re-registration or patch in between wins.
+   */
+  markForRemoval(key: InstanceKey, reason: RemovalReason, seenRevision: number): Promise<boolean> {
+    const update = new UpdateExpression().set('removal', reason).set('lastWrite', 'removal' satisfies LastWrite);
+    const condition = `${update.name('revision')} = ${update.value(seenRevision)}`;
+    return conditional(() =>
+      this.client.send(new UpdateCommand({ TableName: this.tableName, Key: instanceItemKey(key.service, key.instanceId), ...update.build(), ConditionExpression: condition })),
+    );
   }
 
-  async deleteMarked(key: InstanceKey, reason: RemovalReason) {
+  async deleteMarked(key: InstanceKey, reason: RemovalReason, nowMs: number) {
+    // An expired lease is deleted only if it is still expired: a round passes between the mark and the delete, and
+    // a heartbeat judged by a clock a little behind the prober's may have renewed it meanwhile.
+    const stillExpired = reason === 'expired';
     try {
       const out = await this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: instanceItemKey(key.service, key.instanceId),
-          ConditionExpression: '#removal = :reason',
-          ExpressionAttributeNames: { '#removal': 'removal' },
-          ExpressionAttributeValues: { ':reason': reason },
+          ConditionExpression: stillExpired ? '#removal = :reason AND #expiry <= :now' : '#removal = :reason',
+          ExpressionAttributeNames: { '#removal': 'removal', ...(stillExpired && { '#expiry': 'leaseExpiresAtMs' }) },
+          ExpressionAttributeValues: { ':reason': reason, ...(stillExpired && { ':now': nowMs }) },
           ReturnValues: 'ALL_OLD',
         }),
       );
@@ -74,6 +86,21 @@ export class DynamoDbProberStore extends DynamoDbInstanceStore implements Prober
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
     }
+  }
+
+  unmarkRenewed(key: InstanceKey, nowMs: number): Promise<boolean> {
+    return conditional(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: instanceItemKey(key.service, key.instanceId),
+          UpdateExpression: 'REMOVE #removal',
+          ConditionExpression: '#removal = :expired AND #expiry > :now',
+          ExpressionAttributeNames: { '#removal': 'removal', '#expiry': 'leaseExpiresAtMs' },
+          ExpressionAttributeValues: { ':expired': 'expired' satisfies RemovalReason, ':now': nowMs },
+        }),
+      ),
+    );
   }
 
   resetSummary(service: string, actual: { total: number; healthy: number }, seen: { total: number; healthy: number }): Promise<boolean> {
@@ -91,12 +118,12 @@ export class DynamoDbProberStore extends DynamoDbInstanceStore implements Prober
     );
   }
 
-  async setProtection(state: ProtectionState): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...protectionItemKey(), kind: 'protection', ...state } }));
+  async setProtection(shard: number, state: ProtectionState): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...protectionItemKey(shard), kind: 'protection', shard, ...state } }));
   }
 
-  async getProtection(): Promise<ProtectionState | undefined> {
-    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: protectionItemKey(), ConsistentRead: true }));
+  async getProtection(shard: number): Promise<ProtectionState | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: protectionItemKey(shard), ConsistentRead: true }));
     const item = out.Item;
     if (!item) return undefined;
     const num = (value: unknown) => (typeof value === 'number' ? value : undefined);
@@ -161,7 +188,11 @@ export class DynamoDbProberLock implements ProberLock {
           ReturnValues: 'ALL_OLD',
         }),
       );
-      const handover = out.Attributes?.handover as Handover | undefined;
+      const old = out.Attributes;
+      // `handover` holds the streaks (as it always has); the lease window and the outcomes sit beside it.
+      const handover: Handover | undefined = old?.handover
+        ? { streaks: old.handover as Handover['streaks'], ...(old.expiries && { expiries: old.expiries }), ...(old.outcomes && { outcomes: old.outcomes }) }
+        : undefined;
       return { acquired: true, ...(handover && { handover }) };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return { acquired: false };
@@ -175,10 +206,10 @@ export class DynamoDbProberLock implements ProberLock {
         new UpdateCommand({
           TableName: this.table,
           Key: proberLockKey(this.shard),
-          UpdateExpression: 'SET #until = :zero, #handover = :handover',
+          UpdateExpression: 'SET #until = :zero, #handover = :streaks, #expiries = :expiries, #outcomes = :outcomes',
           ConditionExpression: '#owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'owner', '#until': 'untilMs', '#handover': 'handover' },
-          ExpressionAttributeValues: { ':owner': owner, ':zero': 0, ':handover': handover },
+          ExpressionAttributeNames: { '#owner': 'owner', '#until': 'untilMs', '#handover': 'handover', '#expiries': 'expiries', '#outcomes': 'outcomes' },
+          ExpressionAttributeValues: { ':owner': owner, ':zero': 0, ':streaks': handover.streaks, ':expiries': handover.expiries ?? {}, ':outcomes': handover.outcomes ?? {} },
         }),
       ),
     );

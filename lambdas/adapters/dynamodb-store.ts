@@ -12,6 +12,7 @@ import type { InstancePage, InstanceStore, SummaryPage, WriteGuard, WriteResult 
 import type { GuardState, ProtectionReader } from '../domain/registry.js';
 import type { PatchBody } from '@service-registry/contracts';
 import { INSTANCE_PREFIX, instanceItemKey, protectionItemKey, registryTable, servicePartition, SERVICES_PARTITION, summaryItemKey } from '../table.js';
+import { shardOf } from '../domain/shards.js';
 import type { LastWrite } from '../stream-filter.js';
 import { UpdateExpression } from './update-expression.js';
 
@@ -23,9 +24,14 @@ const PROBE_STATE_FIELDS = ['criticalSinceMs', 'removal'] as const;
 type Item = Record<string, unknown>;
 
 export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
+  /**
+   * @param probeShards - the prober's shard count (`REGISTRY_PROBE_SHARDS`): a service's guard state is the item of
+   *   its shard. @default 1
+   */
   constructor(
     protected readonly client: DynamoDBDocumentClient,
     protected readonly tableName: string,
+    protected readonly probeShards = 1,
   ) {}
 
   async register(draft: Omit<Instance, 'revision'>, guard: WriteGuard): Promise<WriteResult> {
@@ -122,18 +128,19 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
   }
 
   /**
-   * The mass-failure guard's state item as the prober wrote it (`setProtection`), or `undefined` when it never
-   * wrote one. Strongly consistent, so a guard that just engaged or let go counts on the next read; it is read only
-   * when an answer meets an expired lease (or is empty), so the 1 RRU is not paid per discovery of a steady fleet.
+   * The mass-failure guard's state item of the service's prober shard as the prober wrote it (`setProtection`), or
+   * `undefined` when it never wrote one. Strongly consistent, so a guard that just engaged or let go counts on the
+   * next read; it is read only when an answer meets an expired lease (or is empty), so the 1 RRU is not paid per
+   * discovery of a steady fleet.
    */
-  async readProtection(): Promise<GuardState | undefined> {
+  async readProtection(service: string): Promise<GuardState | undefined> {
     const out = await this.client.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: protectionItemKey(),
+        Key: protectionItemKey(shardOf(service, this.probeShards)),
         ConsistentRead: true,
-        ProjectionExpression: '#engaged, #lease, #probe, #at, #since',
-        ExpressionAttributeNames: { '#engaged': 'engaged', '#lease': 'leaseEngaged', '#probe': 'probeEngaged', '#at': 'atMs', '#since': 'leaseSinceMs' },
+        ProjectionExpression: '#engaged, #lease, #probe, #at, #since, #cutoff',
+        ExpressionAttributeNames: { '#engaged': 'engaged', '#lease': 'leaseEngaged', '#probe': 'probeEngaged', '#at': 'atMs', '#since': 'leaseSinceMs', '#cutoff': 'leaseCutoffMs' },
       }),
     );
     const item = out.Item;
@@ -144,6 +151,7 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
       probeEngaged: item.probeEngaged === true,
       atMs: Number(item.atMs ?? 0),
       ...(typeof item.leaseSinceMs === 'number' && { leaseSinceMs: item.leaseSinceMs }),
+      ...(typeof item.leaseCutoffMs === 'number' && { leaseCutoffMs: item.leaseCutoffMs }),
     };
   }
 

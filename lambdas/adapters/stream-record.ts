@@ -3,7 +3,7 @@ import type { AttributeValue as StreamAttributeValue, DynamoDBRecord } from 'aws
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { StoredChange } from '../domain/events.js';
-import { protectionItemKey } from '../table.js';
+import { PROTECTION_PARTITION, protectionShardOf } from '../table.js';
 import { toInstance } from './dynamodb-store.js';
 
 const TTL_PRINCIPAL = 'dynamodb.amazonaws.com';
@@ -18,14 +18,15 @@ const image = (value: Record<string, StreamAttributeValue> | undefined) =>
 export function toStoredChange(record: DynamoDBRecord): StoredChange {
   const keys = image(record.dynamodb?.Keys) ?? {};
   const atMs = (record.dynamodb?.ApproximateCreationDateTime ?? Date.now() / 1000) * 1000;
-  const protection = protectionItemKey();
-  if (keys.pk === protection.pk && keys.sk === protection.sk) {
+  const shard = keys.pk === PROTECTION_PARTITION ? protectionShardOf(keys.sk) : undefined;
+  if (shard !== undefined) {
     const state = image(record.dynamodb?.NewImage);
     if (!state) return { kind: 'other' };
     return {
       kind: 'protection',
       engaged: state.engaged === true,
       state: {
+        shard,
         engaged: state.engaged === true,
         probeEngaged: state.probeEngaged === true,
         leaseEngaged: state.leaseEngaged === true,

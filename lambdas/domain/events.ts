@@ -79,8 +79,9 @@ export function classify(change: StoredChange): ChangeEvent | undefined {
   if (change.kind === 'other') return undefined;
   const time = new Date(change.atMs).toISOString();
   if (change.kind === 'protection') {
-    const detail: ProtectionEventDetail = { schemaVersion: EVENT_SCHEMA_VERSION, eventId: `protection:${change.atMs}:${change.engaged}`, ...change.state, engaged: change.engaged, time };
-    return { detailType: change.engaged ? 'Registry Protection Engaged' : 'Registry Protection Released', detail, orderingKey: 'protection' };
+    const shard = change.state.shard ?? 0;
+    const detail: ProtectionEventDetail = { schemaVersion: EVENT_SCHEMA_VERSION, eventId: `protection:${shard}:${change.atMs}:${change.engaged}`, ...change.state, engaged: change.engaged, time };
+    return { detailType: change.engaged ? 'Registry Protection Engaged' : 'Registry Protection Released', detail, orderingKey: `protection/${shard}` };
   }
   const { oldImage: before, newImage: after } = change;
   const instanceEvent = (detailType: DetailType, subject: Instance, revision: number, instance: Instance | undefined, changed: InstanceEventDetail['changed'], reason: InstanceEventDetail['reason']): ChangeEvent => ({

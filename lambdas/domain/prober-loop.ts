@@ -1,6 +1,8 @@
 /**
- * The loop of one prober invocation: take the shard's lock, run rounds every `roundIntervalMs` until shortly
- * before the deadline, hand the streaks in flight to the next invocation through the lock. No AWS imports.
+ * The loop of one prober invocation: take the shard's lock, continue from the handover the previous invocation
+ * left in it (streaks, the lease guard's window, probe outcomes; and the guard's recorded state is read again), run
+ * rounds every `roundIntervalMs` until shortly before the deadline, and leave a handover for the next invocation,
+ * which may run in another execution environment. No AWS imports.
  */
 import type { Prober, RoundReport } from './prober.js';
 import type { ProberLock } from './prober-ports.js';
@@ -38,7 +40,7 @@ export function reserveAfter(lastRoundMs: number): number {
  * whole run and the next waits for it.
  */
 export async function runRounds(
-  prober: Pick<Prober, 'round' | 'importStreaks' | 'exportStreaks'>,
+  prober: Pick<Prober, 'round' | 'resume' | 'exportHandover'>,
   lock: ProberLock,
   clock: () => number,
   options: RunOptions,
@@ -53,7 +55,7 @@ export async function runRounds(
   while (options.remainingMs() > reserveMs) {
     const result = await lock.acquire(options.owner, clock() + options.remainingMs() + 5_000, clock(), options.takeOverOwnHolder ?? false);
     if (result.acquired) {
-      prober.importStreaks(result.handover);
+      prober.resume(result.handover);
       acquired = true;
       break;
     }
@@ -71,7 +73,7 @@ export async function runRounds(
       await nap(options.roundIntervalMs - (clock() - started));
     }
   } finally {
-    await lock.release(options.owner, prober.exportStreaks());
+    await lock.release(options.owner, prober.exportHandover());
   }
   return { rounds, locked: false };
 }

@@ -29,21 +29,48 @@ export interface ProberStore {
   page(service: string, after: string | undefined, limit: number): Promise<InstancePage>;
   /** Sets health (and when it went critical), bumping revision; false when the revision moved on meanwhile. */
   changeHealth(key: InstanceKey, health: HealthState, criticalSinceMs: number | undefined, seenRevision: number, nowMs: number): Promise<boolean>;
-  /** Marks an instance for removal (bumping revision); false when it changed meanwhile (e.g. renewed, re-registered). */
-  markForRemoval(key: InstanceKey, reason: RemovalReason, seenRevision: number, nowMs: number): Promise<boolean>;
-  /** Deletes an instance marked with `reason`; returns what it deleted, or undefined when it was not so marked. */
-  deleteMarked(key: InstanceKey, reason: RemovalReason): Promise<Instance | undefined>;
+  /**
+   * Marks an instance for removal, only if its revision is still `seenRevision`; false when it changed meanwhile
+   * (re-registered, patched). The mark does not bump the revision: it publishes nothing (the removal that follows
+   * does, as the last revision + 1), so discovery never shows a revision an event-fed cache was never sent.
+   */
+  markForRemoval(key: InstanceKey, reason: RemovalReason, seenRevision: number): Promise<boolean>;
+  /**
+   * Deletes an instance marked with `reason`; for `expired`, only if its lease is still expired at `nowMs` (a lease
+   * renewed between the mark and the delete stays). Returns what it deleted, or undefined when it was not deleted.
+   */
+  deleteMarked(key: InstanceKey, reason: RemovalReason, nowMs: number): Promise<Instance | undefined>;
+  /**
+   * Takes the `expired` mark off a lease renewed after it was marked (by a heartbeat judged on a clock a little
+   * behind the prober's), only if it is still so marked and live at `nowMs`. No revision bump, nothing published.
+   */
+  unmarkRenewed(key: InstanceKey, nowMs: number): Promise<boolean>;
   adjustSummary(service: string, delta: SummaryDelta): Promise<void>;
   /** Sets a service's counters to a recount, only if they still read `seen`. */
   resetSummary(service: string, actual: Pick<ServiceSummary, 'total' | 'healthy'>, seen: Pick<ServiceSummary, 'total' | 'healthy'>): Promise<boolean>;
-  /** Records a change of the mass-failure guard (a change event for subscribers). */
-  setProtection(state: ProtectionState): Promise<void>;
-  /** The guard's last recorded state, so a new prober process continues it (and releases it) rather than forgetting it. */
-  getProtection(): Promise<ProtectionState | undefined>;
+  /** Records a change of the mass-failure guard of one shard (a change event for subscribers). */
+  setProtection(shard: number, state: ProtectionState): Promise<void>;
+  /**
+   * The guard's last recorded state of one shard, so a prober continues it (and releases it) rather than forgetting
+   * it. Read at the start of every invocation: the previous one may have run in another execution environment.
+   */
+  getProtection(shard: number): Promise<ProtectionState | undefined>;
 }
 
-/** Streaks in flight, handed from one prober invocation to the next through the lock. */
-export type Handover = Record<string, [fails: number, oks: number, registeredAtMs: number]>;
+/**
+ * What one prober invocation hands the next through its shard's lock item. In AWS consecutive invocations may run
+ * in different execution environments (a 75 s function scheduled every minute overlaps the next one), so nothing
+ * the guard or the thresholds judge by may live only in one environment's memory. Bounded (see `MAX_HANDOVER` and
+ * `HANDOVER_BUDGET_BYTES` in prober.ts) so the lock item stays far below DynamoDB's 400 KB item limit.
+ */
+export interface Handover {
+  /** Streaks in flight (heading towards a change of health), by `service/instanceId`. */
+  readonly streaks: Record<string, [fails: number, oks: number, registeredAtMs: number]>;
+  /** Leases the prober removed within their lease period (the lease guard's window), by `service/instanceId`. */
+  readonly expiries?: Record<string, [expiredAtMs: number, untilMs: number]>;
+  /** Latest outcome of every probed target (the probe guard's population), by target hash: 1 passed, 0 failed. */
+  readonly outcomes?: Record<string, 0 | 1>;
+}
 
 export interface ProberLock {
   /**

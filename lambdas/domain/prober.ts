@@ -16,11 +16,15 @@
  * 5. recounts service counters and repairs one that is off in two rounds running.
  * The mass-failure guard (see protection.ts) freezes the deletions of step 1, step 3 towards critical and step 4.
  */
+import { createHash } from 'node:crypto';
 import { criticalTooLong, isPending, nextHealth, type Streak } from './health.js';
 import { isExpired, summaryDelta, type Instance, type InstanceKey, type RemovalReason } from './instance.js';
 import type { Handover, Probe, ProberStore, ProbeTarget } from './prober-ports.js';
 import { DEFAULT_PROTECTION, engages, type ProtectionOptions, type ProtectionState } from './protection.js';
 import type { HealthState } from '@service-registry/contracts';
+import { shardOf } from './shards.js';
+
+export { shardOf } from './shards.js';
 
 export interface ProberOptions {
   /** Probes in flight at once. @default 256 */
@@ -56,6 +60,8 @@ export interface RoundReport {
   removedCritical: number;
   writes: number;
   protection: ProtectionState;
+  /** The guard's state changed (and was recorded) this round: the one round that logs it. */
+  protectionChanged: boolean;
   durationMs: number;
 }
 
@@ -76,6 +82,35 @@ const keyOf = (i: InstanceKey) => `${i.service}/${i.instanceId}`;
 /** Most streaks handed from one invocation to the next (about 40 bytes each in the lock item). */
 export const MAX_HANDOVER = 5000;
 
+/**
+ * Most bytes of each part of the handover (streaks, expiries, outcomes), counted as their JSON, which is at least
+ * what DynamoDB counts for a map of numbers (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html):
+ * 3 × 100 KB keeps the lock item far below the 400 KB item limit whatever the ids' lengths. What does not fit
+ * starts afresh (streaks), is probed again (outcomes: every target due is probed in the first round anyway), or
+ * drops out of the lease guard's window early (the oldest expiries first).
+ */
+export const HANDOVER_BUDGET_BYTES = 100_000;
+
+/** A short, stable key of a probe target (the outcome map's key, also in the handover). */
+function targetKey(target: ProbeTarget): string {
+  return createHash('sha256').update(JSON.stringify(target)).digest('base64url').slice(0, 16);
+}
+
+/** Takes entries while their JSON fits in the budget (and at most `max` of them). */
+function bounded<V>(entries: Iterable<[string, V]>, max = Infinity): Record<string, V> {
+  const out: Record<string, V> = {};
+  let bytes = 2;
+  let count = 0;
+  for (const [key, value] of entries) {
+    const size = key.length + JSON.stringify(value).length + 4;
+    if (count === max || bytes + size > HANDOVER_BUDGET_BYTES) break;
+    out[key] = value;
+    bytes += size;
+    count++;
+  }
+  return out;
+}
+
 /** State-change writes in flight at once within a round. */
 const WRITE_CONCURRENCY = 32;
 
@@ -85,12 +120,6 @@ const WRITE_CONCURRENCY = 32;
  */
 const DUE_SLACK_MS = 500;
 
-/** FNV-1a: a stable, cheap hash to split services across shards. */
-export function shardOf(service: string, shards: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < service.length; i++) hash = Math.imul(hash ^ service.charCodeAt(i), 0x01000193);
-  return (hash >>> 0) % shards;
-}
 
 /**
  * @example
@@ -101,13 +130,15 @@ export class Prober {
   private readonly streaks = new Map<string, Tracked>();
   /** Counters that disagreed with a recount last round, by service, as `seen total/healthy`. */
   private readonly suspectCounters = new Map<string, string>();
-  /** Latest known outcome of every target of the fleet (what the probe guard judges). */
-  private readonly outcomes = new Map<string, boolean>();
+  /** Latest known outcome of every target of the fleet, by target key (what the probe guard judges). */
+  private outcomes = new Map<string, boolean>();
   /** Leases removed within their last lease period, by instance (what the lease guard adds to the present ones). */
-  private readonly recentExpiries = new Map<string, RecentExpiry>();
-  /** The guard's state as last recorded (read from the store by the first round of this process). */
+  private recentExpiries = new Map<string, RecentExpiry>();
+  /** The guard's state as last recorded (read from the store by the first round of each invocation). */
   private recorded: ProtectionState | undefined;
   private recordedLoaded = false;
+  /** The recorded state when this round started (an engaging lease guard is recorded mid-round). */
+  private recordedAtStart: ProtectionState | undefined;
   private readonly options: ProberOptions;
   private readonly clock: () => number;
 
@@ -120,26 +151,45 @@ export class Prober {
   }
 
   /**
-   * Streaks heading towards a change of health (as of the last round), for the next invocation. At most
-   * {@link MAX_HANDOVER} of them, so the lock item stays far below DynamoDB's 400 KB item limit even in a mass
-   * failure; streaks beyond that simply start again.
+   * What the next invocation needs, which may run in another execution environment: the streaks heading towards
+   * a change of health (as of the last round; at most {@link MAX_HANDOVER}), the lease guard's window of recent
+   * expiries (newest first) and the latest probe outcomes (failures first), each within
+   * {@link HANDOVER_BUDGET_BYTES}, so the lock item stays far below DynamoDB's 400 KB item limit even in a mass
+   * failure. Streaks beyond that simply start again.
    */
-  exportStreaks(): Handover {
-    const out: Handover = {};
-    let count = 0;
-    for (const [key, t] of this.streaks) {
+  exportHandover(): Handover {
+    const pending = [...this.streaks].filter(([key, t]) => {
       const health = this.lastSeen.get(key);
-      if (health !== undefined && !isPending(health, t)) continue;
-      if (count++ === MAX_HANDOVER) break;
-      out[key] = [t.fails, t.oks, t.registeredAtMs];
-    }
-    return out;
+      return health === undefined || isPending(health, t);
+    });
+    const streaks = bounded(pending.map(([key, t]) => [key, [t.fails, t.oks, t.registeredAtMs] as [number, number, number]]), MAX_HANDOVER);
+    const expiries = bounded(
+      [...this.recentExpiries].sort((a, b) => b[1].expiredAtMs - a[1].expiredAtMs).map(([key, r]) => [key, [r.expiredAtMs, r.untilMs] as [number, number]]),
+    );
+    const outcomes = bounded([...this.outcomes].sort((a, b) => Number(a[1]) - Number(b[1])).map(([key, ok]) => [key, ok ? 1 : 0] as [string, 0 | 1]));
+    return { streaks, expiries, outcomes };
   }
 
-  importStreaks(handover: Handover | undefined): void {
-    for (const [key, [fails, oks, registeredAtMs]] of Object.entries(handover ?? {})) {
-      this.streaks.set(key, { fails, oks, registeredAtMs, lastProbedAtMs: 0 });
+  /**
+   * Continues from the previous invocation's handover (undefined: none was ever left). It replaces what this
+   * object remembers from an earlier invocation of its own: in AWS consecutive invocations alternate between
+   * execution environments, so this memory may be a minute or more behind the other environment's. A streak the
+   * previous invocation did not hand over was not heading anywhere: it starts afresh. The guard's recorded state
+   * is read again by the next round.
+   */
+  resume(handover: Handover | undefined): void {
+    this.recordedLoaded = false;
+    if (!handover) return;
+    const streaks = new Map<string, Tracked>();
+    for (const [key, [fails, oks, registeredAtMs]] of Object.entries(handover.streaks ?? {})) {
+      const local = this.streaks.get(key);
+      streaks.set(key, { fails, oks, registeredAtMs, lastProbedAtMs: local?.registeredAtMs === registeredAtMs ? local.lastProbedAtMs : 0 });
     }
+    for (const [key, local] of this.streaks) if (!streaks.has(key)) streaks.set(key, { ...local, fails: 0, oks: 0 });
+    this.streaks.clear();
+    for (const [key, t] of streaks) this.streaks.set(key, t);
+    this.recentExpiries = new Map(Object.entries(handover.expiries ?? {}).map(([key, [expiredAtMs, untilMs]]) => [key, { expiredAtMs, untilMs }]));
+    this.outcomes = new Map(Object.entries(handover.outcomes ?? {}).map(([key, ok]) => [key, ok === 1]));
   }
 
   /** Health of every live instance after the last round, to decide which streaks are worth handing over. */
@@ -150,9 +200,10 @@ export class Prober {
     const { store } = this.deps;
     let writes = 0;
     if (!this.recordedLoaded) {
-      this.recorded = await store.getProtection();
+      this.recorded = await store.getProtection(this.options.shard);
       this.recordedLoaded = true;
     }
+    this.recordedAtStart = this.recorded;
     const services = (await store.listAllServices()).filter((s) => shardOf(s.service, this.options.shards) === this.options.shard);
     const all: Instance[] = [];
     for (const summary of services) {
@@ -166,15 +217,39 @@ export class Prober {
     // 1. Sweep expired leases: judge the window, mark the newly expired, delete those marked earlier.
     const leased = all.filter((i) => i.leaseExpiresAtMs !== undefined);
     const lease = this.judgeLeases(leased, nowMs);
+    // A guard that engages is recorded before anything is marked: reads drop a marked expired lease unless the
+    // recorded state says the guard keeps it, so marking first would empty discovery for the rest of the round.
+    if (lease.engaged && this.recorded?.leaseEngaged !== true) {
+      const probeEngaged = this.recorded?.probeEngaged ?? false;
+      writes += await this.record({
+        ...this.guardCounts(lease),
+        engaged: true,
+        probeEngaged,
+        leaseEngaged: true,
+        atMs: nowMs,
+        leaseSinceMs: lease.sinceMs ?? nowMs,
+        ...(lease.cutoffMs !== undefined && { leaseCutoffMs: lease.cutoffMs }),
+      });
+    }
     let expiredMarked = 0;
     const newlyExpired = leased.filter((i) => i.removal === undefined && isExpired(i, nowMs));
     for (const w of await mapLimit(newlyExpired, WRITE_CONCURRENCY, (i) => this.mark(i, 'expired'))) {
       writes += w.writes;
       if (w.marked) expiredMarked++;
     }
+    // A lease renewed after it was marked (a heartbeat judged on a clock a little behind ours) is live again.
+    for (const instance of leased.filter((i) => i.removal === 'expired' && !isExpired(i, nowMs))) {
+      writes++;
+      if (!(await store.unmarkRenewed(instance, nowMs))) continue;
+      const delta = summaryDelta(instance, { ...instance, removal: undefined });
+      if (delta.healthy !== 0) {
+        writes++;
+        await store.adjustSummary(instance.service, delta);
+      }
+    }
     let expiredRemoved = 0;
     if (!lease.engaged) {
-      const marked = leased.filter((i) => i.removal === 'expired');
+      const marked = leased.filter((i) => i.removal === 'expired' && isExpired(i, nowMs));
       for (const w of await mapLimit(marked, WRITE_CONCURRENCY, (i) => this.remove(i, 'expired'))) {
         writes += w.writes;
         if (w.removed) expiredRemoved++;
@@ -187,7 +262,7 @@ export class Prober {
     const fleet = new Map<string, { target: ProbeTarget; due: Instance[]; lastProbedAtMs: number }>();
     for (const instance of probed) {
       const target = targetOf(instance);
-      const id = JSON.stringify(target);
+      const id = targetKey(target);
       const entry = fleet.get(id) ?? { target, due: [], lastProbedAtMs: Infinity };
       if (this.isDue(instance, nowMs)) {
         entry.due.push(instance);
@@ -248,6 +323,7 @@ export class Prober {
 
     // 5. The guard's state is written (and so published) only when it changes.
     const engaged = probeEngaged || lease.engaged;
+    const startedAs = this.recordedAtStart;
     const before = this.recorded;
     const changed =
       before === undefined
@@ -257,19 +333,12 @@ export class Prober {
       engaged,
       probeEngaged,
       leaseEngaged: lease.engaged,
-      failedTargets: fleetFailed,
-      probedTargets: this.outcomes.size,
-      expiredLeases: lease.affected,
-      leasedInstances: lease.population,
+      ...this.guardCounts(lease),
       atMs: changed || before === undefined ? nowMs : before.atMs,
       ...(lease.sinceMs !== undefined && { leaseSinceMs: lease.sinceMs }),
       ...(lease.cutoffMs !== undefined && { leaseCutoffMs: lease.cutoffMs }),
     };
-    if (changed) {
-      writes++;
-      await store.setProtection(protection);
-      this.recorded = protection;
-    }
+    if (changed) writes += await this.record(protection);
     return {
       services: services.length,
       instances: all.length,
@@ -282,7 +351,25 @@ export class Prober {
       removedCritical,
       writes,
       protection,
+      protectionChanged: startedAs === undefined ? protection.engaged : startedAs.engaged !== protection.engaged || startedAs.probeEngaged !== protection.probeEngaged || startedAs.leaseEngaged !== protection.leaseEngaged,
       durationMs: this.clock() - started,
+    };
+  }
+
+  /** Writes the guard's state of this shard (a change event) and remembers it as recorded. */
+  private async record(state: ProtectionState): Promise<number> {
+    await this.deps.store.setProtection(this.options.shard, state);
+    this.recorded = state;
+    return 1;
+  }
+
+  /** The populations the guard judged, as recorded with its state. */
+  private guardCounts(lease: { affected: number; population: number }) {
+    return {
+      failedTargets: [...this.outcomes.values()].filter((ok) => !ok).length,
+      probedTargets: this.outcomes.size,
+      expiredLeases: lease.affected,
+      leasedInstances: lease.population,
     };
   }
 
@@ -342,7 +429,7 @@ export class Prober {
   /** Marks an instance for removal and takes it out of the healthy count (a marked instance no longer counts). */
   private async mark(instance: Instance, reason: RemovalReason): Promise<{ marked: boolean; writes: number }> {
     const { store } = this.deps;
-    if (!(await store.markForRemoval(instance, reason, instance.revision, this.clock()))) return { marked: false, writes: 1 };
+    if (!(await store.markForRemoval(instance, reason, instance.revision))) return { marked: false, writes: 1 };
     const delta = summaryDelta(instance, { ...instance, removal: reason });
     if (delta.total === 0 && delta.healthy === 0) return { marked: true, writes: 1 };
     await store.adjustSummary(instance.service, delta);
@@ -358,7 +445,7 @@ export class Prober {
       if (!marked.marked) return { removed: false, writes };
     }
     writes++;
-    const deleted = await store.deleteMarked(instance, reason);
+    const deleted = await store.deleteMarked(instance, reason, this.clock());
     if (!deleted) return { removed: false, writes };
     writes++;
     await store.adjustSummary(instance.service, summaryDelta(deleted, undefined));

@@ -62,3 +62,105 @@ export interface ProtectionState {
   /** Expiries at or before this time no longer count towards the lease guard (set when it let go at its maximum). */
   readonly leaseCutoffMs?: number;
 }
+
+/** What reads need to judge a mass lease expiry provisionally, before the prober has (see {@link LeaseTally}). */
+export interface ProvisionalOptions {
+  /** The lease guard's threshold. @default 0.15 */
+  readonly leaseExpiryShare: number;
+  /** The lease guard's minimum population. @default 10 */
+  readonly minPopulation: number;
+  /** The prober's round interval: an expiry is judged provisionally for two rounds (plus slack) after it. @default 10 */
+  readonly roundIntervalSeconds: number;
+}
+
+export const DEFAULT_PROVISIONAL: ProvisionalOptions = { leaseExpiryShare: DEFAULT_PROTECTION.leaseExpiryShare, minPopulation: DEFAULT_PROTECTION.minPopulation, roundIntervalSeconds: 10 };
+
+/**
+ * Slack past two prober rounds during which reads still judge an expiry themselves: the prober's first round after
+ * an expiry judges it (and records an engaging guard before it marks anything), but in AWS the next invocation may
+ * take a few seconds to take the lock over from the last one.
+ */
+const PROVISIONAL_SLACK_MS = 10_000;
+
+/**
+ * A lease with at most this share of its period left has missed its renewals: an agent renews at about a third
+ * of the lease, so a live one keeps at least about two thirds.
+ */
+const LAPSING_SHARE = 0.25;
+
+/**
+ * The lease guard as reads judge it on their own, in the gap before the prober's next round has judged a mass
+ * expiry (10–20 s at the defaults): over the leased instances a read met, the leases that expired within the last
+ * two rounds (and after the guard's cutoff) plus those about to (less than a quarter of the lease left: renewals
+ * missed) against every leased one. Counting the ones about to expire matters because a fleet whose heartbeats
+ * stop does not expire in one instant but over the spread of its last renewals: judged on expiries alone, the first
+ * 15 % would be dropped before the share crossed the threshold. A real death of a few instances in a renewing fleet
+ * stays under the threshold and is dropped at once, as always. Below `minPopulation` leased instances it never
+ * engages (that gap remains: a small fleet fails for real as often as not).
+ *
+ * @example
+ * const tally = new LeaseTally(DEFAULT_PROVISIONAL, Date.now());
+ * tally.add(page.items);
+ * tally.keeps(expiredInstance); // => true while the share is over the threshold
+ */
+export class LeaseTally {
+  private leased = 0;
+  private lapsing = 0;
+  private expired = 0;
+  /** The earliest expiry counted (the `since` of a provisional protection status). */
+  earliestMs: number | undefined;
+  private readonly windowMs: number;
+
+  /** Expiries at or before this no longer count (the prober let the guard go at its maximum). */
+  cutoffMs: number | undefined;
+
+  constructor(
+    private readonly options: ProvisionalOptions,
+    private readonly nowMs: number,
+    cutoffMs?: number,
+  ) {
+    this.cutoffMs = cutoffMs;
+    this.windowMs = 2 * options.roundIntervalSeconds * 1000 + PROVISIONAL_SLACK_MS;
+  }
+
+  /** True when this expiry is one the prober may not have judged yet. */
+  recent(instance: { leaseExpiresAtMs?: number }): boolean {
+    const at = instance.leaseExpiresAtMs;
+    return at !== undefined && at <= this.nowMs && this.nowMs - at <= this.windowMs && (this.cutoffMs === undefined || at > this.cutoffMs);
+  }
+
+  add(instances: Iterable<{ leaseExpiresAtMs?: number; leaseSeconds?: number }>): void {
+    for (const instance of instances) {
+      const at = instance.leaseExpiresAtMs;
+      if (at === undefined) continue;
+      this.leased++;
+      if (at <= this.nowMs) {
+        if (!this.recent(instance)) continue;
+        this.expired++;
+        this.earliestMs = Math.min(this.earliestMs ?? at, at);
+      } else if (instance.leaseSeconds !== undefined && at - this.nowMs <= instance.leaseSeconds * 1000 * LAPSING_SHARE) this.lapsing++;
+    }
+  }
+
+  /** True when so many leases lapse at once that reads keep this expired one (marked) until the prober has judged. */
+  keeps(instance: { leaseExpiresAtMs?: number }): boolean {
+    return this.recent(instance) && this.expired > 0 && engages(this.expired + this.lapsing, this.leased, this.options.leaseExpiryShare, this.options.minPopulation);
+  }
+}
+
+/**
+ * The one line the prober logs when the guard's state changes (never on rounds that change nothing), saying what
+ * each engaged half holds back.
+ *
+ * @example
+ * describeProtection({ engaged: true, probeEngaged: false, leaseEngaged: true, ... });
+ * // => 'registry protection engaged (leases): expired leases are kept and served marked leaseExpired, not removed'
+ */
+export function describeProtection(state: Pick<ProtectionState, 'engaged' | 'probeEngaged' | 'leaseEngaged'>): string {
+  if (!state.engaged) return 'registry protection released: probe failures and lease expiries count again';
+  const parts: string[] = [];
+  if (state.probeEngaged) parts.push('nothing is marked critical and no critical instance is removed');
+  if (state.leaseEngaged) parts.push('expired leases are kept and served marked leaseExpired, not removed');
+  const which = [state.probeEngaged && 'probes', state.leaseEngaged && 'leases'].filter(Boolean).join(' and ');
+  return `registry protection engaged (${which}): ${parts.join('; ')}`;
+}

@@ -19,11 +19,11 @@ import {
 import { ConflictError, ForbiddenError, InstanceNotFoundError, ValidationError } from './errors.js';
 import { draftInstance, firstRevision, isExpired, keptByLeaseGuard, summaryDelta, type Instance, type InstanceKey } from './instance.js';
 import type { InstanceStore } from './ports.js';
-import { DEFAULT_PROTECTION, type ProtectionState } from './protection.js';
+import { DEFAULT_PROTECTION, DEFAULT_PROVISIONAL, LeaseTally, type ProtectionState, type ProvisionalOptions } from './protection.js';
 import type { DiscoveryQuery, PatchBody, ProtectionStatus, RegisterBody, ServiceSummary } from '@service-registry/contracts';
 
 /** The mass-failure guard's state as the prober last wrote it; what reads need of it. */
-export type GuardState = Pick<ProtectionState, 'engaged' | 'leaseEngaged' | 'probeEngaged' | 'atMs' | 'leaseSinceMs'>;
+export type GuardState = Pick<ProtectionState, 'engaged' | 'leaseEngaged' | 'probeEngaged' | 'atMs' | 'leaseSinceMs' | 'leaseCutoffMs'>;
 
 /**
  * Extra time reads allow past the lease guard's maximum before they stop trusting the state item: the prober lets
@@ -47,9 +47,12 @@ export function trustedGuard(state: GuardState, nowMs: number, maxLeaseProtectio
   return { ...state, leaseEngaged: false, engaged: state.probeEngaged };
 }
 
-/** Reads the guard's state item (the prober writes it; reads consult it only when it can change their answer). */
+/**
+ * Reads the guard's state item of the prober shard a service belongs to (the prober writes it; reads consult it
+ * only when it can change their answer).
+ */
 export interface ProtectionReader {
-  readProtection(): Promise<GuardState | undefined>;
+  readProtection(service: string): Promise<GuardState | undefined>;
 }
 
 export interface RegistryDeps {
@@ -60,6 +63,8 @@ export interface RegistryDeps {
   readonly protection?: ProtectionReader;
   /** The lease guard's maximum (`REGISTRY_PROTECTION_MAX_SECONDS`); reads stop trusting an older engagement. @default 900 */
   readonly maxLeaseProtectionSeconds?: number;
+  /** How reads judge a mass expiry the prober has not judged yet (see {@link LeaseTally}). @default - {@link DEFAULT_PROVISIONAL} */
+  readonly provisional?: ProvisionalOptions;
   readonly clock?: () => number;
   /** Most record bytes per discovery page. @default - {@link MAX_PAGE_BYTES} */
   readonly maxPageBytes?: number;
@@ -83,6 +88,7 @@ export class Registry {
   private readonly clock: () => number;
   private readonly protection: ProtectionReader;
   private readonly maxPageBytes: number;
+  private readonly provisional: ProvisionalOptions;
 
   constructor(private readonly deps: RegistryDeps) {
     this.store = deps.store;
@@ -90,12 +96,13 @@ export class Registry {
     const reader = deps.protection;
     const maxSeconds = deps.maxLeaseProtectionSeconds ?? DEFAULT_PROTECTION.maxLeaseProtectionSeconds;
     this.protection = {
-      readProtection: async () => {
-        const state = await reader?.readProtection();
+      readProtection: async (service) => {
+        const state = await reader?.readProtection(service);
         return state && trustedGuard(state, this.clock(), maxSeconds);
       },
     };
     this.maxPageBytes = deps.maxPageBytes ?? MAX_PAGE_BYTES;
+    this.provisional = deps.provisional ?? DEFAULT_PROVISIONAL;
   }
 
   /** Registers or replaces an instance. `created` is true when no live instance had this id. */
@@ -113,8 +120,9 @@ export class Registry {
   }
 
   /**
-   * The live instance, or 404 when it does not exist or its lease has expired. While the lease guard is engaged an
-   * expired-but-present instance is returned marked (`leaseExpired`, health `unknown`) instead.
+   * The live instance, or 404 when it does not exist or its lease has expired. While the lease guard is engaged, or
+   * reads judge provisionally that it would be (see {@link Registry.discover}), an expired-but-present instance is
+   * returned marked (`leaseExpired`, health `unknown`) instead.
    */
   async get(caller: Caller, key: InstanceKey): Promise<Instance> {
     this.assertMayRead(caller, key.service);
@@ -123,7 +131,14 @@ export class Registry {
     if (!instance) throw new InstanceNotFoundError(key.service, key.instanceId);
     if (!isExpired(instance, nowMs)) return instance;
     // Only an expired item makes the guard matter, so only then is its state read.
-    if ((await this.protection.readProtection())?.leaseEngaged === true) return keptByLeaseGuard(instance);
+    const state = await this.protection.readProtection(key.service);
+    if (state?.leaseEngaged === true) return keptByLeaseGuard(instance);
+    // An expiry the prober may not have judged yet: judge it as discovery would, over the service's first page.
+    const tally = new LeaseTally(this.provisional, nowMs, state?.leaseCutoffMs);
+    if (tally.recent(instance)) {
+      tally.add((await this.store.page(key.service, undefined, 1000)).items);
+      if (tally.keeps(instance)) return keptByLeaseGuard(instance);
+    }
     throw new InstanceNotFoundError(key.service, key.instanceId);
   }
 
@@ -166,17 +181,19 @@ export class Registry {
    *
    * While the lease guard is engaged (the prober judged that too many leases lapsed at once for it to be a real
    * death), instances whose lease ran out are kept, marked `leaseExpired` with health `unknown`, so a registry-side
-   * outage (heartbeats throttled, a bad deploy) never empties discovery. The guard's state item is read only when
-   * it can change the answer: when a page meets an expired-but-present instance, or the answer is empty (so a
-   * client never takes an empty list for the truth while the guard is engaged). A steady fleet, whose expired
-   * instances the sweeper removes within a round, pays no extra read; nothing is cached across requests, so the
-   * guard's release takes effect on the next read. The answer carries `protection` whenever it consulted the
-   * guard and found it engaged.
+   * outage (heartbeats throttled, a bad deploy) never empties discovery. Before the prober's next round has judged
+   * a mass expiry, the read judges it provisionally over the leased instances of the pages it read
+   * ({@link LeaseTally}) and keeps the expired ones marked the same way, saying `provisional` in `protection`. The
+   * guard's state item is read only when it can change the answer: when a page meets an expired-but-present
+   * instance, or the answer is empty (so a client never takes an empty list for the truth while the guard is
+   * engaged). A steady fleet, whose expired instances the sweeper removes within two rounds, pays no extra read;
+   * nothing is cached across requests, so the guard's release takes effect on the next read. The answer carries
+   * `protection` whenever it consulted the guard and found it engaged, or kept an expired lease provisionally.
    */
   async discover(caller: Caller, service: string, query: DiscoveryQuery, meta: Record<string, string>): Promise<DiscoveryResult> {
     this.assertMayRead(caller, service);
     const nowMs = this.clock();
-    const guard = this.guardOnce();
+    const guard = this.guardOnce(service);
     const start = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const filter = (mode: DiscoveryMode): DiscoveryFilter => ({ mode, zone: query.zone, tags: query.tag, meta });
     let page = await this.collect(service, filter(start?.mode ?? initialMode(query.status)), start?.after, query.limit, nowMs, guard);
@@ -184,8 +201,8 @@ export class Registry {
       page = await this.collect(service, filter('all'), undefined, query.limit, nowMs, guard);
     }
     if (page.instances.length === 0) await guard.state();
-    const protection = protectionStatus(guard.consulted());
-    return { ...page, etag: discoveryEtag(page.instances, page.cursor, protection), ...(protection && { protection }) };
+    const protection = protectionStatus(guard.consulted(), page.provisionalSinceMs);
+    return { instances: page.instances, ...(page.cursor !== undefined && { cursor: page.cursor }), etag: discoveryEtag(page.instances, page.cursor, protection), ...(protection && { protection }) };
   }
 
   /**
@@ -214,16 +231,25 @@ export class Registry {
     const instances: Instance[] = [];
     let bytes = 0;
     let from = after;
+    /** Provisional judgment over the leases of the pages read so far; the earliest expiry it kept an instance for. */
+    const tally = new LeaseTally(this.provisional, nowMs);
+    let provisionalSinceMs: number | undefined;
     const cut = (more: boolean) => {
       const last = instances[instances.length - 1];
-      return { instances, ...(more && last && { cursor: encodeCursor({ after: last.instanceId, mode: filter.mode }) }) };
+      return { instances, ...(more && last && { cursor: encodeCursor({ after: last.instanceId, mode: filter.mode }) }), provisionalSinceMs };
     };
     for (;;) {
       const page = await this.store.page(service, from, Math.min(1000, Math.max(limit - instances.length, 25)));
+      // Only a page holding an expired lease needs the guard: then its state is read (once per request).
+      if (page.items.some((item) => isExpired(item, nowMs))) tally.cutoffMs = (await guard.state())?.leaseCutoffMs;
+      tally.add(page.items);
       for (const [index, item] of page.items.entries()) {
         const expired = isExpired(item, nowMs);
-        const keep = expired && (await guard.state())?.leaseEngaged === true;
+        const guarded = expired && guard.consulted()?.leaseEngaged === true;
+        const provisional = expired && !guarded && tally?.keeps(item) === true;
+        const keep = guarded || provisional;
         if (!matches(item, filter, nowMs, keep)) continue;
+        if (provisional) provisionalSinceMs = Math.min(provisionalSinceMs ?? item.leaseExpiresAtMs!, item.leaseExpiresAtMs!);
         const shown = keep ? keptByLeaseGuard(item) : item;
         // A page ends at `limit` records or at the byte budget, whichever comes first (always at least one record).
         const size = recordBytes(shown);
@@ -238,11 +264,11 @@ export class Registry {
   }
 
   /** The guard's state, read at most once per request and only if asked for. */
-  private guardOnce(): GuardLookup {
+  private guardOnce(service: string): GuardLookup {
     let read: Promise<GuardState | undefined> | undefined;
     let value: GuardState | undefined;
     return {
-      state: () => (read ??= this.protection.readProtection().then((state) => (value = state))),
+      state: () => (read ??= this.protection.readProtection(service).then((state) => (value = state))),
       consulted: () => value,
     };
   }
@@ -292,10 +318,18 @@ interface GuardLookup {
   consulted(): GuardState | undefined;
 }
 
-/** What a discovery answer says about the guard: present only while engaged. */
-function protectionStatus(state: GuardState | undefined): ProtectionStatus | undefined {
+/**
+ * What a discovery answer says about the guard: present while it is engaged, or when the read kept expired leases
+ * provisionally (`provisionalSinceMs`: the earliest expiry it kept; then `provisional: true`). `since` is when the
+ * lease guard engaged while it is engaged, when the guard's state last changed otherwise.
+ */
+function protectionStatus(state: GuardState | undefined, provisionalSinceMs?: number): ProtectionStatus | undefined {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  if (provisionalSinceMs !== undefined && state?.leaseEngaged !== true) {
+    return { engaged: true, leases: true, probes: state?.probeEngaged === true, since: iso(provisionalSinceMs), provisional: true };
+  }
   if (!state?.engaged) return undefined;
-  return { engaged: true, leases: state.leaseEngaged, probes: state.probeEngaged, since: new Date(state.atMs).toISOString() };
+  return { engaged: true, leases: state.leaseEngaged, probes: state.probeEngaged, since: iso(state.leaseEngaged ? (state.leaseSinceMs ?? state.atMs) : state.atMs) };
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

@@ -8,6 +8,7 @@ import type { Context } from 'aws-lambda';
 import { AddressPolicy } from '../domain/address-policy.js';
 import { Prober, type RoundReport } from '../domain/prober.js';
 import { runRounds } from '../domain/prober-loop.js';
+import { describeProtection } from '../domain/protection.js';
 import { DynamoDbProberLock, DynamoDbProberStore } from '../adapters/dynamodb-prober-store.js';
 import { createProbe } from '../adapters/probe-client.js';
 import { loadProberConfig } from '../shared/config.js';
@@ -32,7 +33,9 @@ function report(round: RoundReport): void {
   metrics.addMetric('ProberWrites', 'Count', round.writes);
   metrics.addMetric('ProtectionEngaged', 'Count', round.protection.engaged ? 1 : 0);
   metrics.publishStoredMetrics();
-  if (round.protection.engaged) logger.warn('registry protection engaged: nothing marked critical or removed this round', { protection: round.protection });
+  // Once per change of the guard's state (also across execution environments: the prober reads the recorded state
+  // at the start of every invocation), not on every round it stays engaged.
+  if (round.protectionChanged) logger.warn(describeProtection(round.protection), { protection: round.protection });
   else logger.debug('probe round', { round });
 }
 

@@ -15,6 +15,16 @@ export interface RegistryConfig {
   readonly maxLeaseProtectionSeconds: number;
   /** IAM principals (role ARNs) treated as admins when the API runs with IAM auth. */
   readonly adminPrincipals: readonly string[];
+  /**
+   * Prober shards (`REGISTRY_PROBE_SHARDS`, default 1): reads find a service's guard state in the item of its shard,
+   * so the read functions must see the same count as the prober.
+   */
+  readonly probeShards: number;
+  /** The lease guard's threshold and minimum population, which reads apply provisionally (see `Registry.discover`). */
+  readonly leaseExpiryShare: number;
+  readonly minPopulation: number;
+  /** Seconds between prober rounds: reads judge expiries provisionally only until the prober has had two rounds. */
+  readonly roundIntervalSeconds: number;
 }
 
 /** Configuration of the scheduled prober/sweeper. */
@@ -51,13 +61,11 @@ function number(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
  * loadProberConfig({ REGISTRY_PROBE_INTERVAL_SECONDS: '1' }).roundIntervalSeconds; // => 1
  */
 export function loadProberConfig(env: NodeJS.ProcessEnv = process.env): ProberConfig {
-  const shards = number(env, 'REGISTRY_PROBE_SHARDS', 1, 1, 1000);
+  const shards = probeShards(env);
   return {
-    roundIntervalSeconds: number(env, 'REGISTRY_PROBE_INTERVAL_SECONDS', 10, 1, 600),
+    ...shared(env),
     concurrency: number(env, 'REGISTRY_PROBE_CONCURRENCY', 256, 1, 10_000),
     probeFailureShare: number(env, 'REGISTRY_PROTECTION_PROBE_SHARE', 0.5, 0, 1),
-    leaseExpiryShare: number(env, 'REGISTRY_PROTECTION_LEASE_SHARE', 0.15, 0, 1),
-    minPopulation: number(env, 'REGISTRY_PROTECTION_MIN_INSTANCES', 10, 1, 1_000_000),
     maxLeaseProtectionSeconds: maxLeaseProtection(env),
     maxProbesPerEndpoint: number(env, 'REGISTRY_PROBE_MAX_PER_ENDPOINT', 8, 1, 10_000),
     ...(env.REGISTRY_PROBER_HOLDER?.trim() && { holder: env.REGISTRY_PROBER_HOLDER.trim() }),
@@ -82,6 +90,20 @@ export function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): b
   if (value === 'true' || value === '1' || value === 'yes') return true;
   if (value === 'false' || value === '0' || value === 'no') return false;
   throw new Error(`${name} must be one of true, false, 1, 0, yes, no (any case), got '${raw}'`);
+}
+
+/** One reading of the shard count for the prober (which writes its shard's guard item) and the reads (which read it). */
+function probeShards(env: NodeJS.ProcessEnv): number {
+  return number(env, 'REGISTRY_PROBE_SHARDS', 1, 1, 1000);
+}
+
+/** What the prober and the reads must read alike: the round interval and the lease guard's thresholds. */
+function shared(env: NodeJS.ProcessEnv) {
+  return {
+    roundIntervalSeconds: number(env, 'REGISTRY_PROBE_INTERVAL_SECONDS', 10, 1, 600),
+    leaseExpiryShare: number(env, 'REGISTRY_PROTECTION_LEASE_SHARE', DEFAULT_PROTECTION.leaseExpiryShare, 0, 1),
+    minPopulation: number(env, 'REGISTRY_PROTECTION_MIN_INSTANCES', DEFAULT_PROTECTION.minPopulation, 1, 1_000_000),
+  };
 }
 
 /** One reading of the lease guard's maximum for the prober (which lets go) and the reads (which stop trusting it). */
@@ -110,5 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RegistryConfig
     allowCidrs: list(env.REGISTRY_ALLOW_CIDRS),
     adminPrincipals: list(env.REGISTRY_ADMIN_PRINCIPALS),
     maxLeaseProtectionSeconds: maxLeaseProtection(env),
+    probeShards: probeShards(env),
+    ...shared(env),
   };
 }

@@ -34,12 +34,13 @@ export async function resolveAll(hostname: string): Promise<string[]> {
   }
 }
 
-const store = new DynamoDbInstanceStore(documentClient, config.tableName);
+const store = new DynamoDbInstanceStore(documentClient, config.tableName, config.probeShards);
 
 export const registry = new Registry({
   store,
   protection: store,
   maxLeaseProtectionSeconds: config.maxLeaseProtectionSeconds,
+  provisional: { leaseExpiryShare: config.leaseExpiryShare, minPopulation: config.minPopulation, roundIntervalSeconds: config.roundIntervalSeconds },
   addressPolicy: new AddressPolicy({ allowLoopback: config.allowLoopback, allowCidrs: config.allowCidrs }),
   resolve: resolveAll,
 });

@@ -111,15 +111,15 @@ describe('DynamoDbInstanceStore', () => {
   });
 
   it('reads the guard state item the prober writes, and nothing when it never wrote one', async () => {
-    expect(await store.readProtection()).toBeUndefined();
+    expect(await store.readProtection('any')).toBeUndefined();
     await client.send(
       new PutCommand({
         TableName: tableName,
-        Item: { ...protectionItemKey(), kind: 'protection', engaged: true, leaseEngaged: true, probeEngaged: false, atMs: NOW, expiredLeases: 40 },
+        Item: { ...protectionItemKey(0), kind: 'protection', engaged: true, leaseEngaged: true, probeEngaged: false, atMs: NOW, expiredLeases: 40 },
       }),
     );
     sent.length = 0;
-    expect(await store.readProtection()).toEqual({ engaged: true, leaseEngaged: true, probeEngaged: false, atMs: NOW });
+    expect(await store.readProtection('any')).toEqual({ engaged: true, leaseEngaged: true, probeEngaged: false, atMs: NOW });
     expect(sent).toEqual(['GetItemCommand']);
   });
 

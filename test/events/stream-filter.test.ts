@@ -22,8 +22,10 @@ describe('stream filter criteria (shared by the CDK mapping and the local poller
     expect(passesFilters(streamFilterPatterns, record('MODIFY', 'LOCK', undefined, 'PROBER#0'))).toBe(false);
   });
 
-  it('keeps the guard state item', () => {
-    expect(passesFilters(streamFilterPatterns, record('INSERT', 'PROTECTION', undefined, 'REGISTRY'))).toBe(true);
+  it('keeps the guard state item of every prober shard', () => {
+    expect(passesFilters(streamFilterPatterns, record('INSERT', 'PROTECTION#0', undefined, 'REGISTRY'))).toBe(true);
+    expect(passesFilters(streamFilterPatterns, record('MODIFY', 'PROTECTION#1', undefined, 'REGISTRY'))).toBe(true);
+    expect(passesFilters(streamFilterPatterns, record('MODIFY', 'PROTECTION#17', undefined, 'REGISTRY'))).toBe(true);
   });
 
   it('treats a missing field as no match, as AWS does', () => {

@@ -60,13 +60,16 @@ export async function setup() {
   const registry = new Registry({ store, addressPolicy: new AddressPolicy({ allowLoopback: true, allowCidrs: [] }), resolve: async () => [], clock });
   const get = async (service: string, id: string) =>
     (await doc.send(new GetCommand({ TableName: tableName, Key: instanceItemKey(service, id), ConsistentRead: true }))).Item;
-  const protectionItem = async () => (await doc.send(new GetCommand({ TableName: tableName, Key: protectionItemKey(), ConsistentRead: true }))).Item;
+  const protectionItem = async (shard = 0) => (await doc.send(new GetCommand({ TableName: tableName, Key: protectionItemKey(shard), ConsistentRead: true }))).Item;
   const summary = async (service: string) => (await store.listAllServices()).find((s) => s.service === service);
   return {
     store, doc, tableName, raw, writes, up, slow, probed, register, registry, get, protectionItem, summary, clock,
     advance: (ms: number) => (now += ms),
     prober: (options: Partial<Omit<ProberOptions, 'protection'>> & { protection?: Partial<ProtectionOptions> } = {}) =>
       new Prober({ store, probe, clock }, { concurrency: 8, ...options }),
+    /** A registry whose reads look for the guard's state of `shards` prober shards. */
+    shardedRegistry: (shards: number) =>
+      new Registry({ store: new DynamoDbProberStore(doc, tableName, shards), protection: new DynamoDbProberStore(doc, tableName, shards), addressPolicy: new AddressPolicy({ allowLoopback: true, allowCidrs: [] }), resolve: async () => [], clock }),
   };
 }
 

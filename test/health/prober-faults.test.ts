@@ -199,9 +199,9 @@ describe('the lock after a restart', () => {
     expect((await new DynamoDbProberLock(t.doc, t.tableName, 0, 'runtime-b').acquire('req-3', now + 65_000, now, true)).acquired).toBe(false);
     expect((await restarted.acquire('req-4', now + 65_000, now)).acquired).toBe(false);
     // The dead owner's late release changes nothing; the new owner's hands over.
-    await dead.release('req-1', { 'x/y': [1, 0, 0] });
-    await restarted.release('req-2', { 'x/z': [2, 0, 0] });
-    expect(await restarted.acquire('req-5', now + 65_000, now)).toEqual({ acquired: true, handover: { 'x/z': [2, 0, 0] } });
+    await dead.release('req-1', { streaks: { 'x/y': [1, 0, 0] } });
+    await restarted.release('req-2', { streaks: { 'x/z': [2, 0, 0] } });
+    expect(await restarted.acquire('req-5', now + 65_000, now)).toEqual({ acquired: true, handover: { streaks: { 'x/z': [2, 0, 0] }, expiries: {}, outcomes: {} } });
   });
 
   it('never takes over a live lock without a holder identity (AWS)', async () => {
@@ -223,8 +223,8 @@ describe('the reserve before another round', () => {
         now += 15_000; // a slow round, as with thousands of health changes to write
         return {} as RoundReport;
       },
-      importStreaks: () => undefined,
-      exportStreaks: () => ({}),
+      resume: () => undefined,
+      exportHandover: () => ({ streaks: {} }),
     };
     const lock: ProberLock = {
       acquire: async () => ({ acquired: true }),

@@ -99,7 +99,7 @@ describe('thresholds', () => {
     t.advance(1000);
     await first.round();
     const second = t.prober();
-    second.importStreaks(first.exportStreaks());
+    second.resume(first.exportHandover());
     t.advance(1000);
     await second.round();
     expect((await t.get('handover', 'h'))!.health).toBe('critical');
@@ -112,8 +112,8 @@ describe('streak handover', () => {
     const prober = t.prober();
     const many: Record<string, [number, number, number]> = {};
     for (let i = 0; i < MAX_HANDOVER + 10; i++) many[`s/i-${i}`] = [1, 0, 0];
-    prober.importStreaks(many);
-    expect(Object.keys(prober.exportStreaks())).toHaveLength(MAX_HANDOVER);
+    prober.resume({ streaks: many });
+    expect(Object.keys(prober.exportHandover().streaks)).toHaveLength(MAX_HANDOVER);
   });
 });
 
@@ -188,7 +188,7 @@ describe('the mass-failure guard', () => {
     expect(report.protection).toMatchObject({ engaged: true, probeEngaged: true, failedTargets: 6, probedTargets: 10 });
     expect(report.transitions).toBe(4); // the 4 passing ones, from unknown
     expect((await t.get('fleet', 'f-0'))!.health).toBe('unknown');
-    const item = await t.doc.send(new GetCommand({ TableName: t.tableName, Key: protectionItemKey() }));
+    const item = await t.doc.send(new GetCommand({ TableName: t.tableName, Key: protectionItemKey(0) }));
     expect(item.Item).toMatchObject({ engaged: true, probeEngaged: true });
     t.advance(1000);
     t.writes.length = 0;
@@ -199,7 +199,7 @@ describe('the mass-failure guard', () => {
     const after = await prober.round();
     expect(after.protection.engaged).toBe(false);
     expect((await t.get('fleet', 'f-0'))!.health).toBe('critical');
-    expect((await t.doc.send(new GetCommand({ TableName: t.tableName, Key: protectionItemKey() }))).Item).toMatchObject({ engaged: false });
+    expect((await t.doc.send(new GetCommand({ TableName: t.tableName, Key: protectionItemKey(0) }))).Item).toMatchObject({ engaged: false });
   });
 
   it('does not engage at exactly 50 %', async () => {

@@ -1,7 +1,8 @@
 /**
  * A registry-side outage must not empty discovery: while the lease guard is engaged, reads keep serving instances
- * whose lease ran out, marked; writes still treat them as gone. Through the local runtime over HTTP, with the
- * guard's state item written as the prober writes it (the prober itself is off, so nothing else moves).
+ * whose lease ran out, marked; writes still treat them as gone. Before the prober has judged a mass expiry, reads
+ * judge it provisionally. Through the local runtime over HTTP, with the guard's state item written as the prober
+ * writes it (the prober itself is off, so nothing else moves; its interval, 1 s, bounds the provisional window).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -30,7 +31,7 @@ const SINCE = new Date(SINCE_MS).toISOString();
 
 /** Writes the guard's state item exactly as the prober does. */
 const guard = (state: Partial<ProtectionState>) =>
-  prober.setProtection({
+  prober.setProtection(0, {
     engaged: false,
     probeEngaged: false,
     leaseEngaged: false,
@@ -43,7 +44,7 @@ const guard = (state: Partial<ProtectionState>) =>
   });
 
 beforeAll(async () => {
-  runtime = await startTestRuntime({ prober: false });
+  runtime = await startTestRuntime({ prober: false, probeIntervalSeconds: 1 });
   api = apiClient(runtime.url);
   raw = new DynamoDBClient({
     endpoint: runtime.dynamoEndpoint,
@@ -66,6 +67,7 @@ afterAll(async () => {
 
 describe('mass lease expiry while the lease guard is engaged', () => {
   let liveEtag: string;
+  let expiredAt: number[];
 
   beforeAll(async () => {
     const registerAll = (leaseSeconds: number) => Promise.all(fleetIds.map((id) => api.register('fleet', id, { ...body, leaseSeconds })));
@@ -81,19 +83,32 @@ describe('mass lease expiry while the lease guard is engaged', () => {
     const replies = await registerAll(2);
     expect(replies.every((r) => r.status === 200)).toBe(true);
     liveEtag = (await api.discover('fleet', 'limit=1000')).headers.get('etag')!;
-    await sleep(Math.max(...replies.map((r) => Date.parse(r.body.leaseExpiresAt))) - Date.now() + 50);
+    expiredAt = replies.map((r) => Date.parse(r.body.leaseExpiresAt));
+    await sleep(Math.max(...expiredAt) - Date.now() + 50);
   }, 60_000);
 
+  it('keeps them provisionally, marked, before the prober has judged the mass expiry, and says so', async () => {
+    const res = await api.discover('fleet', 'limit=1000');
+    expect(res.body.instances.map((i: { instanceId: string }) => i.instanceId)).toEqual(fleetIds);
+    for (const instance of res.body.instances) expect(instance).toMatchObject({ leaseExpired: true, health: 'unknown' });
+    expect(res.body.protection).toEqual({ engaged: true, leases: true, probes: false, since: new Date(Math.min(...expiredAt)).toISOString(), provisional: true });
+    expect(res.headers.get('etag')).not.toBe(liveEtag);
+    expect((await api.get('fleet', fleetIds[0]!)).body).toMatchObject({ leaseExpired: true, health: 'unknown' });
+  });
+
   it('drops every expired instance when the guard is not engaged', async () => {
+    // Past the provisional window (two 1 s rounds plus 10 s): the prober had its chance to judge them.
+    await sleep(Math.max(...expiredAt) + 12_200 - Date.now());
     const res = await api.discover('fleet', 'limit=1000');
     expect(res.body.instances).toHaveLength(0);
     expect(res.body).not.toHaveProperty('protection');
     expect((await api.get('fleet', fleetIds[0]!)).status).toBe(404);
     expect((await api.discover('fleet', 'status=all&limit=1000')).body.instances).toHaveLength(0);
-  });
+  }, 30_000);
 
-  it('keeps serving all of them, marked leaseExpired with health unknown, and says the guard is engaged', async () => {
-    await guard({ engaged: true, leaseEngaged: true });
+  it('keeps serving all of them, marked leaseExpired with health unknown, and says the guard is engaged since the lease guard engaged', async () => {
+    // The state changed later (the probe guard let go, say) than the lease guard engaged: `since` is the latter.
+    await guard({ engaged: true, leaseEngaged: true, atMs: SINCE_MS + 30_000, leaseSinceMs: SINCE_MS });
     gets = 0;
     const res = await api.discover('fleet', 'limit=1000');
     expect(res.status).toBe(200);

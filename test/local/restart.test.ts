@@ -64,6 +64,9 @@ async function target(): Promise<{ port: number; close(): Promise<void> }> {
 
 const probed = (port: number) => ({ address: '127.0.0.1', port, healthCheck: { type: 'tcp', intervalSeconds: 1, timeoutSeconds: 1, healthyThreshold: 1, unhealthyThreshold: 1 } });
 
+/** How soon after a restart the prober (1 s rounds, unhealthyThreshold 1) must have marked a dead target critical. */
+const ROUND_AFTER_RESTART_MS = 3000;
+
 async function waitForHealth(url: string, service: string, id: string, health: string, timeoutMs: number): Promise<number> {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
@@ -109,7 +112,10 @@ it('stops cleanly on Ctrl-C (DynamoDB Local last, no stack trace) and the restar
   running.push(second);
   const resumeMs = await waitForHealth(second.url, 'probed', 'p-1', 'critical', 20_000);
   console.log(`prober resumed after Ctrl-C + restart: critical ${resumeMs} ms after the restarted registry answered`);
-  expect(resumeMs).toBeLessThan(10_000); // the lock its previous run held was released, not waited out (44-55 s before)
+  // The README promises the first round about a second after the restart: the released lock is taken at once (it
+  // was waited out for 44-55 s before), the probe of a closed port fails at once (1 s timeout at most), plus one
+  // 100 ms poll here. 3 s leaves room for a loaded machine; waiting out any lock would take far longer.
+  expect(resumeMs).toBeLessThan(ROUND_AFTER_RESTART_MS);
   process.kill(-second.child.pid!, 'SIGINT');
   expect(await second.exited).toEqual({ code: 0, signal: null });
   expect(second.stderr()).not.toMatch(STACK_LINE);
@@ -182,5 +188,5 @@ it('publishes every acknowledged change after a kill -9 and a restart on the sam
   expect(publishedBeforeCrash).toBeLessThan(acknowledged.size); // the kill did leave changes unpublished
   expect(first_.event).toBe('resync');
   expect(missing()).toEqual([]);
-  expect(resumeMs).toBeLessThan(10_000);
+  expect(resumeMs).toBeLessThan(ROUND_AFTER_RESTART_MS); // the stale lock taken over at once, not waited out
 }, 150_000);

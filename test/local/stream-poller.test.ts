@@ -4,10 +4,11 @@
  * alone before it is discarded; and with a position file a restart resumes where handling stopped.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { bootstrapTable } from '../../local/bootstrap-table.js';
 import { LOCAL_AWS_ENV } from '../../local/dynamodb-local.js';
@@ -118,5 +119,41 @@ describe('stream poller (event source mapping stand-in)', () => {
     }
     expect(first.handled).toEqual(['a', 'b']);
     expect(second.handled).toEqual(['c', 'd', 'e']);
+  });
+
+  it('keeps reading a shard through GetRecords errors and a failing on-failure destination, losing nothing', async () => {
+    const tableName = await freshTable();
+    const dir = mkdtempSync(join(tmpdir(), 'poller-'));
+    // The destination cannot be written at first: a directory stands where the file goes.
+    const failureFile = join(dir, 'failures.jsonl');
+    mkdirSync(failureFile);
+    const streams = new DynamoDBStreamsClient({});
+    let failReads = 0;
+    streams.middlewareStack.add((next, context) => async (args) => {
+      if (context.commandName === 'GetRecordsCommand' && failReads > 0) {
+        failReads--;
+        throw Object.assign(new Error('injected: throttled'), { name: 'LimitExceededException' });
+      }
+      return next(args);
+    });
+    const errors: string[] = [];
+    const { handled, handler } = recorder();
+    const poller = await startStreamPoller({ tableName, handler, fromStart: true, pollMs: 10, retryBaseMs: 1, maxRetryAttempts: 1, failureFile, streams, onError: (e) => errors.push(String((e as Error).name)) });
+    try {
+      failReads = 3;
+      await put(tableName, 'a');
+      await until(() => handled.includes('a'));
+      expect(errors.filter((e) => e === 'LimitExceededException')).toHaveLength(3);
+      await put(tableName, 'poison');
+      await put(tableName, 'b');
+      await until(() => errors.some((e) => e !== 'LimitExceededException')); // the discard failed, and is retried
+      expect(handled).not.toContain('b');
+      rmdirSync(failureFile);
+      await until(() => handled.includes('b'));
+      expect(readFileSync(failureFile, 'utf8')).toContain('INST#poison');
+    } finally {
+      await poller.stop();
+      streams.destroy();
+    }
   });
 });
