@@ -8,11 +8,16 @@
  * - `-c createVpc=true` (cdk.json's default): a new VPC with isolated subnets in two zones and no NAT gateway;
  *   the prober reaches DynamoDB through the gateway endpoint. Synthesizes offline; CI's `npx cdk synth -q` uses it.
  * - `-c createVpc=false` and no `vpcId`: no VPC; the prober reaches public addresses only (the synth warns).
+ *
+ * `-c retainTable=false` deletes the table with the stack (default: retained). Switches read `true`/`false`,
+ * `1`/`0`, `yes`/`no` in any case, like the functions' boolean variables (`flag` in lambdas/shared/config.ts);
+ * any other value fails the synth.
  */
 import { App, CfnOutput, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { FlowLogDestination, SubnetType, Vpc, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ServiceRegistry } from '@service-registry/cdk';
+import { flag } from '../lambdas/shared/config.js';
 
 export interface ExampleStack {
   readonly stack: Stack;
@@ -20,7 +25,17 @@ export interface ExampleStack {
   readonly vpc?: IVpc;
 }
 
-const flag = (value: unknown) => String(value ?? '').toLowerCase() === 'true';
+/**
+ * CDK context as the record of strings `flag()` reads: `-c key=value` gives strings, cdk.json may give booleans or
+ * numbers. So a context switch parses the one way every function and the local runtime parse booleans
+ * (`true`/`false`, `1`/`0`, `yes`/`no`, any case), and anything else fails the synth naming the key.
+ */
+function contextRecord(app: App, keys: readonly string[]): Record<string, string | undefined> {
+  return Object.fromEntries(keys.map((key) => {
+    const value: unknown = app.node.tryGetContext(key);
+    return [key, value === undefined || value === null ? undefined : String(value)];
+  }));
+}
 
 /**
  * @example
@@ -30,6 +45,7 @@ export function buildExampleStack(app: App): ExampleStack {
   // cdk-nag's AWS Solutions rules run on every synth; findings fail it unless acknowledged with a reason.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const context = (key: string): unknown => app.node.tryGetContext(key);
+  const switches = contextRecord(app, ['createVpc', 'retainTable']);
   const vpcId = context('vpcId') as string | undefined;
   const stack = new Stack(app, (context('stackName') as string | undefined) ?? 'ServiceRegistry', {
     description: 'Serverless, event-driven service registry',
@@ -39,7 +55,7 @@ export function buildExampleStack(app: App): ExampleStack {
   let vpc: IVpc | undefined;
   if (vpcId) {
     vpc = Vpc.fromLookup(stack, 'Vpc', { vpcId });
-  } else if (flag(context('createVpc'))) {
+  } else if (flag(switches, 'createVpc', false)) {
     vpc = new Vpc(stack, 'Vpc', {
       maxAzs: 2,
       natGateways: 0,
@@ -51,7 +67,7 @@ export function buildExampleStack(app: App): ExampleStack {
   const expectedInstances = context('expectedInstances');
   const registry = new ServiceRegistry(stack, 'Registry', {
     adminPrincipals: admins,
-    tableRemovalPolicy: String(context('retainTable')) === 'false' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    tableRemovalPolicy: flag(switches, 'retainTable', true) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     ...(vpc && { vpc }),
     ...(expectedInstances !== undefined && { expectedInstances: Number(expectedInstances) }),
   });

@@ -13,6 +13,12 @@ export interface GatewayOptions {
   /** One feed for every service the gateway routes to (events are dispatched by `detail.service`). */
   readonly feed: ChangeFeed;
   readonly balancer?: CreateBalancerOptions;
+  /**
+   * How long an unexplained empty discovery answer must persist before a route's cache applies it (see
+   * `ServiceCacheOptions.confirmEmptyMs`: two prober rounds of the registry plus 10 s).
+   * @default 30000 - for the registry's default prober interval (10 s)
+   */
+  readonly confirmEmptyMs?: number;
   /** Per upstream attempt. @default 5000 */
   readonly timeoutMs?: number;
   /** Told about every upstream attempt (the demo counts them). */
@@ -39,7 +45,7 @@ export function startGateway(options: GatewayOptions): { server: Server; stop():
     let route = routes.get(service);
     if (!route) {
       const balancer = createBalancer<InstanceRecord>(options.balancer ?? {});
-      const cache = new ServiceCache({ client: options.client, service, recheckMs: 10_000, onChange: (list) => balancer.update(list) });
+      const cache = new ServiceCache({ client: options.client, service, recheckMs: 10_000, ...(options.confirmEmptyMs !== undefined && { confirmEmptyMs: options.confirmEmptyMs }), onChange: (list) => balancer.update(list) });
       route = { cache, balancer, ready: cache.start().catch(() => undefined) };
       routes.set(service, route);
     }

@@ -31,7 +31,8 @@ it('keeps routing while the registry answers empty under protection, and lets go
   const registryPort = await listen(createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json', etag: `W/"${JSON.stringify(answer).length}"` }).end(JSON.stringify({ service: 'orders', ...answer }))));
   let handlers!: FeedHandlers;
   const feed: ChangeFeed = { start: (h) => void (handlers = h), stop: async () => undefined };
-  const gateway = startGateway({ client: new RegistryClient({ baseUrl: `http://127.0.0.1:${registryPort}` }), feed });
+  // Confirmation of empty answers off: what holds here is protection alone (cache-protection.test.ts pins both).
+  const gateway = startGateway({ client: new RegistryClient({ baseUrl: `http://127.0.0.1:${registryPort}` }), feed, confirmEmptyMs: 0 });
   const base = `http://127.0.0.1:${await listen(gateway.server)}`;
   try {
     expect(await (await fetch(`${base}/orders/`)).text()).toBe('a');

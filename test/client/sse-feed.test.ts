@@ -1,6 +1,8 @@
 /**
  * The SSE change feed built from a client: it carries the client's bearer token, reports a refused token once and
- * stops, and asks for a resync when the server says `event: resync` or its event ids start over (a restart).
+ * stops, and asks for a resync when the server says `event: resync` (the local bus's answer to a `Last-Event-ID` it
+ * no longer buffers or never issued, e.g. after a restart: its ids keep increasing across restarts) or, as a guard,
+ * when a server's event ids go backwards.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -104,9 +106,10 @@ describe('SseFeed against a scripted event stream', () => {
     return sse(id, body);
   };
 
-  it('resyncs on `event: resync` and when the server\'s event ids start over, and resumes with Last-Event-ID', async () => {
+  it('resyncs on `event: resync` and, as a guard, when a server\'s event ids go backwards; resumes with Last-Event-ID', async () => {
     // Prepare: connection 1 delivers ids 41-42; connection 2 says its buffer lost them; connection 3 comes from a
-    // restarted server numbering from 1 again.
+    // server whose ids went backwards (the local bus's never do: they keep increasing across restarts, and a stale
+    // Last-Event-ID gets `event: resync`; this pins the guard against a server that does, e.g. an older runtime).
     scripts.push(
       (res) => res.end(`retry: 1000\n\n${event(41, 'a')}${event(42, 'b')}`),
       (res) => res.end('event: resync\ndata: {"reason":"events since 42 are no longer buffered"}\n\n'),

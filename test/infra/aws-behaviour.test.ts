@@ -3,14 +3,13 @@
  * admin grants, the prober's VPC path, the stage throttle and its alarm, least privilege per function, the
  * prober's async invocation, and the stream's failure destination and alarms.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { Vpc } from 'aws-cdk-lib/aws-ec2';
 import { AccountPrincipal, ArnPrincipal, Role, ServicePrincipal, User, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { buildExampleStack } from '../../infra/example-stack.js';
 import { ServiceRegistry, type ServiceRegistryProps } from '@service-registry/cdk';
-import { TABLE_ACTIONS, tableActionsOf } from '../../packages/cdk/src/table-access.js';
 import { stageThrottle } from '../../packages/cdk/src/throttle.js';
 import { routes } from '../../lambdas/routes.js';
 
@@ -190,14 +189,52 @@ describe('the stage throttle (issue 11.4)', () => {
   });
 });
 
+describe("the read functions share the prober's settings (lambdas/shared/config.ts loadConfig)", () => {
+  const template = build({ proberShards: 3, probeInterval: Duration.seconds(5) }).template();
+  const settings = {
+    REGISTRY_PROBE_SHARDS: '3',
+    REGISTRY_PROBE_INTERVAL_SECONDS: '5',
+    REGISTRY_PROTECTION_LEASE_SHARE: '0.15',
+    REGISTRY_PROTECTION_MIN_INSTANCES: '10',
+    REGISTRY_PROTECTION_MAX_SECONDS: '900',
+  };
+
+  it.each(['DiscoverInstances', 'GetInstance'])('gives %s the shard count, round interval and lease guard of the prober', (id) => {
+    // A read finds a service's guard state in the item of shardOf(service, REGISTRY_PROBE_SHARDS).
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ...settings, TABLE_NAME: { Ref: Match.stringLikeRegexp('^RegistryTable') } }) },
+    });
+    expect(envOf(template, functionId(template, id))).toMatchObject(settings);
+  });
+
+  it('gives every function that uses the table the very values the prober gets', () => {
+    const prober = envOf(template, functionId(template, 'Prober'));
+    expect(prober).toMatchObject(settings);
+    const names = Object.keys(settings);
+    const tableFunctions = routes.filter((r) => r.table !== 'none').map((r) => r.id);
+    for (const id of [...new Set(tableFunctions)]) {
+      const env = envOf(template, functionId(template, id));
+      expect([id, Object.fromEntries(names.map((n) => [n, env[n]]))]).toEqual([id, Object.fromEntries(names.map((n) => [n, prober[n]]))]);
+    }
+  });
+
+  it('runs one schedule per shard, each telling the prober its shard of the same count', () => {
+    const inputs = Object.values(template.findResources('AWS::Events::Rule'))
+      .flatMap((rule: any) => rule.Properties.Targets ?? [])
+      .filter((target: any) => target.Input)
+      .map((target: any) => JSON.parse(target.Input));
+    expect(inputs.sort((a, b) => a.shard - b.shard)).toEqual([0, 1, 2].map((shard) => ({ shard, shards: 3 })));
+  });
+
+  it('refuses a shard count the prober would refuse', () => {
+    expect(() => build({ proberShards: 0 })).toThrow(/proberShards must be an integer from 1 to 1000/);
+    expect(() => build({ proberShards: 1.5 })).toThrow(/proberShards/);
+  });
+});
+
+// The route functions' grants are checked against the commands their handlers send: test/infra/table-access.test.ts.
 describe('least privilege per function (issue 11.7)', () => {
   const template = build({}, true).template();
-  const functionsByHandler = new Map(routes.map((r) => [r.handler, r.id]));
-
-  it.each([...functionsByHandler.entries(), ['prober', 'Prober'] as [string, string]])('grants %s exactly its DynamoDB actions', (handler, id) => {
-    const dynamo = actionsOf(template, functionId(template, id)).filter((a) => a.startsWith('dynamodb:'));
-    expect(dynamo.sort()).toEqual(tableActionsOf(handler).sort());
-  });
 
   it('grants no function Scan, batch or transaction actions, and the publisher no table item action', () => {
     const all = (Object.values(template.findResources('AWS::IAM::Policy')) as any[]).flatMap((p) =>
@@ -208,15 +245,15 @@ describe('least privilege per function (issue 11.7)', () => {
     expect(publisher.sort()).toEqual(['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams']);
   });
 
-  it('declares an action for every DynamoDB command the adapters send', () => {
+  it("grants the prober exactly the actions of the commands its stores build (it extends the route functions' store)", () => {
     const commandToAction: Record<string, string> = { Get: 'GetItem', Query: 'Query', Update: 'UpdateItem', Delete: 'DeleteItem', Put: 'PutItem' };
     const dir = new URL('../../lambdas/adapters/', import.meta.url);
-    const sent = new Set<string>();
-    for (const file of readdirSync(dir).filter((f) => f.startsWith('dynamodb-'))) {
-      for (const [, command] of readFileSync(new URL(file, dir), 'utf8').matchAll(/new (\w+)Command\(/g)) sent.add(command!);
+    const built = new Set<string>();
+    for (const file of ['dynamodb-store.ts', 'dynamodb-prober-store.ts']) {
+      for (const [, command] of readFileSync(new URL(file, dir), 'utf8').matchAll(/new (\w+)Command\(/g)) built.add(commandToAction[command!] ?? command!);
     }
-    const declared = new Set(Object.values(TABLE_ACTIONS).flat());
-    for (const command of sent) expect([command, declared.has(commandToAction[command] as never)]).toEqual([command, true]);
+    const granted = actionsOf(template, functionId(template, 'Prober')).filter((a) => a.startsWith('dynamodb:'));
+    expect(granted.map((a) => a.slice('dynamodb:'.length)).sort()).toEqual([...built].sort());
   });
 });
 
@@ -263,9 +300,21 @@ describe('stream failures are kept and alarmed (issue 10.8)', () => {
     });
   });
 
-  it('lets the publisher only put objects in the bucket', () => {
+  // Lambda's documentation of S3 on-failure destinations for stream sources: the execution role needs s3:PutObject
+  // and s3:ListBucket (https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html).
+  it('lets the publisher put objects in the bucket and list it, as Lambda requires of an S3 destination, and nothing more', () => {
     const s3 = actionsOf(template, functionId(template, 'Publisher')).filter((a) => a.startsWith('s3:'));
-    expect(s3).toEqual(['s3:PutObject']);
+    expect(s3.sort()).toEqual(['s3:ListBucket', 's3:PutObject']);
+    const bucket = { 'Fn::GetAtt': [Match.stringLikeRegexp('^RegistryPublisherFailureBucket'), 'Arn'] };
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^RegistryPublisherFunctionServiceRole') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Action: 's3:PutObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [bucket, '/*']] } },
+          { Action: 's3:ListBucket', Effect: 'Allow', Resource: bucket },
+        ]),
+      },
+    });
   });
 
   it("alarms on the publisher's PublishFailures metric (batch item failures never count as Lambda errors) and on iterator age", () => {
@@ -312,6 +361,29 @@ describe('the example app (infra/app.ts)', () => {
       delete process.env.CDK_DEFAULT_ACCOUNT;
       delete process.env.CDK_DEFAULT_REGION;
     }
+  });
+
+  it.each([
+    ['false', 'Delete'],
+    ['FALSE', 'Delete'],
+    ['0', 'Delete'],
+    [' no ', 'Delete'],
+    ['true', 'Retain'],
+    ['Yes', 'Retain'],
+    [undefined, 'Retain'],
+  ])('reads -c retainTable=%s as every function reads a boolean (flag): table %s', (value, policy) => {
+    const { stack } = buildExampleStack(new App({ context: { createVpc: 'false', ...(value !== undefined && { retainTable: value }) } }));
+    Template.fromStack(stack).hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: policy, UpdateReplacePolicy: policy });
+  });
+
+  it.each([['1', 1], ['YES', 1], ['False', 0], ['no', 0], [false, 0], [true, 1]])('reads -c createVpc=%s the same way: %s VPC', (value, vpcs) => {
+    const { stack } = buildExampleStack(new App({ context: { createVpc: value } }));
+    Template.fromStack(stack).resourceCountIs('AWS::EC2::VPC', vpcs);
+  });
+
+  it('fails the synth on a switch it cannot read, naming it, instead of taking it for false', () => {
+    expect(() => buildExampleStack(new App({ context: { createVpc: 'ture' } }))).toThrow(/createVpc must be one of true, false, 1, 0, yes, no/);
+    expect(() => buildExampleStack(new App({ context: { createVpc: 'false', retainTable: 'flase' } }))).toThrow(/retainTable must be one of/);
   });
 
   it('runs without a VPC when -c createVpc=false, and says so', () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { App, Stack, Validations, type Environment } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -85,6 +85,57 @@ describe('addSubscriber', () => {
       EventPattern: { 'detail-type': Match.arrayWith(['Registry Protection Engaged', 'Registry Protection Released']) },
     });
     template.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }) });
+  });
+
+  /**
+   * EventBridge's documented array semantics (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-arrays.html):
+   * a pattern field lists allowed values; when the event's field is an array, the pattern matches if the two
+   * intersect. Only the exact-value subset the registry's rules use.
+   */
+  function matches(pattern: any, event: any): boolean {
+    return Object.entries(pattern).every(([key, allowed]) => {
+      const value = event?.[key];
+      if (!Array.isArray(allowed)) return matches(allowed, value);
+      return (Array.isArray(value) ? value : [value]).some((v) => allowed.includes(v));
+    });
+  }
+  const resync = (services: string[]) => ({ source: 'service-registry', 'detail-type': 'Registry Resync Required', detail: { services, reason: 'publish-failed' } });
+  const queueRules = (t: Template, queue: string) =>
+    (Object.values(t.findResources('AWS::Events::Rule')) as any[])
+      .filter((rule) => JSON.stringify(rule.Properties.Targets).includes(queue))
+      .map((rule) => rule.Properties.EventPattern);
+
+  it("routes a resync event only to a subscriber holding one of its services, so no queue learns other services' names", () => {
+    // GIVEN the Gateway subscriber of 'orders' only
+    const pattern = new Capture();
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['service-registry'], 'detail-type': ['Registry Resync Required'], detail: { services: pattern } },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RegistryGatewaySubscriberQueue'), 'Arn'] } })],
+    });
+    expect(pattern.asArray()).toEqual(['orders']);
+    // THEN of the queue's rules, exactly one takes a resync naming orders among others, and none one without it
+    const rules = queueRules(template, 'RegistryGatewaySubscriberQueue');
+    expect(rules.filter((r) => matches(r, resync(['billing', 'orders'])))).toHaveLength(1);
+    expect(rules.filter((r) => matches(r, resync(['billing', 'payments'])))).toHaveLength(0);
+    // AND protection events still reach it, whatever their shard
+    expect(rules.filter((r) => matches(r, { source: 'service-registry', 'detail-type': 'Registry Protection Engaged', detail: { shard: 1 } }))).toHaveLength(1);
+  });
+
+  it('routes every resync event to a subscriber without a service filter', () => {
+    const stack = new Stack(new App(), 'All');
+    const registry = new ServiceRegistry(stack, 'Registry');
+    registry.addSubscriber('Everything');
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.exact({ source: ['service-registry'], 'detail-type': ['Registry Resync Required'] }),
+    });
+    const rules = queueRules(t, 'RegistryEverythingSubscriberQueue');
+    expect(rules.filter((r) => matches(r, resync(['billing', 'payments'])))).toHaveLength(1);
+  });
+
+  it('refuses an empty service list (EventBridge refuses an empty pattern array)', () => {
+    const stack = new Stack(new App(), 'Empty');
+    expect(() => new ServiceRegistry(stack, 'Registry').addSubscriber('None', { services: [] })).toThrow(/at least one service/);
   });
 });
 

@@ -9,6 +9,8 @@ import { ServiceRegistry } from '@service-registry/cdk';
 import { routes } from '../../lambdas/routes.js';
 import { createTableInput } from '../../local/bootstrap-table.js';
 import { streamFilterPatterns } from '../../lambdas/stream-filter.js';
+import { proberLockKey, protectionItemKey } from '../../lambdas/table.js';
+import { passesFilters } from '../../local/event-pattern.js';
 
 function synth(): Template {
   const app = new App();
@@ -109,6 +111,22 @@ describe('ServiceRegistry change events', () => {
     expect(p.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     expect(p).toMatchObject({ BisectBatchOnFunctionError: true, MaximumRetryAttempts: 10, ParallelizationFactor: 1, StartingPosition: 'LATEST' });
     expect(p.DestinationConfig.OnFailure.Destination).toBeDefined();
+  });
+
+  it("passes the guard's state item of every prober shard (an sk prefix), and nothing else of the registry partition", () => {
+    // Pinned literally, not only as "equals stream-filter.ts": the template must hold the prefix filter itself.
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FilterCriteria: {
+        Filters: Match.arrayWith([{ Pattern: JSON.stringify({ dynamodb: { Keys: { pk: { S: ['REGISTRY'] }, sk: { S: [{ prefix: 'PROTECTION#' }] } } } }) }]),
+      },
+    });
+    // And as the mapping evaluates it (the local stand-in's evaluator), on the keys the prober writes.
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))[0] as any;
+    const patterns = mapping.Properties.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
+    const modify = (key: { pk: string; sk: string }) => ({ eventName: 'MODIFY', dynamodb: { Keys: { pk: { S: key.pk }, sk: { S: key.sk } }, NewImage: {} } });
+    for (const shard of [0, 1, 7]) expect(passesFilters(patterns, modify(protectionItemKey(shard)))).toBe(true);
+    expect(passesFilters(patterns, modify(proberLockKey(0)))).toBe(false);
+    expect(passesFilters(patterns, modify({ pk: 'REGISTRY', sk: 'OTHER' }))).toBe(false);
   });
 
   it('creates a bus and lets only the publisher put events on it', () => {

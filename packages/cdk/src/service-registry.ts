@@ -31,11 +31,12 @@ import { acknowledgeNagFindings, acknowledgeProberVpcFindings, partitionOf } fro
 import { ProberNetwork } from './prober-network.js';
 import { tableActionsOf } from './table-access.js';
 import { ACCOUNT_RATE_QUOTA, DEFAULT_EXPECTED_INSTANCES, DEFAULT_HEARTBEAT_INTERVAL_SECONDS, stageThrottle } from './throttle.js';
-import { DETAIL_TYPES } from '@service-registry/contracts';
+import { DETAIL_TYPES, type DetailType } from '@service-registry/contracts';
 import { Construct } from 'constructs';
 // The shared contracts of the service (lambdas/ is the app's, not a package): the build inlines them (scripts/build.ts).
 import { routes, type RouteDefinition } from '../../../lambdas/routes.js';
 import { registryTable } from '../../../lambdas/table.js';
+import { DEFAULT_PROTECTION } from '../../../lambdas/domain/protection.js';
 
 export interface ServiceRegistryProps {
   /**
@@ -146,8 +147,9 @@ export interface ServiceRegistryProps {
  */
 export interface SubscriberOptions {
   /**
-   * The services whose instance events the queue receives.
-   * @default - every service
+   * The services whose instance events the queue receives; it also receives the `Registry Resync Required` events
+   * that name one of them (and no other). At least one name.
+   * @default - every service, and every resync event
    */
   readonly services?: string[];
 }
@@ -200,6 +202,8 @@ export class ServiceRegistry extends Construct {
     const allowedCidrs = [...(props.allowedCidrs ?? (props.vpc ? [props.vpc.vpcCidrBlock] : []))];
     for (const cidr of allowedCidrs) checkCidr(cidr);
     this.eventSource = props.eventSource ?? 'service-registry';
+    // Computed once: the prober and every function that reads the table get the same values.
+    const prober = proberSettings(props);
 
     const index = registryTable.servicesIndex;
     this.table = new TableV2(this, 'Table', {
@@ -262,7 +266,7 @@ export class ServiceRegistry extends Construct {
     for (const route of routes) {
       let fn = functions.get(route.handler);
       if (!fn) {
-        fn = this.routeFunction(route, props, allowedCidrs);
+        fn = this.routeFunction(route, props, allowedCidrs, prober.environment);
         functions.set(route.handler, fn);
       }
       this.api.addRoutes({
@@ -297,7 +301,7 @@ export class ServiceRegistry extends Construct {
       Duration.seconds(75),
       {
         TABLE_NAME: this.table.tableName,
-        REGISTRY_PROBE_INTERVAL_SECONDS: String(probeSeconds(props.probeInterval)),
+        ...prober.environment,
         ...allowCidrsEnvironment(allowedCidrs),
       },
       props.vpc && { vpc: props.vpc, ...(props.vpcSubnets && { vpcSubnets: props.vpcSubnets }), securityGroups: this.proberNetwork!.securityGroups },
@@ -342,13 +346,13 @@ export class ServiceRegistry extends Construct {
         bisectBatchOnError: true,
         retryAttempts: 10,
         maxRecordAge: Duration.hours(6),
-        onFailure: new PutOnlyS3OnFailureDestination(failureBucket),
+        onFailure: new WriteOnlyS3OnFailureDestination(failureBucket),
         filters: streamFilterPatterns.map((pattern) => FilterCriteria.filter(pattern as Record<string, unknown>)),
       }),
     );
 
     // Past ~50,000 probed instances, run several shards: each schedule probes the services that hash to its shard.
-    const shards = props.proberShards ?? 1;
+    const shards = prober.shards;
     for (let shard = 0; shard < shards; shard++) {
       new Rule(this, shards === 1 ? 'ProberSchedule' : `ProberSchedule${shard}`, {
         description: `Runs the registry prober and lease sweeper (shard ${shard} of ${shards})`,
@@ -410,8 +414,9 @@ export class ServiceRegistry extends Construct {
   }
 
   /**
-   * A queue that receives the change events of `services` (all when omitted) plus the registry's protection
-   * events, through an EventBridge rule; with its own dead-letter queue. Grant a gateway's role
+   * A queue that receives the change events of `services` (all when omitted), the registry's protection events,
+   * and the `Registry Resync Required` events that name one of `services` (every one when omitted), through
+   * EventBridge rules; with its own dead-letter queue. Grant a gateway's role
    * `queue.grantConsumeMessages(role)`: the SDK's SQS change feed long-polls it and deletes what it applied.
    *
    * @example
@@ -419,6 +424,8 @@ export class ServiceRegistry extends Construct {
    * queue.grantConsumeMessages(gatewayRole);
    */
   public addSubscriber(id: string, options: SubscriberOptions = {}): Queue {
+    // An empty list would be an event pattern EventBridge refuses (or, read as "none", a queue that hears nothing).
+    if (options.services?.length === 0) throw new Error(`addSubscriber('${id}'): services must name at least one service; omit it for every service`);
     const deadLetterQueue = new Queue(this, `${id}SubscriberDeadLetterQueue`, {
       retentionPeriod: Duration.days(14),
       encryption: QueueEncryption.SQS_MANAGED,
@@ -442,10 +449,25 @@ export class ServiceRegistry extends Construct {
       },
       targets: [target],
     });
+    // The guard's events concern every service of a prober shard: every subscriber gets them.
     new Rule(this, `${id}SubscriberProtectionRule`, {
       eventBus: this.eventBus,
       description: `Registry protection events for subscriber ${id}`,
-      eventPattern: { source: [this.eventSource], detailType: DETAIL_TYPES.filter((t) => t.startsWith('Registry')) },
+      eventPattern: { source: [this.eventSource], detailType: DETAIL_TYPES.filter((t) => t.startsWith('Registry Protection')) },
+      targets: [target],
+    });
+    // A resync names the services whose events may be missing (`detail.services`, an array): only a subscriber
+    // holding one of them is told, so no queue learns other services' names and no cache reloads for nothing.
+    // EventBridge matches an array field of the event when the intersection of the pattern's values and the
+    // event's array is non-empty (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-arrays.html).
+    new Rule(this, `${id}SubscriberResyncRule`, {
+      eventBus: this.eventBus,
+      description: `Registry resync events for subscriber ${id}`,
+      eventPattern: {
+        source: [this.eventSource],
+        detailType: ['Registry Resync Required'] satisfies DetailType[],
+        ...(options.services && { detail: { services: [...options.services] } }),
+      },
       targets: [target],
     });
     return queue;
@@ -480,8 +502,15 @@ export class ServiceRegistry extends Construct {
 
 
 
-  private routeFunction(route: RouteDefinition, props: ServiceRegistryProps, allowedCidrs: readonly string[]): LambdaFunction {
-    const environment: Record<string, string> = route.table === 'none' ? {} : { TABLE_NAME: this.table.tableName };
+  private routeFunction(
+    route: RouteDefinition,
+    props: ServiceRegistryProps,
+    allowedCidrs: readonly string[],
+    proberEnvironment: Readonly<Record<string, string>>,
+  ): LambdaFunction {
+    // Every function that reads the table reads the guard's state too (a service's item is the one of its prober
+    // shard) and judges expiries provisionally with the prober's thresholds: lambdas/shared/config.ts `loadConfig`.
+    const environment: Record<string, string> = route.table === 'none' ? {} : { TABLE_NAME: this.table.tableName, ...proberEnvironment };
     // Registration is where an address enters the registry, so it applies the address policy (as the prober does).
     if (ADDRESS_POLICY_HANDLERS.includes(route.handler)) Object.assign(environment, allowCidrsEnvironment(allowedCidrs));
     const fn = this.lambda(route.id, route.handler, props, Duration.seconds(10), environment);
@@ -542,6 +571,28 @@ function prebuiltCode(handler: string): Code {
     throw new Error(`@service-registry/cdk: the prebuilt code of '${handler}' is missing (${dir}); build it with \`npm run build -w @service-registry/cdk\``);
   }
   return Code.fromAsset(dir);
+}
+
+/**
+ * The prober's settings the reads must share, as environment variables under the names both
+ * `loadProberConfig` and `loadConfig` read (lambdas/shared/config.ts): the shard count (a service's guard state is
+ * the item of `shardOf(service, shards)`), the round interval (how long reads judge an expiry provisionally), and
+ * the lease guard's threshold, minimum population and maximum duration (the construct keeps the handlers'
+ * defaults, DEFAULT_PROTECTION, and states them so the prober and the reads cannot read different ones).
+ */
+function proberSettings(props: ServiceRegistryProps): { shards: number; environment: Readonly<Record<string, string>> } {
+  const shards = props.proberShards ?? 1;
+  if (!Number.isInteger(shards) || shards < 1 || shards > 1000) throw new Error(`proberShards must be an integer from 1 to 1000, got ${shards}`);
+  return {
+    shards,
+    environment: {
+      REGISTRY_PROBE_SHARDS: String(shards),
+      REGISTRY_PROBE_INTERVAL_SECONDS: String(probeSeconds(props.probeInterval)),
+      REGISTRY_PROTECTION_LEASE_SHARE: String(DEFAULT_PROTECTION.leaseExpiryShare),
+      REGISTRY_PROTECTION_MIN_INSTANCES: String(DEFAULT_PROTECTION.minPopulation),
+      REGISTRY_PROTECTION_MAX_SECONDS: String(DEFAULT_PROTECTION.maxLeaseProtectionSeconds),
+    },
+  };
 }
 
 /** The probe interval in whole seconds, at least 1 (the prober's setting is in seconds). */
@@ -612,16 +663,21 @@ function describePrincipal(principal: unknown): string {
 }
 
 /**
- * The S3 on-failure destination with only the permission Lambda needs to write a failed batch: `s3:PutObject`
- * on the bucket's objects. CDK's own `S3OnFailureDestination` grants read and delete too (`grantReadWrite`).
+ * The S3 on-failure destination with exactly the permissions Lambda's documentation lists for an S3 destination of
+ * a stream event source: `s3:PutObject` (on the bucket's objects) and `s3:ListBucket` (on the bucket)
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html, "Your execution role must have
+ * permissions for the destination"; the same list on kafka-on-failure.html). CDK's own `S3OnFailureDestination`
+ * grants read and delete of every object too (`grantReadWrite`). The bucket is S3-managed encrypted (SSE-S3), so
+ * no `kms:GenerateDataKey` is needed.
  */
-class PutOnlyS3OnFailureDestination extends S3OnFailureDestination {
+class WriteOnlyS3OnFailureDestination extends S3OnFailureDestination {
   constructor(private readonly destination: IBucket) {
     super(destination);
   }
 
   override bind(_target: unknown, targetHandler: IFunction) {
     Grant.addToPrincipal({ grantee: targetHandler, actions: ['s3:PutObject'], resourceArns: [this.destination.arnForObjects('*')] });
+    Grant.addToPrincipal({ grantee: targetHandler, actions: ['s3:ListBucket'], resourceArns: [this.destination.bucketArn] });
     return { destination: this.destination.bucketArn };
   }
 }

@@ -3,13 +3,19 @@
  * nothing a convenience grant adds (`grantReadWriteData` would give every writer `Scan`, `BatchWriteItem`,
  * `PutItem` and `BatchGetItem` too). One declaration, used by the construct and checked by the infra tests.
  *
- * Where each action comes from (lambdas/adapters/dynamodb-store.ts, dynamodb-prober-store.ts):
- * - `UpdateItem`: register, patch and heartbeat (conditional updates), every summary counter, prober health
- *   changes, removal marks, summary resets and the prober lock.
- * - `DeleteItem`: deregister, and the prober deleting an instance it marked.
- * - `PutItem`: only the prober's protection state.
- * - `GetItem`: reading one instance, and the small state items (protection) that reads consult.
- * - `Query`: an instance page of one service, and the services index.
+ * Where each action comes from (lambdas/domain/registry.ts through lambdas/adapters/dynamodb-store.ts; the prober
+ * through dynamodb-prober-store.ts). test/infra/table-access.test.ts runs every route handler in process against a
+ * mocked DynamoDB client and checks that the commands it actually sends map to exactly these actions:
+ * - register, patch-instance, heartbeat: `UpdateItem` (the conditional write; register and patch also adjust the
+ *   service's counters with an `UpdateItem`).
+ * - deregister: `DeleteItem` (conditional), then the counters' `UpdateItem`.
+ * - get-instance: `GetItem` of the instance; for a just-expired one also `GetItem` of the guard's state item and a
+ *   `Query` of the service's first page (the provisional protection check, `Registry.get`).
+ * - discover: `Query` of instance pages; `GetItem` of the guard's state item when a page holds an expired lease or
+ *   the answer is empty.
+ * - list-services: `Query` of the services index only (it never reads the guard).
+ * - prober: `Query` (services index, instance pages), `GetItem` (its guard state), `UpdateItem` (health, marks,
+ *   counters, lock), `DeleteItem` (removals), `PutItem` (its guard state).
  */
 
 /** A DynamoDB data-plane action, without the `dynamodb:` prefix. */
@@ -21,9 +27,9 @@ export const TABLE_ACTIONS: Readonly<Record<string, readonly TableAction[]>> = {
   'patch-instance': ['UpdateItem'],
   heartbeat: ['UpdateItem'],
   deregister: ['DeleteItem', 'UpdateItem'],
-  'get-instance': ['GetItem'],
+  'get-instance': ['GetItem', 'Query'],
   discover: ['Query', 'GetItem'],
-  'list-services': ['Query', 'GetItem'],
+  'list-services': ['Query'],
   prober: ['Query', 'GetItem', 'UpdateItem', 'DeleteItem', 'PutItem'],
 };
 

@@ -56,9 +56,11 @@ export interface SseFeedCommonOptions {
 
 /**
  * The local runtime's change feed, `GET /v1/events` as Server-Sent Events. It reconnects with backoff and resumes
- * with `Last-Event-ID`; it asks its handlers to resync (`onGap`) on the first connection, when the server says
- * `event: resync` (the events since `Last-Event-ID` are no longer buffered), and when the event ids go backwards
- * (the server restarted and numbers from 1 again). Build it from the client so it carries the client's bearer token;
+ * with `Last-Event-ID`; it asks its handlers to resync (`onGap`) on the first connection and when the server says
+ * `event: resync` (the events since `Last-Event-ID` are no longer buffered, or the id is not one it issued, e.g.
+ * after a restart of the local runtime, whose ids keep increasing across restarts). As a guard against a server
+ * whose ids went backwards (an older runtime that numbered from 1 in each process, a clock stepped back), an id not
+ * above the last one seen resyncs too. Build it from the client so it carries the client's bearer token;
  * a 401 or 403 is reported to `onError` and ends the feed (see {@link SseFeed.failure}). The local runtime's SSE
  * route takes bearer tokens only; in AWS use {@link SqsFeed}.
  *
@@ -134,7 +136,9 @@ export class SseFeed implements ChangeFeed {
     for await (const message of readSse(res.body)) {
       if (message.event === 'resync') handlers.onGap();
       else if (message.data) {
-        // Ids only grow on one server; a smaller one means it restarted and its buffer is gone: resync first.
+        // Ids only grow (the local bus keeps them growing across restarts, and answers a stale Last-Event-ID with
+        // `event: resync`). A server whose ids went backwards anyway (an older runtime numbering from 1 per process,
+        // a clock stepped back) lost what the cache may have missed: resync first. A guard, kept because it is cheap.
         if (message.id && this.lastEventId && isRestart(this.lastEventId, message.id)) handlers.onGap();
         let event: RegistryEvent | undefined;
         try {
@@ -151,7 +155,7 @@ export class SseFeed implements ChangeFeed {
   }
 }
 
-/** A numbered event id not above the last one seen (the local runtime numbers events 1, 2, 3, … per process). */
+/** A numbered event id not above the last one seen: ids that went backwards (see {@link SseFeed}). */
 function isRestart(last: string, next: string): boolean {
   return /^\d+$/.test(last) && /^\d+$/.test(next) && Number(next) <= Number(last);
 }

@@ -172,7 +172,16 @@ exports.protectionStatus = z
     leases: z.boolean(),
     /** Probe failures mark nothing critical. */
     probes: z.boolean(),
+    /** When the lease guard engaged while it is engaged (else when the guard's state last changed). */
     since: isoTime,
+    /**
+     * Present (true) when the read kept expired leases on its own judgment, before the prober's next round has
+     * judged them: so many leases lapsed at once among the instances it read that the registry is the likelier
+     * fault. The prober confirms it (then this flag goes) or not (then the expired ones go).
+     */
+    provisional: z.literal(true).optional().meta({
+        description: 'The read kept expired leases on its own judgment, before the prober confirmed the lease guard.',
+    }),
 })
     .meta({ id: 'ProtectionStatus' });
 exports.instanceList = z
@@ -201,4 +210,3 @@ exports.errorBody = z
     }),
 })
     .meta({ id: 'Error' });
-//# sourceMappingURL=api.js.map

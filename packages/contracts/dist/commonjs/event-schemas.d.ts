@@ -110,6 +110,7 @@ export declare function eventSchema(detailType: DetailType, source?: string): {
         }, z.core.$strip> | z.ZodObject<{
             schemaVersion: z.ZodLiteral<"1.0">;
             eventId: z.ZodString;
+            shard: z.ZodOptional<z.ZodNumber>;
             engaged: z.ZodBoolean;
             probeEngaged: z.ZodBoolean;
             leaseEngaged: z.ZodBoolean;
@@ -202,4 +203,3 @@ type Schema = Record<string, any>;
  */
 export declare function breakingChanges(before: Schema, after: Schema): string[];
 export {};
-//# sourceMappingURL=event-schemas.d.ts.map

@@ -119,4 +119,3 @@ function compare(before, after, path) {
         problems.push(...compare(before.items, after.items, `${path}[]`));
     return problems;
 }
-//# sourceMappingURL=event-schemas.js.map

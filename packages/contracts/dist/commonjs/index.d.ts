@@ -11,4 +11,3 @@
 export * from './api.js';
 export * from './events.js';
 export * from './event-schemas.js';
-//# sourceMappingURL=index.d.ts.map

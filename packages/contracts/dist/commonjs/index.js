@@ -27,4 +27,3 @@ Object.defineProperty(exports, "__esModule", { value: true });
 __exportStar(require("./api.js"), exports);
 __exportStar(require("./events.js"), exports);
 __exportStar(require("./event-schemas.js"), exports);
-//# sourceMappingURL=index.js.map

@@ -198,6 +198,7 @@ export declare const protectionStatus: z.ZodObject<{
     leases: z.ZodBoolean;
     probes: z.ZodBoolean;
     since: z.ZodISODateTime;
+    provisional: z.ZodOptional<z.ZodLiteral<true>>;
 }, z.core.$strip>;
 export declare const instanceList: z.ZodObject<{
     service: z.ZodString;
@@ -266,6 +267,7 @@ export declare const instanceList: z.ZodObject<{
         leases: z.ZodBoolean;
         probes: z.ZodBoolean;
         since: z.ZodISODateTime;
+        provisional: z.ZodOptional<z.ZodLiteral<true>>;
     }, z.core.$strip>>;
 }, z.core.$strip>;
 export declare const serviceSummary: z.ZodObject<{
@@ -306,4 +308,3 @@ export type HealthCheck = z.output<typeof healthCheck>;
 export type ServiceSummary = z.output<typeof serviceSummary>;
 export type HealthState = z.output<typeof healthState>;
 export type InstanceStatus = z.output<typeof instanceStatus>;
-//# sourceMappingURL=api.d.ts.map

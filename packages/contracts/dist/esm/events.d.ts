@@ -113,10 +113,14 @@ export declare const instanceEventDetail: z.ZodObject<{
     }>;
     time: z.ZodISODateTime;
 }, z.core.$strip>;
-/** `detail` of the mass-failure guard's events. */
+/**
+ * `detail` of the mass-failure guard's events. Each prober shard has a guard of its own, judging only its own
+ * services: `shard` says which (a service's shard is `shardOf(service, shards)` with the prober's shard count).
+ */
 export declare const protectionEventDetail: z.ZodObject<{
     schemaVersion: z.ZodLiteral<"1.0">;
     eventId: z.ZodString;
+    shard: z.ZodOptional<z.ZodNumber>;
     engaged: z.ZodBoolean;
     probeEngaged: z.ZodBoolean;
     leaseEngaged: z.ZodBoolean;
@@ -143,4 +147,3 @@ export declare const resyncEventDetail: z.ZodObject<{
 export type InstanceEventDetail = z.output<typeof instanceEventDetail>;
 export type ProtectionEventDetail = z.output<typeof protectionEventDetail>;
 export type ResyncEventDetail = z.output<typeof resyncEventDetail>;
-//# sourceMappingURL=events.d.ts.map

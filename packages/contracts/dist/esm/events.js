@@ -49,11 +49,16 @@ export const instanceEventDetail = z
     time: z.iso.datetime(),
 })
     .meta({ id: 'InstanceEventDetail' });
-/** `detail` of the mass-failure guard's events. */
+/**
+ * `detail` of the mass-failure guard's events. Each prober shard has a guard of its own, judging only its own
+ * services: `shard` says which (a service's shard is `shardOf(service, shards)` with the prober's shard count).
+ */
 export const protectionEventDetail = z
     .object({
     schemaVersion: z.literal(EVENT_SCHEMA_VERSION),
     eventId: z.string(),
+    /** The prober shard whose guard changed (absent in events from before shards had a guard each). */
+    shard: z.number().int().min(0).optional().meta({ description: "The prober shard whose guard changed: it covers the services with shardOf(service, shards) equal to it." }),
     engaged: z.boolean(),
     probeEngaged: z.boolean(),
     leaseEngaged: z.boolean(),
@@ -80,4 +85,3 @@ export const resyncEventDetail = z
     time: z.iso.datetime(),
 })
     .meta({ id: 'ResyncEventDetail' });
-//# sourceMappingURL=events.js.map
