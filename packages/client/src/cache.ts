@@ -64,7 +64,7 @@ export class ServiceCache {
   private list: readonly InstanceRecord[] = [];
   private etag = '';
   private timer?: NodeJS.Timeout;
-  private confirmTimer?: NodeJS.Timeout;
+  private confirmTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private resyncing: Promise<void> | undefined;
   /** A protection release arrived while a snapshot was in flight (maybe read before it): take another one after. */
