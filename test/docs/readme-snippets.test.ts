@@ -34,8 +34,15 @@ function sections(readme: string): Section[] {
 
 const all = readmes.flatMap(sections);
 
-it('finds the snippets of every README that has some', () => {
-  expect(all.map((s) => s.readme)).toEqual(expect.arrayContaining(['README.md']));
+it('finds the snippets of every README that has some, and every TypeScript fence in them', () => {
+  expect(all.map((s) => s.readme)).toEqual(expect.arrayContaining(['README.md', join('packages', 'client', 'README.md'), join('packages', 'cdk', 'README.md')]));
+  // A fence the extractor does not match (```ts title=…, CRLF) would otherwise go unchecked.
+  for (const readme of readmes) {
+    const text = readFileSync(join(root, readme), 'utf8');
+    const fences = [...text.matchAll(/^```(ts|typescript|tsx)\b.*$/gm)].length;
+    const extracted = [...text.matchAll(/```(?:ts|typescript)\n([\s\S]*?)```/g)].length;
+    expect({ readme, extracted }).toEqual({ readme, extracted: fences });
+  }
 });
 
 it('type-checks every README snippet against the packages', () => {

@@ -205,7 +205,7 @@ describe.each(VARIANTS)('a cdk init TypeScript app with @service-registry/cdk ($
     await expect(readFile(marks, 'utf8')).rejects.toThrow(/ENOENT/);
 
     const prebuilt = join(dir, 'node_modules', '@service-registry', 'cdk', 'lambda');
-    const handlers = (await readdir(prebuilt)).sort();
+    const handlers = (await readdir(prebuilt, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
     expect(handlers).toHaveLength(11);
     const manifest = JSON.parse(await readFile(join(dir, 'cdk.out', `${STACK_CLASS}.assets.json`), 'utf8'));
     const zips = Object.values(manifest.files as Record<string, { source: { path: string; packaging?: string } }>)

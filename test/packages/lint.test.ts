@@ -15,7 +15,7 @@ describe.each(PACKAGES)('%s', (name) => {
   it('passes publint, warnings included', async () => {
     const result = await run('npx', ['--no-install', 'publint', 'run', tarball(name), '--strict'], { cwd: repoRoot, timeoutMs: 60_000 });
     expect({ code: result.code, output: result.stdout + result.stderr }).toEqual({ code: 0, output: expect.stringContaining('All good!') });
-  });
+  }, 90_000); // npx plus a tarball read on two busy cores: seconds, and Jest's 30 s default is too close
 
   it('passes Are the Types Wrong for every resolution mode', async () => {
     const result = await run('npx', ['--no-install', 'attw', tarball(name), '--format', 'json'], { cwd: repoRoot, timeoutMs: 60_000 });
@@ -23,5 +23,5 @@ describe.each(PACKAGES)('%s', (name) => {
     expect(report.analysis.problems).toEqual([]);
     expect(Object.keys(report.analysis.entrypoints)).toContain('.');
     expect(result.code).toBe(0);
-  });
+  }, 90_000);
 });

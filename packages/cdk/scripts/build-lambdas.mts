@@ -20,8 +20,8 @@
  *
  * Run: `node --import tsx packages/cdk/scripts/build-lambdas.mts` (or `npm run build -w @service-registry/cdk`).
  */
-import { readdirSync } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,22 +58,50 @@ export function handlerBuildOptions(entry: string, outfile: string): BuildOption
 
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
+/** The file beside the bundles that carries the licence notices of the third-party code they inline. */
+export const THIRD_PARTY_NOTICES = 'THIRD_PARTY_LICENSES.txt';
+
+/**
+ * The bundles inline middy, Powertools, zod, ipaddr.js and others; their licences (MIT, Apache-2.0, …) require the
+ * notices to travel with the code, which minification strips. Lists every package a bundle took code from (from the
+ * esbuild metafiles), with its version and licence text.
+ */
+async function writeThirdPartyNotices(inputs: Iterable<string>): Promise<void> {
+  const packages = new Map<string, string>();
+  for (const input of inputs) {
+    const match = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+    // Metafile paths are relative to esbuild's working directory, the process's (no absWorkingDir is set).
+    if (match) packages.set(match[1]!, resolve(process.cwd(), input.slice(0, match.index + match[0].length)));
+  }
+  const sections = [...packages].sort(([a], [b]) => a.localeCompare(b)).map(([name, dir]) => {
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string; license?: string };
+    const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+    const text = file && existsSync(join(dir, file)) ? readFileSync(join(dir, file), 'utf8').trim() : `License: ${manifest.license ?? 'see the package'}`;
+    return `${name}@${manifest.version ?? '?'} (${manifest.license ?? 'unknown'})\n\n${text}`;
+  });
+  await writeFile(join(lambdaDir, THIRD_PARTY_NOTICES), `Third-party code inlined in the Lambda bundles of this directory.\n\n${sections.join(`\n\n${'-'.repeat(78)}\n\n`)}\n`);
+}
+
 /** Bundles every handler into `lambda/<handler>/`; returns each bundle's size in bytes. */
 export async function buildLambdas(): Promise<Array<{ handler: string; bytes: number }>> {
   await rm(lambdaDir, { recursive: true, force: true });
   const handlers = readdirSync(handlersDir).filter((f) => f.endsWith('.ts')).sort();
-  return Promise.all(
+  const inputs = new Set<string>();
+  const built = await Promise.all(
     handlers.map(async (file) => {
       const handler = basename(file, '.ts');
       const outfile = join(lambdaDir, handler, 'index.mjs');
       await mkdir(dirname(outfile), { recursive: true });
       const result = await build(handlerBuildOptions(join(handlersDir, file), outfile));
+      for (const input of Object.keys(result.metafile!.inputs)) inputs.add(input);
       const left = Object.values(result.metafile!.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
       const unexpected = left.filter((path) => !path.startsWith('@aws-sdk/') && !builtins.has(path));
       if (unexpected.length > 0) throw new Error(`${handler}: imports left outside the bundle: ${[...new Set(unexpected)].join(', ')}`);
       return { handler, bytes: (await stat(outfile)).size };
     }),
   );
+  await writeThirdPartyNotices(inputs);
+  return built;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

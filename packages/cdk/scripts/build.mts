@@ -52,7 +52,8 @@ const result = await build({
   target: 'node20',
   external: declared.flatMap((name) => [name, `${name}/*`]),
   define: { 'import.meta.url': '__importMetaUrl' },
-  banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // The directive first: anything before it would turn it into a plain string and the bundle sloppy.
+  banner: { js: "'use strict';\nconst __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   // Named by the build from the package root, not the absolute path of the machine that built it.
   absWorkingDir: repoRoot,
   metafile: true,

@@ -20,7 +20,12 @@ import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from '
 import { Construct } from 'constructs';
 
 export interface ProberNetworkProps {
+  /** The VPC the prober runs in. */
   readonly vpc: IVpc;
+  /**
+   * Subnets of the prober's network interfaces (and of the DynamoDB gateway endpoint's route tables).
+   * @default - the VPC's private subnets
+   */
   readonly vpcSubnets?: SubnetSelection;
   /** When given, used as they are (their egress is the caller's business). */
   readonly securityGroups?: ISecurityGroup[];

@@ -171,7 +171,9 @@ const LAMBDA_DIR = fileURLToPath(new URL('../lambda/', import.meta.url));
  * new CfnOutput(stack, 'ApiUrl', { value: registry.apiUrl });
  */
 export class ServiceRegistry extends Construct {
+  /** The registry table: instances, service counters and the prober's state items (retained on delete by default). */
   public readonly table: TableV2;
+  /** The HTTP API with one IAM-authorised route per entry of the route table. */
   public readonly api: HttpApi;
   /** Base URL of the API (the `$default` stage). */
   public readonly apiUrl: string;
