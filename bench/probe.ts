@@ -12,7 +12,8 @@ import { DynamoDbProberStore } from '../lambdas/adapters/dynamodb-prober-store.j
 import { createProbe } from '../lambdas/adapters/probe-client.js';
 import { AddressPolicy } from '../lambdas/domain/address-policy.js';
 import { draftInstance } from '../lambdas/domain/instance.js';
-import { mapLimit, Prober } from '../lambdas/domain/prober.js';
+import pMap from 'p-map';
+import { Prober } from '../lambdas/domain/prober.js';
 import type { ProbeTarget } from '../lambdas/domain/prober-ports.js';
 import { registerBody } from '@service-registry/contracts';
 import { bootstrapTable } from '../local/bootstrap-table.js';
@@ -35,7 +36,7 @@ try {
   // Probe phase alone (before DynamoDB Local starts, so Java's warm-up does not share the core).
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const outcomes = await mapLimit(targets, CONCURRENCY, probe);
+  const outcomes = await pMap(targets, probe, { concurrency: CONCURRENCY });
   const probeMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const failed = outcomes.filter((o) => !o.ok).length;

@@ -16,6 +16,7 @@
  * 5. recounts service counters and repairs one that is off in two rounds running.
  * The mass-failure guard (see protection.ts) freezes the deletions of step 1, step 3 towards critical and step 4.
  */
+import pMap from 'p-map';
 import { createHash } from 'node:crypto';
 import { criticalTooLong, isPending, nextHealth, type Streak } from './health.js';
 import { isExpired, summaryDelta, type Instance, type InstanceKey, type RemovalReason } from './instance.js';
@@ -233,7 +234,7 @@ export class Prober {
     }
     let expiredMarked = 0;
     const newlyExpired = leased.filter((i) => i.removal === undefined && isExpired(i, nowMs));
-    for (const w of await mapLimit(newlyExpired, WRITE_CONCURRENCY, (i) => this.mark(i, 'expired'))) {
+    for (const w of await pMap(newlyExpired, (i) => this.mark(i, 'expired'), { concurrency: WRITE_CONCURRENCY })) {
       writes += w.writes;
       if (w.marked) expiredMarked++;
     }
@@ -250,7 +251,7 @@ export class Prober {
     let expiredRemoved = 0;
     if (!lease.engaged) {
       const marked = leased.filter((i) => i.removal === 'expired' && isExpired(i, nowMs));
-      for (const w of await mapLimit(marked, WRITE_CONCURRENCY, (i) => this.remove(i, 'expired'))) {
+      for (const w of await pMap(marked, (i) => this.remove(i, 'expired'), { concurrency: WRITE_CONCURRENCY })) {
         writes += w.writes;
         if (w.removed) expiredRemoved++;
       }
@@ -275,7 +276,7 @@ export class Prober {
       this.options.maxProbesPerEndpoint,
     );
     const probeStartMs = this.clock();
-    const outcomes = await mapLimit(selected, this.options.concurrency, ([, t]) => this.deps.probe(t.target));
+    const outcomes = await pMap(selected, ([, t]) => this.deps.probe(t.target), { concurrency: this.options.concurrency });
     const failedTargets = outcomes.filter((o) => !o.ok).length;
     selected.forEach(([id], t) => this.outcomes.set(id, outcomes[t]!.ok));
     for (const id of this.outcomes.keys()) if (!fleet.has(id)) this.outcomes.delete(id);
@@ -295,7 +296,7 @@ export class Prober {
       }
     });
     let transitions = 0;
-    await mapLimit(changes, WRITE_CONCURRENCY, async ({ instance, health }) => {
+    await pMap(changes, async ({ instance, health }) => {
       writes++;
       if (!(await store.changeHealth(instance, health, health === 'critical' ? probedAt : undefined, instance.revision, probedAt))) return;
       transitions++;
@@ -305,13 +306,13 @@ export class Prober {
         writes++;
         await store.adjustSummary(instance.service, delta);
       }
-    });
+    }, { concurrency: WRITE_CONCURRENCY });
 
     // 4. Probe-driven instances critical for too long leave the registry.
     let removedCritical = 0;
     if (!probeEngaged) {
       const overdue = probed.filter((i) => criticalTooLong(i, nowMs));
-      for (const w of await mapLimit(overdue, WRITE_CONCURRENCY, (i) => this.remove(i, 'critical'))) {
+      for (const w of await pMap(overdue, (i) => this.remove(i, 'critical'), { concurrency: WRITE_CONCURRENCY })) {
         writes += w.writes;
         if (w.removed) removedCritical++;
       }
@@ -515,15 +516,4 @@ export function targetOf(instance: Instance): ProbeTarget {
     ...(check.type === 'http' && { path: check.path ?? '/health' }),
     timeoutSeconds: check.timeoutSeconds,
   };
-}
-
-/** Maps with at most `limit` calls in flight, keeping order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
