@@ -25,8 +25,6 @@ import { DEFAULT_PROTECTION, engages, type ProtectionOptions, type ProtectionSta
 import type { HealthState } from '@service-registry/contracts';
 import { shardOf } from './shards.js';
 
-export { shardOf } from './shards.js';
-
 export interface ProberOptions {
   /** Probes in flight at once. @default 256 */
   readonly concurrency: number;

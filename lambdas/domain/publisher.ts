@@ -68,9 +68,10 @@ export async function publishInOrder(records: ReadonlyArray<{ id: string; change
   let published = 0;
   const errors: string[] = [];
 
-  /** Sends events with retries; returns the index of the earliest one that finally failed, or -1. */
-  const send = async (events: readonly ChangeEvent[]): Promise<number> => {
+  /** Sends events with retries; returns how many went out and the index of the earliest that finally failed (-1: none). */
+  const send = async (events: readonly ChangeEvent[]): Promise<{ sent: number; failedAt: number }> => {
     let todo = events.map((_, i) => i);
+    let sent = 0;
     let earliestFailed = Infinity;
     for (let attempt = 1; todo.length > 0; attempt++) {
       let outcomes: PutOutcome[];
@@ -82,7 +83,7 @@ export async function publishInOrder(records: ReadonlyArray<{ id: string; change
       const retry: number[] = [];
       outcomes.forEach((outcome, k) => {
         const i = todo[k]!;
-        if (outcome.ok) return void published++;
+        if (outcome.ok) return void sent++;
         errors.push(outcome.error);
         if (outcome.retryable && attempt < maxAttempts) retry.push(i);
         else earliestFailed = Math.min(earliestFailed, i);
@@ -91,7 +92,7 @@ export async function publishInOrder(records: ReadonlyArray<{ id: string; change
       todo = retry.filter((i) => i < earliestFailed);
       if (todo.length > 0) await sleep(baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
     }
-    return earliestFailed === Infinity ? -1 : earliestFailed;
+    return { sent, failedAt: earliestFailed === Infinity ? -1 : earliestFailed };
   };
 
   let start = 0;
@@ -100,16 +101,15 @@ export async function publishInOrder(records: ReadonlyArray<{ id: string; change
     let end = start;
     while (end < pending.length && end - start < MAX_ENTRIES && !keys.has(pending[end]!.event.orderingKey)) keys.add(pending[end++]!.event.orderingKey);
     const chunk = pending.slice(start, end);
-    const failedAt = await send(chunk.map((p) => p.event));
+    const { sent, failedAt } = await send(chunk.map((p) => p.event));
+    published += sent;
     if (failedAt >= 0) {
       const failedRecordId = chunk[failedAt]!.id;
       const held = pending.slice(start + failedAt).map((p) => p.event.detail);
       const services = held.flatMap((d) => ('service' in d && typeof d.service === 'string' ? [(d as InstanceEventDetail).service] : []));
       if (services.length === 0) return { published, failedRecordId, errors };
       const resync = resyncEvent(services, failedRecordId, (options.now ?? Date.now)());
-      const counted = published;
-      const resyncPublished = (await send([resync])) < 0;
-      published = counted; // `published` counts change events only
+      const resyncPublished = (await send([resync])).failedAt < 0; // not counted in `published`: change events only
       return { published, failedRecordId, errors, resync: { services: (resync.detail as { services: string[] }).services, published: resyncPublished } };
     }
     start = end;
