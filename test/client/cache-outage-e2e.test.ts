@@ -6,6 +6,7 @@
  */
 import type { LocalRuntime } from '../../local/runtime.js';
 import { RegistryClient, ServiceCache, SseFeed } from '@service-registry/client';
+import pMap from 'p-map';
 import { sleep, startTestRuntime } from '../support.js';
 
 const FLEET = 100;
@@ -22,7 +23,8 @@ let client: RegistryClient;
 
 beforeAll(async () => {
   runtime = await startTestRuntime({ probeIntervalSeconds: PROBE_INTERVAL_SECONDS });
-  client = new RegistryClient({ baseUrl: runtime.url });
+  // A generous timeout: on a loaded two-core CI machine a burst of registrations can queue behind DynamoDB Local.
+  client = new RegistryClient({ baseUrl: runtime.url, timeoutMs: 30_000 });
 });
 afterAll(async () => {
   await runtime.stop();
@@ -32,7 +34,7 @@ it('never drops below the whole fleet while every heartbeat is lost: the reads a
   // Prepare: the fleet registers with 4 s leases and never heartbeats; a gateway's cache follows it.
   const ids = Array.from({ length: FLEET }, (_, i) => `i-${String(i).padStart(3, '0')}`);
   const registeredAt = Date.now(); // the first lease starts here, the last one a little later
-  await Promise.all(ids.map((id, i) => client.register('fleet', id, { address: `10.0.${i >> 8}.${i & 255}`, port: 80, leaseSeconds: 4 })));
+  await pMap(ids, (id, i) => client.register('fleet', id, { address: `10.0.${i >> 8}.${i & 255}`, port: 80, leaseSeconds: 4 }), { concurrency: 16 });
   const cache = new ServiceCache({ client, service: 'fleet', recheckMs: 500, confirmEmptyMs: CONFIRM_EMPTY_MS });
   await cache.start();
   const feed = new SseFeed({ client, services: ['fleet'] });
