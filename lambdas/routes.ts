@@ -228,4 +228,7 @@ export const routes: readonly RouteDefinition[] = [
       },
     },
   },
+  // ── Connectors: Prometheus HTTP service discovery ──
+  // ── Connectors: Eureka REST compatibility ──
+  // ── Bearer tokens ──
 ];

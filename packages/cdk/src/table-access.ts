@@ -31,6 +31,7 @@ export const TABLE_ACTIONS: Readonly<Record<string, readonly TableAction[]>> = {
   discover: ['Query', 'GetItem'],
   'list-services': ['Query'],
   prober: ['Query', 'GetItem', 'UpdateItem', 'DeleteItem', 'PutItem'],
+  // ── connectors and tokens ──
 };
 
 /**
