@@ -31,6 +31,12 @@ export interface RouteDefinition {
   readonly handler: string;
   /** What the route's function may do with the table: least privilege per function, and register vs discover grants. */
   readonly table: 'write' | 'read' | 'none';
+  /**
+   * How AWS authenticates the route: `iam` (SigV4, the default) or `token` (bearer tokens through the registry's
+   * Lambda authorizer, for clients that cannot sign: Prometheus, Eureka clients). The local runtime accepts bearer
+   * tokens on every route.
+   */
+  readonly auth?: 'iam' | 'token';
   readonly operation: ZodOpenApiOperationObject;
 }
 
