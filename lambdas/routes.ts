@@ -5,6 +5,7 @@
  */
 import type { ZodOpenApiMediaTypeObject, ZodOpenApiOperationObject } from 'zod-openapi';
 import * as z from 'zod';
+import { createdToken, createTokenBody, tokenList, tokenPath } from '@service-registry/contracts';
 import {
   discoveryQuery,
   errorBody,
@@ -18,6 +19,8 @@ import {
   serviceList,
   servicePath,
 } from '@service-registry/contracts';
+import { prometheusSdQuery, targetGroups } from './connectors/prometheus.js';
+import { EUREKA_OPERATIONS, EUREKA_PREFIXES } from './connectors/eureka.js';
 
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -235,6 +238,146 @@ export const routes: readonly RouteDefinition[] = [
     },
   },
   // ── Connectors: Prometheus HTTP service discovery ──
+  {
+    id: 'PrometheusServiceDiscovery',
+    method: 'GET',
+    path: '/v1/sd/prometheus',
+    handler: 'sd-prometheus',
+    table: 'read',
+    auth: 'token',
+    operation: {
+      summary: 'Prometheus HTTP service discovery (`http_sd_configs`)',
+      description:
+        'Every instance the query matches, across every page and every service, as Prometheus target groups: one ' +
+        'group per instance, `[]` when none. Without `service=`, every service the caller may read. Labels: ' +
+        '`__meta_registry_service`, `_instance_id`, `_zone`, `_tags` (`,a,b,`), `_metadata_<key>` (key sanitised to ' +
+        '`[a-zA-Z0-9_]`), `_health`, `_status`, `_lease_expired`; metadata `prometheus.io/path` and ' +
+        '`prometheus.io/scheme` set `__metrics_path__` and `__scheme__`. A list too large for one Lambda response is ' +
+        'a 400, never a partial list.',
+      requestParams: { query: prometheusSdQuery },
+      responses: { '200': ok('Every matching instance as a target group', targetGroups), ...readErrors },
+    },
+  },
   // ── Connectors: Eureka REST compatibility ──
+  // One function (`handler: 'eureka'`) serves every Eureka route, under both roots clients use; generated from the
+  // connector's one list of operations, which the handler also dispatches on (lambdas/connectors/eureka.ts).
+  ...EUREKA_PREFIXES.flatMap((prefix) =>
+    EUREKA_OPERATIONS.map((op): RouteDefinition => {
+      const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+      const pathParam = (name: string) =>
+        name === 'app'
+          ? z.string().meta({ description: 'Eureka app name: the service name in any case (`ORDERS` is service `orders`)', example: 'ORDERS' })
+          : name === 'instanceId'
+            ? z.string().meta({ description: 'Instance id', example: 'orders-1' })
+            : z.string().meta({ description: 'VIP address (`vip:<name>` tag, or the service name of an instance without one)', example: 'orders' });
+      const document = (description: string) => ({
+        description,
+        content: {
+          'application/json': { schema: { type: 'object' as const, description: `${description} (JSON when \`Accept\` asks for it)` } },
+          'application/xml': { schema: { type: 'object' as const, description: `${description} (XML otherwise, Eureka's default)` } },
+        },
+      });
+      const status = z.enum(['UP', 'DOWN', 'STARTING', 'OUT_OF_SERVICE', 'UNKNOWN']);
+      const query = {
+        Heartbeat: z.object({
+          status: z.string().optional().meta({ description: "The Java client's own status: accepted, not used" }),
+          lastDirtyTimestamp: z.string().optional().meta({ description: 'Accepted, not used' }),
+        }),
+        SetStatus: z.object({ value: status.meta({ description: 'The status to set' }) }),
+        ClearStatus: z.object({ value: status.optional().meta({ description: 'The status after the override is removed. Default: UP' }) }),
+      }[op.name];
+      const done = { description: 'Done (empty body)' };
+      const notFound = { '404': err('No such instance (or its lease expired): a heartbeat 404 tells the client to register again') };
+      const byOperation: Record<string, ZodOpenApiOperationObject['responses']> = {
+        Register: { '204': { description: 'Registered' } },
+        Heartbeat: { '200': done, ...notFound, '409': err('Probe-driven instance (registered natively): no lease') },
+        Deregister: { '200': done, ...notFound },
+        SetStatus: { '200': done, ...notFound },
+        ClearStatus: { '200': done, ...notFound },
+        SetMetadata: { '200': done, ...notFound },
+        Apps: { '200': document('Every application the caller may read') },
+        Delta: { '200': document('Instances changed in the last 3 minutes, `apps__hashcode` of the full registry') },
+        App: { '200': document('The application'), '404': err('No live instance of this app') },
+        Instance: { '200': document('The instance'), '404': err('No such instance (or its lease expired)') },
+        Vip: { '200': document('Applications with instances of this VIP') },
+        SecureVip: { '200': document('Applications with instances of this secure VIP') },
+      };
+      const responses = byOperation[op.name];
+      return {
+        id: `Eureka${prefix === '/eureka/v2' ? 'V2' : ''}${op.name}`,
+        method: op.method,
+        path: `${prefix}${op.path}`,
+        handler: 'eureka',
+        table: op.table,
+        auth: 'token',
+        operation: {
+          summary: `Eureka: ${op.summary}`,
+          tags: ['Eureka'],
+          requestParams: {
+            ...(params.length > 0 && { path: z.object(Object.fromEntries(params.map((name) => [name, pathParam(name)]))) }),
+            ...(query && { query }),
+          },
+          ...(op.name === 'SetMetadata' && {
+            parameters: [
+              z.record(z.string(), z.string()).meta({
+                param: { name: 'metadata', in: 'query', style: 'form', explode: true, required: true, description: 'Metadata to add or change, each `key=value`', example: { build: '42' } },
+              }),
+            ],
+          }),
+          ...(op.name === 'Register' && {
+            requestBody: {
+              required: true,
+              content: {
+                'application/json': { schema: { type: 'object', description: 'A Eureka `{"instance":{…}}` document' } },
+                'application/xml': { schema: { type: 'object', description: 'A Eureka `<instance>…</instance>` document' } },
+              },
+            },
+          }),
+          responses: { ...responses, ...badInput, ...authErrors('The caller may not write (or read) this service, or the instance is owned by another principal') },
+        },
+      };
+    }),
+  ),
   // ── Bearer tokens ──
+  // Admins only (403 for anyone else). In AWS these routes use IAM like the core ones (`grantAdmin` covers them);
+  // the tokens they manage are for the `auth: 'token'` routes, checked by the registry's Lambda authorizer.
+  {
+    id: 'CreateToken',
+    method: 'POST',
+    path: '/v1/tokens',
+    handler: 'tokens',
+    table: 'write',
+    operation: {
+      summary: 'Create a bearer token (admins only)',
+      description:
+        'For clients that cannot sign SigV4 (Prometheus, Eureka clients). Only the SHA-256 of the secret is stored: ' +
+        'the `secret` in this answer is shown once and cannot be read again.',
+      requestBody: { required: true, content: json(createTokenBody) },
+      responses: { '201': ok('Created; the secret is in this answer only', createdToken), ...badInput, ...authErrors('The caller is not an admin') },
+    },
+  },
+  {
+    id: 'ListTokens',
+    method: 'GET',
+    path: '/v1/tokens',
+    handler: 'tokens',
+    table: 'read',
+    operation: {
+      summary: 'List bearer tokens without their secrets (admins only)',
+      responses: { '200': ok('Every token, oldest first', tokenList), ...authErrors('The caller is not an admin') },
+    },
+  },
+  {
+    id: 'RevokeToken',
+    method: 'DELETE',
+    path: '/v1/tokens/{tokenId}',
+    handler: 'tokens',
+    table: 'write',
+    operation: {
+      summary: 'Revoke a bearer token (admins only)',
+      description: 'Locally the token stops working at once; in AWS within the authorizer cache time (60 s).',
+      requestParams: { path: tokenPath },
+      responses: { '204': { description: 'Revoked' }, '404': err('No such token (never created, or already revoked)'), ...badInput, ...authErrors('The caller is not an admin') },
+    },
+  },
 ];

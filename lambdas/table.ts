@@ -64,3 +64,17 @@ export function protectionShardOf(sk: unknown): number | undefined {
   const shard = Number(sk.slice(PROTECTION_PREFIX.length));
   return Number.isInteger(shard) && shard >= 0 ? shard : undefined;
 }
+
+/**
+ * Bearer tokens (`lambdas/domain/tokens.ts`): one partition holds them all, so listing is one Query and the
+ * authorizer's lookup one GetItem by id (behind API Gateway's result cache). Only the secret's SHA-256 is stored.
+ * Their sort keys never start with `INST#` and their partition is not `REGISTRY`, so the stream filter keeps every
+ * token write from the publisher (no change event), and they carry no `gsi1pk`, so `GET /v1/services` never sees them.
+ */
+export const TOKEN_PARTITION = 'TOKENS';
+export const TOKEN_PREFIX = 'TOKEN#';
+
+/** Key of one bearer token's item. */
+export function tokenItemKey(tokenId: string): { pk: string; sk: string } {
+  return { pk: TOKEN_PARTITION, sk: TOKEN_PREFIX + tokenId };
+}

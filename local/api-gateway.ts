@@ -10,6 +10,8 @@ import Router, { type HTTPMethod } from 'find-my-way';
 import { RouteNotFoundError } from '../lambdas/domain/errors.js';
 import { errorResponse, json, type HttpResponse } from '../lambdas/http/errors.js';
 import type { RouteDefinition } from '../lambdas/routes.js';
+import type { Caller } from '../lambdas/domain/caller.js';
+import { authorizerContext } from '../lambdas/http/caller.js';
 import type { Authorize } from './auth.js';
 import { lambdaContext } from './lambda-context.js';
 
@@ -23,10 +25,10 @@ export interface ApiGatewayOptions {
   /** API Gateway's integration timeout. @default 29000 */
   readonly timeoutMs?: number;
   /**
-   * Requests served by the local runtime itself rather than a Lambda route (the SSE event feed). Runs after
-   * authorization; returns true when it took the request.
+   * Requests served by the local runtime itself rather than a Lambda route (the SSE event feed), before any route
+   * matching; returns (or resolves to) true when it took the request. It authorizes what it takes itself.
    */
-  readonly local?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
+  readonly local?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
   /** Called after each request, for access logs. */
   readonly onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
 }
@@ -53,23 +55,26 @@ export function createApiGateway(options: ApiGatewayOptions): Server {
     return options.routes.some((r) => router.find(r.method as HTTPMethod, path)) ? 'method' : undefined;
   };
 
+  const toResponse = (error: unknown) => (error instanceof GatewayError ? error.response() : errorResponse(error));
   return createServer((req, res) => {
     const started = performance.now();
-    if (options.local) {
-      const url = new URL(req.url ?? '/', 'http://local');
-      try {
-        if (options.local(req, res, url) || res.headersSent) return;
-      } catch (error) {
-        write(res, error instanceof GatewayError ? error.response() : errorResponse(error));
-        return;
-      }
-    }
-    handle(req, options, find)
-      .catch((error: unknown) => (error instanceof GatewayError ? error.response() : errorResponse(error)))
-      .then((response) => {
-        write(res, response);
-        options.onRequest?.({ method: req.method ?? '', path: req.url ?? '', status: response.statusCode, ms: performance.now() - started });
-      });
+    const local = options.local;
+    // Authorization is asynchronous (table tokens), so the local hook may be too.
+    const taken = local ? Promise.resolve().then(() => local(req, res, new URL(req.url ?? '/', 'http://local'))) : Promise.resolve(false);
+    void taken.then(
+      (took) => {
+        if (took || res.headersSent) return;
+        return handle(req, options, find)
+          .catch(toResponse)
+          .then((response) => {
+            write(res, response);
+            options.onRequest?.({ method: req.method ?? '', path: req.url ?? '', status: response.statusCode, ms: performance.now() - started });
+          });
+      },
+      (error: unknown) => {
+        if (!res.headersSent) write(res, toResponse(error));
+      },
+    );
   });
 }
 
@@ -80,7 +85,7 @@ async function handle(req: IncomingMessage, options: ApiGatewayOptions, find: (m
   if (match === undefined) throw new RouteNotFoundError(`no route for ${method} ${url.pathname}`);
   if (match === 'method') throw new GatewayError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}`);
   const body = await readBody(req);
-  const caller = options.authorize(header(req, 'authorization'));
+  const caller = await options.authorize(header(req, 'authorization'));
   const event = toEvent(req, url, match, body, caller);
   const context = lambdaContext(match.route.id, options.timeoutMs ?? 29_000);
   const result = await withTimeout(options.handlerFor(match.route)(event, context), options.timeoutMs ?? 29_000);
@@ -143,7 +148,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 /** Payload format 2.0, as API Gateway builds it: lower-case headers, repeated values joined with commas. */
-function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer, caller: object): APIGatewayProxyEventV2 {
+function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer, caller: Caller): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined && name !== 'cookie') headers[name] = Array.isArray(value) ? value.join(',') : value;
@@ -182,7 +187,8 @@ function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer, cal
       stage: '$default',
       time: new Date(now).toUTCString(),
       timeEpoch: now,
-      authorizer: { lambda: caller },
+      // The context a Lambda authorizer gives in AWS, encoded as the registry's token authorizer encodes it.
+      authorizer: { lambda: authorizerContext(caller) },
     } as APIGatewayProxyEventV2['requestContext'],
   };
 }

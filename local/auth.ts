@@ -1,13 +1,20 @@
 /**
  * The local runtime's stand-in for API Gateway's authorizer: bearer tokens from `REGISTRY_AUTH_FILE`, shaped
- * `{"tokens":{"<token>":{"principal":"alice","services":["orders"],"admin":false}}}`. Without a file the
- * runtime is in open local mode: every caller is `anonymous` and may write any service.
+ * `{"tokens":{"<token>":{"principal":"alice","services":["orders"],"admin":false}}}`, and the tokens admins create
+ * in the table (`POST /v1/tokens`, the same model the AWS Lambda authorizer checks), on every route. The file is the
+ * bootstrap: an admin token from it creates the others. Without a file the runtime is in open local mode: every
+ * caller is `anonymous` and may write any service, whatever token it sends (and open mode has no admin, so no
+ * table token can be created there).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { Caller } from '../lambdas/domain/caller.js';
 import { UnauthenticatedError } from '../lambdas/domain/errors.js';
+import { bearerOf, Tokens } from '../lambdas/domain/tokens.js';
+import { DynamoDbTokenStore } from '../lambdas/adapters/dynamodb-token-store.js';
 import { serviceName } from '@service-registry/contracts';
 
 const MIN_TOKEN_LENGTH = 16;
@@ -25,7 +32,11 @@ const authFile = z.strictObject({
   ),
 });
 
-export type Authorize = (authorization: string | undefined) => Caller;
+/** The caller of a request from its `Authorization` header, or an `UnauthenticatedError` (401). */
+export type Authorize = (authorization: string | undefined) => Promise<Caller>;
+
+/** Checks the table's bearer tokens (`Tokens.authenticate` of lambdas/domain/tokens.ts). */
+export type TableTokens = { authenticate(authorization: string | undefined): Promise<Caller> };
 
 const OPEN: Caller = { principal: 'anonymous', services: ['*'], read: ['*'], admin: false };
 
@@ -36,11 +47,13 @@ const digest = (token: string) => createHash('sha256').update(token).digest('hex
  * prefix of a real token a guess shares.
  *
  * @example
- * const authorize = loadAuthorizer('/etc/registry/auth.json');
- * authorize('Bearer s3cr3t-token-of-alice'); // => { principal: 'alice', services: ['orders'], read: ['orders'], admin: false }
+ * const { authorize } = loadAuthorizer('/etc/registry/auth.json', tokens);
+ * await authorize('Bearer s3cr3t-token-of-alice'); // => { principal: 'alice', services: ['orders'], read: ['orders'], admin: false }
+ *
+ * @param tables - the table's tokens, asked when a token is not one of the file's
  */
-export function loadAuthorizer(file: string | undefined): { authorize: Authorize; enabled: boolean } {
-  if (!file) return { authorize: () => OPEN, enabled: false };
+export function loadAuthorizer(file: string | undefined, tables?: TableTokens): { authorize: Authorize; enabled: boolean } {
+  if (!file) return { authorize: async () => OPEN, enabled: false };
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -56,12 +69,38 @@ export function loadAuthorizer(file: string | undefined): { authorize: Authorize
   const callers = new Map<string, Caller>(
     Object.entries(parsed.data.tokens).map(([token, { read, ...caller }]) => [digest(token), { ...caller, read: read ?? caller.services }]),
   );
-  const authorize: Authorize = (authorization) => {
-    const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+  const authorize: Authorize = async (authorization) => {
+    const token = bearerOf(authorization);
     if (!token) throw new UnauthenticatedError('missing bearer token: send Authorization: Bearer <token>');
     const caller = callers.get(digest(token));
-    if (!caller) throw new UnauthenticatedError('unknown bearer token');
-    return caller;
+    if (caller) return caller;
+    // Read at every request, never cached: a revoked token stops working here at once (AWS caches for a minute).
+    if (tables) return tables.authenticate(authorization);
+    throw new UnauthenticatedError('unknown bearer token');
   };
   return { authorize, enabled: true };
+}
+
+/**
+ * The table's bearer tokens for the local authorizer, through the same domain and adapter the AWS Lambda authorizer
+ * uses. The DynamoDB client is made on the first lookup, once the runtime has pointed the SDK at DynamoDB Local
+ * (`AWS_ENDPOINT_URL_DYNAMODB`); `close()` releases it.
+ *
+ * @example
+ * const tokens = tableTokens('service-registry');
+ * const { authorize } = loadAuthorizer(process.env.REGISTRY_AUTH_FILE, tokens);
+ */
+export function tableTokens(tableName: string): TableTokens & { close(): void } {
+  let client: DynamoDBClient | undefined;
+  let tokens: Tokens | undefined;
+  return {
+    authenticate: (authorization) => {
+      if (!tokens) {
+        client = new DynamoDBClient({});
+        tokens = new Tokens({ store: new DynamoDbTokenStore(DynamoDBDocumentClient.from(client), tableName) });
+      }
+      return tokens.authenticate(authorization);
+    },
+    close: () => client?.destroy(),
+  };
 }

@@ -14,16 +14,48 @@ function port(value: string | undefined): number {
   return n;
 }
 
+/** `REGISTRY_DNS_PORT`: 8600 when unset, `off` to run no DNS server, 0 for a free port. */
+function dnsPort(value: string | undefined): number | 'off' {
+  if (value === undefined || value === '') return 8600;
+  if (value.trim().toLowerCase() === 'off') return 'off';
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`REGISTRY_DNS_PORT must be an integer 0-65535 or 'off', got '${value}'`);
+  return n;
+}
+
+/** `REGISTRY_DNS_TTL_SECONDS`: 5 when unset. */
+function dnsTtl(value: string | undefined): number {
+  if (value === undefined || value === '') return 5;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 86400) throw new Error(`REGISTRY_DNS_TTL_SECONDS must be an integer 0-86400, got '${value}'`);
+  return n;
+}
+
+/** `REGISTRY_DNS_DOMAIN`: a domain name of host name labels, lower-cased, no trailing dot. */
+function dnsDomain(value: string | undefined): string {
+  const domain = (value ?? '').trim().toLowerCase().replace(/\.$/, '');
+  if (domain === '') return 'registry.internal';
+  if (!/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(domain) || domain.length > 200) {
+    throw new Error(`REGISTRY_DNS_DOMAIN must be a domain name such as registry.internal, got '${value}'`);
+  }
+  return domain;
+}
+
 async function main(): Promise<void> {
   const runtime = await startLocalRuntime({
     host: process.env.HOST || '127.0.0.1',
     port: port(process.env.PORT),
     ...(process.env.REGISTRY_DATA_DIR && { dataDir: process.env.REGISTRY_DATA_DIR }),
     ...(process.env.REGISTRY_AUTH_FILE && { authFile: process.env.REGISTRY_AUTH_FILE }),
+    dnsPort: dnsPort(process.env.REGISTRY_DNS_PORT),
+    dnsDomain: dnsDomain(process.env.REGISTRY_DNS_DOMAIN),
+    dnsTtlSeconds: dnsTtl(process.env.REGISTRY_DNS_TTL_SECONDS),
+    ...(process.env.REGISTRY_DNS_READ && { dnsRead: process.env.REGISTRY_DNS_READ.split(',').map((s) => s.trim()).filter(Boolean) }),
     onRequest: ({ method, path, status, ms }) => console.log(`${method} ${path} ${status} ${ms.toFixed(1)}ms`),
   });
   console.log(`service registry listening on ${runtime.url}`);
   console.log(`DynamoDB Local at ${runtime.dynamoEndpoint} (table ${runtime.tableName})`);
+  if (runtime.dnsPort !== undefined) console.log(`DNS on ${process.env.HOST || '127.0.0.1'} port ${runtime.dnsPort} (UDP and TCP) for ${dnsDomain(process.env.REGISTRY_DNS_DOMAIN)}: dig @${process.env.HOST || '127.0.0.1'} -p ${runtime.dnsPort} _<service>._tcp.${dnsDomain(process.env.REGISTRY_DNS_DOMAIN)} SRV`);
   console.log(`try: curl ${runtime.url}/v1/health`);
 
   let stopping = false;

@@ -10,8 +10,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import ipaddr from 'ipaddr.js';
 import { routes, type RouteDefinition } from '../lambdas/routes.js';
 import { createApiGateway, type LambdaHandler } from './api-gateway.js';
-import { loadAuthorizer } from './auth.js';
+import { createConsoleSite } from './console.js';
+import { loadAuthorizer, tableTokens } from './auth.js';
 import { bootstrapTable } from './bootstrap-table.js';
+import { startRegistryDns } from './dns-server.js';
+import { DEFAULT_DNS_DOMAIN, DEFAULT_DNS_TTL_SECONDS } from '../lambdas/connectors/dns.js';
 import { LOCAL_AWS_ENV, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { startSchedule, type Schedule, type ScheduledHandler } from './scheduler.js';
 import { LocalEventBus } from './event-bus.js';
@@ -47,6 +50,14 @@ export interface LocalRuntimeOptions {
   readonly onPublish?: (info: { records: number; ms: number }) => void;
   /** Stream stand-in: first retry delay after a failed batch, doubling up to 5 s (tests shorten it). @default 100 */
   readonly streamRetryBaseMs?: number;
+  /** DNS server port, UDP and TCP, on `host` (`REGISTRY_DNS_PORT`; `npm start` defaults to 8600). 0 picks a free one. @default 'off' */
+  readonly dnsPort?: number | 'off';
+  /** The domain DNS answers for (`REGISTRY_DNS_DOMAIN`). @default 'registry.internal' */
+  readonly dnsDomain?: string;
+  /** TTL of DNS answers (`REGISTRY_DNS_TTL_SECONDS`). @default 5 */
+  readonly dnsTtlSeconds?: number;
+  /** Services DNS may show when an auth file is set (`REGISTRY_DNS_READ`; see local/dns-server.ts). @default - none */
+  readonly dnsRead?: readonly string[];
 }
 
 /**
@@ -64,6 +75,8 @@ export interface LocalRuntime {
   readonly tableName: string;
   /** The event bus stand-in (tests inject PutEvents faults through it). */
   readonly bus: LocalEventBus;
+  /** The DNS server's port (UDP and TCP), when it runs. */
+  readonly dnsPort?: number;
   stop(): Promise<void>;
 }
 
@@ -81,7 +94,9 @@ export function isLoopbackHost(host: string): boolean {
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const host = options.host ?? '127.0.0.1';
-  const { authorize, enabled } = loadAuthorizer(options.authFile);
+  // Bearer tokens: the auth file's, then those admins created in the table (lambdas/domain/tokens.ts).
+  const tokens = tableTokens(options.tableName ?? 'service-registry');
+  const { authorize, enabled } = loadAuthorizer(options.authFile, tokens);
   if (!enabled && !isLoopbackHost(host)) {
     throw new Error(`refusing to bind ${host} without REGISTRY_AUTH_FILE: open mode lets anyone write. Bind 127.0.0.1 or set an auth file.`);
   }
@@ -127,14 +142,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
 
     const handlers = await loadHandlers(routes);
+    const consoleSite = createConsoleSite();
     const server = createApiGateway({
       routes,
       handlerFor: (route) => handlers.get(route.handler)!,
       authorize,
-      local: (req, res, url) => {
+      local: async (req, res, url) => {
+        // The web console's page and assets (`/`, `/console/…`): static, no data, no token needed.
+        if (consoleSite.serve(req, res, url)) return true;
         if (url.pathname !== '/v1/events') return false;
         if (req.method !== 'GET') throw new RouteNotFoundError(`no route for ${req.method} /v1/events`);
-        const caller = authorize(req.headers.authorization);
+        const caller = await authorize(req.headers.authorization);
         // The feed is scoped like discovery: asking for a service the caller may not read is a 403 naming it.
         const refused = url.searchParams.getAll('service').filter((service) => !mayRead(caller, service));
         if (refused.length > 0) throw new ForbiddenError(`principal '${caller.principal}' may not read service${refused.length > 1 ? 's' : ''} ${refused.map((s) => `'${s}'`).join(', ')}`);
@@ -148,6 +166,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       server.listen(options.port ?? 4000, host, () => resolve());
     });
     const { port } = server.address() as AddressInfo;
+    // DNS (local/dns-server.ts) on the API's host, reading through the same registry module as the handlers.
+    const dns = options.dnsPort === undefined || options.dnsPort === 'off'
+      ? undefined
+      : await startRegistryDns({
+          host,
+          port: options.dnsPort,
+          domain: options.dnsDomain ?? DEFAULT_DNS_DOMAIN,
+          ttlSeconds: options.dnsTtlSeconds ?? DEFAULT_DNS_TTL_SECONDS,
+          authEnabled: enabled,
+          ...(options.dnsRead && { read: options.dnsRead }),
+        }).catch((error: unknown) => {
+          server.close();
+          throw error;
+        });
     const schedules: Schedule[] = [];
     if (options.prober ?? true) {
       const { handler } = (await import('../lambdas/handlers/prober.js')) as { handler: ScheduledHandler };
@@ -160,6 +192,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       dynamoEndpoint,
       tableName,
       bus,
+      ...(dns && { dnsPort: dns.port }),
       stop: async () => {
         // Producers first, DynamoDB Local last, since everything before it still writes: the schedule (the prober
         // releases its lock and hands over its streaks), the stream poller (publishes what is read and saves its
@@ -169,6 +202,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         await bus.stop();
         server.closeAllConnections();
         await new Promise<void>((done) => server.close(() => done()));
+        await dns?.stop();
+        tokens.close();
         await running.dynamo?.stop();
       },
     };

@@ -2,7 +2,8 @@
  * Who is calling, from the API Gateway request context. Two sources:
  * - `authorizer.iam` (AWS, IAM auth): the principal is the caller's role, not its session, so a service keeps
  *   ownership across credential refreshes. Which services it may write is enforced by IAM on the route ARNs.
- * - `authorizer.lambda` (the local runtime's bearer-token authorizer, or a Lambda authorizer in AWS).
+ * - `authorizer.lambda` (the registry's bearer-token authorizer: the Lambda authorizer of `auth: 'token'` routes in
+ *   AWS, and the local runtime's on every route), in the shape {@link authorizerContext} writes.
  * No authorizer context means the request did not pass an authorizer: 401.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -12,6 +13,30 @@ import { UnauthenticatedError } from '../domain/errors.js';
 interface AuthorizerContext {
   iam?: { userArn?: string };
   lambda?: { principal?: unknown; services?: unknown; read?: unknown; admin?: unknown };
+}
+
+/**
+ * What a bearer-token authorizer hands the route functions (`requestContext.authorizer.lambda`): the caller with
+ * its service lists joined by commas. API Gateway documents an authorizer's `context` as a map of string, number
+ * and boolean values, not arrays or objects
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html, "context";
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html), so
+ * the lists travel as strings; a service name never holds a comma. The local runtime passes the same shape, so the
+ * decoding in {@link callerFrom} is the one AWS exercises.
+ *
+ * @example
+ * authorizerContext({ principal: 'prometheus', services: [], read: ['*'], admin: false });
+ * // => { principal: 'prometheus', services: '', read: '*', admin: false }
+ */
+export function authorizerContext(caller: Caller): { principal: string; services: string; read: string; admin: boolean } {
+  return { principal: caller.principal, services: caller.services.join(','), read: caller.read.join(','), admin: caller.admin };
+}
+
+/** A service list from an authorizer context: comma-joined (see {@link authorizerContext}) or an array. */
+function serviceList(value: unknown): string[] | undefined {
+  if (Array.isArray(value)) return value.map(String);
+  if (typeof value === 'string') return value.split(',').filter((s) => s !== '');
+  return undefined;
 }
 
 /**
@@ -45,10 +70,11 @@ export function identityOf(arn: string): string {
 export function callerFrom(event: APIGatewayProxyEventV2, adminPrincipals: readonly string[]): Caller {
   const authorizer = (event.requestContext as { authorizer?: AuthorizerContext }).authorizer;
   const lambda = authorizer?.lambda;
-  if (lambda && typeof lambda.principal === 'string' && Array.isArray(lambda.services)) {
-    const services = lambda.services.map(String);
-    const read = Array.isArray(lambda.read) ? lambda.read.map(String) : services;
-    return { principal: lambda.principal, services, read, admin: lambda.admin === true };
+  const services = serviceList(lambda?.services);
+  if (lambda && typeof lambda.principal === 'string' && services) {
+    const read = serviceList(lambda.read) ?? services;
+    // `true` as a boolean; the string form too, should a context value ever arrive stringified.
+    return { principal: lambda.principal, services, read, admin: lambda.admin === true || lambda.admin === 'true' };
   }
   const arn = authorizer?.iam?.userArn;
   if (arn) {

@@ -60,7 +60,7 @@ const documents = mockClient(DynamoDBDocumentClient);
 const raw = mockClient(DynamoDBClient);
 type Handler = (event: APIGatewayProxyEventV2, context: ReturnType<typeof lambdaContext>) => Promise<APIGatewayProxyStructuredResultV2>;
 const handlers: Record<string, Handler> = {};
-for (const handler of ['register', 'patch-instance', 'heartbeat', 'deregister', 'get-instance', 'discover', 'list-services']) {
+for (const handler of ['register', 'patch-instance', 'heartbeat', 'deregister', 'get-instance', 'discover', 'list-services', 'sd-prometheus', 'eureka']) {
   handlers[handler] = (await import(`../../lambdas/handlers/${handler}.js`)).handler as Handler;
 }
 
@@ -161,6 +161,38 @@ const scenarios: Record<string, Scenario[]> = {
   ],
   'list-services': [
     { name: 'a page of services', main: true, arrange: () => documents.on(QueryCommand).resolves({ Items: [{ service: 'orders', total: 2, healthy: 1 }] }), event: event('GET', '/v1/services', {}), status: 200 },
+  ],
+  'sd-prometheus': [
+    {
+      name: 'every readable service (the service list, then its instance pages)',
+      main: true,
+      arrange: () =>
+        documents.on(QueryCommand).callsFake((input) => (input.IndexName ? { Items: [{ service: 'orders', total: 2, healthy: 2 }] } : instancePage([item('a'), item('b')]))),
+      event: event('GET', '/v1/sd/prometheus', {}),
+      status: 200,
+    },
+    { name: 'a named service with no instance (the guard is consulted)', main: true, arrange: () => { documents.on(QueryCommand).resolves(instancePage([])); documents.on(GetCommand).resolves({}); }, event: event('GET', '/v1/sd/prometheus', {}, { query: 'service=orders' }), status: 200 },
+  ],
+  eureka: [
+    {
+      name: 'a Eureka registration',
+      main: true,
+      arrange: () => documents.on(UpdateCommand).resolves({}),
+      event: event('POST', '/eureka/v2/apps/{app}', { app: 'ORDERS' }, {
+        body: { instance: { app: 'ORDERS', hostName: '10.0.0.1', ipAddr: '10.0.0.1', port: { $: 8080, '@enabled': 'true' }, dataCenterInfo: { name: 'MyOwn' } } },
+      }),
+      status: 204,
+    },
+    { name: 'a Eureka deregistration', main: true, arrange: () => { documents.on(DeleteCommand).resolves({ Attributes: item('a') }); documents.on(UpdateCommand).resolves({}); }, event: event('DELETE', '/eureka/v2/apps/{app}/{instanceId}', { app: 'ORDERS', instanceId: 'a' }), status: 200 },
+    {
+      name: 'the full registry (the service list, then its instance pages)',
+      main: true,
+      arrange: () => documents.on(QueryCommand).callsFake((input) => (input.IndexName ? { Items: [{ service: 'orders', total: 2, healthy: 2 }] } : instancePage([item('a'), item('b')]))),
+      event: event('GET', '/eureka/v2/apps', {}),
+      status: 200,
+    },
+    { name: 'one instance', main: true, arrange: () => documents.on(GetCommand).resolves({ Item: item('a') }), event: event('GET', '/eureka/v2/apps/{app}/{instanceId}', { app: 'ORDERS', instanceId: 'a' }), status: 200 },
+    { name: "someone else's instance (heartbeat)", main: false, arrange: () => documents.on(UpdateCommand).rejects(refused(item('a', {}, 'arn:aws:iam::123456789012:role/other'))), event: event('PUT', '/eureka/v2/apps/{app}/{instanceId}', { app: 'ORDERS', instanceId: 'a' }), status: 403 },
   ],
 };
 

@@ -9,7 +9,7 @@
  * AWS credential chain, and that SigV4 with the default chain and `SqsFeed` say what to install. The CommonJS one
  * installs both peers: the default chain signs, and `SqsFeed` loads `@aws-sdk/client-sqs` and validates messages.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -215,5 +215,36 @@ describe('a CommonJS service', () => {
       feedErrors: ['RegistryResponseError'], // the message without a valid envelope
     });
     expect(authorizations.slice(before)).toEqual([expect.stringMatching(/^AWS4-HMAC-SHA256 Credential=AKIDFROMCHAIN\//)]);
+  }, 60_000);
+});
+
+describe('the service-registry CLI of the installed tarball', () => {
+  const ROOT = 'root-token-0123456789a';
+  let secured: LocalRuntime;
+  const cli = (args: string[]) =>
+    run(join(esm.dir, 'node_modules', '.bin', 'service-registry'), args, { cwd: esm.dir, env: { REGISTRY_URL: secured.url, REGISTRY_TOKEN: ROOT }, timeoutMs: 60_000 });
+
+  beforeAll(async () => {
+    const file = join(await createProject('auth', {}).then((p) => p.dir), 'auth.json');
+    writeFileSync(file, JSON.stringify({ tokens: { [ROOT]: { principal: 'root', services: [], admin: true } } }));
+    secured = await startTestRuntime({ prober: false, authFile: file });
+  }, 60_000);
+  afterAll(async () => {
+    await secured?.stop();
+  });
+
+  it('runs --help with plain node from node_modules/.bin', async () => {
+    const ran = await cli(['--help']);
+    expect({ code: ran.code, stderr: ran.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(ran.stdout).toMatch(/^Usage: service-registry /);
+    expect(ran.stdout).toContain('tokens');
+  }, 60_000);
+
+  it('creates a token against a local runtime, and the secret it prints once works', async () => {
+    const ran = await cli(['tokens', 'create', '--principal', 'prometheus', '--read', '*']);
+    expect({ code: ran.code, stderr: ran.stderr }).toEqual({ code: 0, stderr: '' });
+    const secret = ran.stdout.trim().split('\n').at(-1)!;
+    expect(secret).toMatch(/^srt_[0-9a-f]{16}_/);
+    expect((await fetch(`${secured.url}/v1/services`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(200);
   }, 60_000);
 });

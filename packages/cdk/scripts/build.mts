@@ -35,9 +35,10 @@ const manifest = JSON.parse(await readFile(join(packageDir, 'package.json'), 'ut
 const declared = [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})];
 const isDeclared = (path: string) => declared.some((name) => path === name || path.startsWith(`${name}/`));
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
-/** The only modules of the app the construct may inline: the shared contracts named above, and the guard's defaults
- * (lambdas/domain/protection.ts, no imports) that the construct states on the prober and the reads alike. */
-const sharedContracts = new Set(['lambdas/routes.ts', 'lambdas/table.ts', 'lambdas/stream-filter.ts', 'lambdas/domain/protection.ts']);
+/** The only modules of the app the construct may inline: the shared contracts named above, the guard's defaults
+ * (lambdas/domain/protection.ts, no imports) that the construct states on the prober and the reads alike, and the
+ * connectors' wire schemas the route table names for OpenAPI (zod and the contracts only). */
+const sharedContracts = new Set(['lambdas/routes.ts', 'lambdas/table.ts', 'lambdas/stream-filter.ts', 'lambdas/domain/protection.ts', 'lambdas/connectors/prometheus.ts']);
 
 await rm(dist, { recursive: true, force: true });
 const lambdas = await buildLambdas();

@@ -7,3 +7,4 @@
  */
 export { ServiceRegistry, type ServiceRegistryProps, type SubscriberOptions } from './service-registry.js';
 export { ProberNetwork, type ProberNetworkProps } from './prober-network.js';
+export { RegistryDns, type RegistryDnsOptions, type RegistryDnsProps } from './dns.js';

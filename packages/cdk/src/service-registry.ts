@@ -29,7 +29,9 @@ import { streamFilterPatterns } from '../../../lambdas/stream-filter.js';
 import { METRICS_NAMESPACE, registryAlarms, THROTTLED_REQUESTS_METRIC } from './alarms.js';
 import { acknowledgeNagFindings, acknowledgeProberVpcFindings, partitionOf } from './nag.js';
 import { ProberNetwork } from './prober-network.js';
+import { RegistryDns, type RegistryDnsOptions } from './dns.js';
 import { tableActionsOf } from './table-access.js';
+import { bearerTokenAuthorizer, iamRoutes, isTokenRoute } from './token-authorizer.js';
 import { ACCOUNT_RATE_QUOTA, DEFAULT_EXPECTED_INSTANCES, DEFAULT_HEARTBEAT_INTERVAL_SECONDS, stageThrottle } from './throttle.js';
 import { DETAIL_TYPES, type DetailType } from '@service-registry/contracts';
 import { Construct } from 'constructs';
@@ -140,6 +142,12 @@ export interface ServiceRegistryProps {
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * Serve the registry over DNS from a Route 53 private hosted zone (`SRV _<service>._tcp.<domain>`, `A`/`AAAA
+   * <service>.<domain>`, `<tag>.<service>.<domain>`), kept from change events with a scheduled reconcile (dns.ts).
+   * @default - no DNS
+   */
+  readonly dns?: RegistryDnsOptions;
 }
 
 /**
@@ -173,7 +181,7 @@ const LAMBDA_DIR = fileURLToPath(new URL('../lambda/', import.meta.url));
 export class ServiceRegistry extends Construct {
   /** The registry table: instances, service counters and the prober's state items (retained on delete by default). */
   public readonly table: TableV2;
-  /** The HTTP API with one IAM-authorised route per entry of the route table. */
+  /** The HTTP API with one route per entry of the route table: IAM-authorised, or bearer tokens for `auth: 'token'`. */
   public readonly api: HttpApi;
   /** Base URL of the API (the `$default` stage). */
   public readonly apiUrl: string;
@@ -181,6 +189,8 @@ export class ServiceRegistry extends Construct {
   public readonly functions: { [handler: string]: IFunction };
   /** The scheduled prober and lease sweeper. */
   public readonly prober: LambdaFunction;
+  /** The bearer-token Lambda authorizer of the `auth: 'token'` routes (connectors), when the route table has any. */
+  public readonly tokenAuthorizer?: LambdaFunction;
   /** Where change events are published. */
   public readonly eventBus: IEventBus;
   /** Publishes the table's stream to the bus. */
@@ -194,6 +204,8 @@ export class ServiceRegistry extends Construct {
   public readonly proberNetwork?: ProberNetwork;
   /** Publish failures, publisher errors, iterator age, API 5xx and 429s, prober errors and duration. */
   public readonly alarms: Alarm[];
+  /** The Route 53 zone, event queue and sync function, when `dns` is given. */
+  public readonly dns?: RegistryDns;
 
   private readonly adminPrincipals: string[];
   private readonly eventSource: string;
@@ -227,7 +239,8 @@ export class ServiceRegistry extends Construct {
       ],
     });
 
-    // Every route uses IAM auth: callers sign with SigV4, and grants on route ARNs decide who may call what.
+    // IAM auth by default: callers sign with SigV4, and grants on route ARNs decide who may call what (token routes
+    // get the bearer-token authorizer instead, below).
     const iam = new HttpIamAuthorizer();
     this.api = new HttpApi(this, 'Api', {
       description: 'Service registry v1',
@@ -264,6 +277,13 @@ export class ServiceRegistry extends Construct {
     });
     this.apiUrl = stage.url;
 
+    // Routes for clients that cannot sign SigV4 sit behind the bearer-token authorizer (token-authorizer.ts), which
+    // may only read token items by key.
+    if (routes.some(isTokenRoute)) {
+      this.tokenAuthorizer = this.lambda('TokenAuthorizer', 'token-authorizer', props, Duration.seconds(5), { TABLE_NAME: this.table.tableName });
+      this.table.grant(this.tokenAuthorizer, ...tableActionsOf('token-authorizer'));
+    }
+    const tokenAuthorizer = this.tokenAuthorizer && bearerTokenAuthorizer(this.tokenAuthorizer);
     const functions = new Map<string, LambdaFunction>();
     for (const route of routes) {
       let fn = functions.get(route.handler);
@@ -275,7 +295,7 @@ export class ServiceRegistry extends Construct {
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(`${route.id}Integration`, fn),
-        authorizer: iam,
+        authorizer: isTokenRoute(route) ? tokenAuthorizer! : iam,
       });
     }
     this.functions = Object.freeze(Object.fromEntries(functions));
@@ -365,6 +385,19 @@ export class ServiceRegistry extends Construct {
       });
     }
 
+    if (props.dns) {
+      this.dns = new RegistryDns(this, 'Dns', {
+        ...props.dns,
+        eventBus: this.eventBus,
+        eventSource: this.eventSource,
+        // Reads through discovery like the route functions: the table, its read actions, the prober's settings.
+        createFunction: (timeout, environment) => {
+          const fn = this.lambda('DnsSync', 'dns-sync', props, timeout, { TABLE_NAME: this.table.tableName, ...prober.environment, ...environment });
+          this.table.grant(fn, ...tableActionsOf('dns-sync'));
+          return fn;
+        },
+      });
+    }
     this.alarms = registryAlarms(this, { publisher: this.publisher, api: this.api, prober: this.prober }, props.alarmTopic);
     acknowledgeNagFindings(this, this.table, failureBucket);
   }
@@ -380,7 +413,7 @@ export class ServiceRegistry extends Construct {
    * registry.grantRegister(ordersTaskRole, 'orders');
    */
   public grantRegister(grantee: IGrantable, service: string): Grant {
-    return this.grantRoutes(grantee, routes.filter((r) => r.table === 'write'), service);
+    return this.grantRoutes(grantee, iamRoutes(routes, { admin: false }).filter((r) => r.table === 'write'), service);
   }
 
   /**
@@ -391,7 +424,7 @@ export class ServiceRegistry extends Construct {
    * registry.grantDiscover(paymentsRole, 'orders'); // one service
    */
   public grantDiscover(grantee: IGrantable, service?: string): Grant {
-    const reads = routes.filter((r) => r.table !== 'write' && (service === undefined || r.path.includes('{service}') || r.table === 'none'));
+    const reads = iamRoutes(routes, { admin: false }).filter((r) => r.table !== 'write' && (service === undefined || r.path.includes('{service}') || r.table === 'none'));
     return this.grantRoutes(grantee, reads, service ?? '*');
   }
 
@@ -412,7 +445,8 @@ export class ServiceRegistry extends Construct {
       );
     }
     this.adminPrincipals.push(checkedRoleArn(principal.roleArn, 'grantAdmin'));
-    return this.grantRoutes(grantee, routes, '*');
+    // Every IAM route, the token admin routes included; the token routes are the authorizer's, not IAM's.
+    return this.grantRoutes(grantee, iamRoutes(routes, { admin: true }), '*');
   }
 
   /**
@@ -476,7 +510,7 @@ export class ServiceRegistry extends Construct {
   }
 
   private grantRoutes(grantee: IGrantable, list: readonly RouteDefinition[], service: string): Grant {
-    const paths = list.map((route) => ({ method: route.method, path: route.path.replace('{service}', service).replace('{instanceId}', '*') }));
+    const paths = list.map((route) => ({ method: route.method, path: route.path.replace('{service}', service).replace(/\{\w+\}/g, '*') }));
     const grant = Grant.addToPrincipal({
       grantee,
       actions: ['execute-api:Invoke'],

@@ -32,6 +32,17 @@ export const TABLE_ACTIONS: Readonly<Record<string, readonly TableAction[]>> = {
   'list-services': ['Query'],
   prober: ['Query', 'GetItem', 'UpdateItem', 'DeleteItem', 'PutItem'],
   // ── connectors and tokens ──
+  // eureka: register/heartbeat/patch `UpdateItem`, deregister `DeleteItem` (+ counters `UpdateItem`), reads the service
+  // list and instance pages (`Query`) and get-instance/the guard's state (`GetItem`).
+  eureka: ['UpdateItem', 'DeleteItem', 'Query', 'GetItem'],
+  // Token admin routes: PutItem (create, conditional), Query (list), DeleteItem (revoke). The token authorizer: one
+  // GetItem by token id, nothing else.
+  tokens: ['PutItem', 'Query', 'DeleteItem'],
+  'token-authorizer': ['GetItem'],
+  // sd-prometheus: discover's `Query` pages and guard `GetItem` per service, list-services' `Query` without `service=`.
+  'sd-prometheus': ['Query', 'GetItem'],
+  // dns-sync: discovery's `Query` pages and guard `GetItem` per touched service; the reconcile's list-services `Query`.
+  'dns-sync': ['Query', 'GetItem'],
 };
 
 /**

@@ -11,6 +11,12 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type * as z from 'zod';
 import {
+  createdToken,
+  tokenId as tokenIdSchema,
+  tokenList,
+  type createTokenBody,
+  type CreatedToken,
+  type TokenRecord,
   errorBody,
   heartbeatResult,
   instanceId as instanceIdSchema,
@@ -30,6 +36,9 @@ import { validated } from './validate.js';
 
 /** What a service sends to register (defaults are filled by the registry). */
 export type Registration = z.input<typeof registerBody>;
+
+/** What an admin sends to create a bearer token (`services` defaults to none: read-only; `read` to `services`). */
+export type CreateTokenRequest = z.input<typeof createTokenBody>;
 
 /** The answer of a heartbeat: the renewed lease. */
 export type HeartbeatResult = z.output<typeof heartbeatResult>;
@@ -196,6 +205,29 @@ export class RegistryClient {
   }
 
   /**
+   * Creates a bearer token (admins only) for a client that cannot sign SigV4. The answer's `secret` is shown this
+   * once: the registry keeps only its SHA-256.
+   *
+   * @example
+   * const { tokenId, secret } = await registry.createToken({ principal: 'prometheus', read: ['*'] });
+   */
+  async createToken(request: CreateTokenRequest): Promise<CreatedToken> {
+    const answer = await this.request('POST', '/v1/tokens', [], request);
+    return validated(createdToken, answer.body, answer.what);
+  }
+
+  /** Every bearer token, without secrets (admins only). */
+  async listTokens(): Promise<TokenRecord[]> {
+    const answer = await this.request('GET', '/v1/tokens');
+    return validated(tokenList, answer.body, answer.what).tokens;
+  }
+
+  /** Revokes a bearer token (admins only); a {@link RegistryApiError} with status 404 when there is no such token. */
+  async revokeToken(tokenId: string): Promise<void> {
+    await this.request('DELETE', `/v1/tokens/${encodeURIComponent(checked('tokenId', tokenIdSchema, tokenId))}`);
+  }
+
+  /**
    * The URL and headers of a raw request to the registry (the SSE feed uses them): the query is built the way
    * it is signed (see `query.ts`), and the headers carry the client's bearer token or SigV4 signature.
    */
@@ -319,7 +351,7 @@ export function checkInstanceId(instanceId: unknown): string {
   return checked('instanceId', instanceIdSchema, instanceId);
 }
 
-function checked(field: 'service' | 'instanceId', schema: z.ZodType<string>, value: unknown): string {
+function checked(field: RegistryValidationError['field'], schema: z.ZodType<string>, value: unknown): string {
   if (typeof value !== 'string') {
     throw new RegistryValidationError(field, `invalid ${field}: got ${value === null ? 'null' : typeof value}, expected a string (is the environment variable it comes from set?)`);
   }

@@ -33,7 +33,7 @@ export class RegistryUnavailableError extends Error {
  */
 export class RegistryValidationError extends Error {
   constructor(
-    readonly field: 'service' | 'instanceId',
+    readonly field: 'service' | 'instanceId' | 'tokenId',
     message: string,
   ) {
     super(message);

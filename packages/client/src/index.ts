@@ -21,6 +21,7 @@ export {
   checkService,
   type AwsCredentials,
   type AwsCredentialsProvider,
+  type CreateTokenRequest,
   type DiscoverQuery,
   type DiscoverResult,
   type HeartbeatResult,
@@ -66,4 +67,6 @@ export type {
   RegisterBody,
   ResyncEventDetail,
   ServiceSummary,
+  CreatedToken,
+  TokenRecord,
 } from '@service-registry/contracts';

@@ -211,3 +211,63 @@ export type HealthCheck = z.output<typeof healthCheck>;
 export type ServiceSummary = z.output<typeof serviceSummary>;
 export type HealthState = z.output<typeof healthState>;
 export type InstanceStatus = z.output<typeof instanceStatus>;
+
+// ── Bearer tokens ──
+
+/** A bearer token's public id: 16 lower-case hex digits (the `<tokenId>` of `srt_<tokenId>_<secret>`). */
+export const tokenId = z
+  .string()
+  .regex(/^[0-9a-f]{16}$/, 'must be 16 lower-case hex digits')
+  .meta({ description: 'Bearer token id (public; the secret is never stored)', example: '3f2a9c0b7d1e4a56' });
+
+/** A service a token may write or read, or `*` for every service. */
+const tokenScope = z.array(z.union([z.literal('*'), serviceName])).max(100, 'at most 100 services');
+
+/** At most ten years; at least a minute. */
+export const TOKEN_MAX_EXPIRY_SECONDS = 10 * 365 * 86_400;
+
+/**
+ * Body of `POST /v1/tokens`: scoped like the local auth file. `services` may be written (none: read-only), `read`
+ * may be discovered, got and followed (default: `services`), `admin` may do anything (manage tokens too).
+ */
+export const createTokenBody = z
+  .strictObject({
+    principal: z.string().min(1).max(256).meta({ description: 'Who the token acts as: the owner stored on the instances it registers', example: 'prometheus' }),
+    services: tokenScope.default([]).meta({ description: 'Services the token may write; empty for a read-only token' }),
+    read: tokenScope.optional().meta({ description: 'Services the token may read; defaults to `services`' }),
+    admin: z.boolean().default(false),
+    expiresInSeconds: z.number().int().min(60).max(TOKEN_MAX_EXPIRY_SECONDS).optional().meta({ description: 'Lifetime; without it the token lasts until revoked' }),
+  })
+  .meta({ id: 'CreateToken' });
+
+/** A bearer token as listed: its scope and provenance, never its secret. */
+export const tokenRecord = z
+  .object({
+    tokenId,
+    principal: z.string(),
+    services: z.array(z.string()),
+    read: z.array(z.string()),
+    admin: z.boolean(),
+    createdAt: isoTime,
+    createdBy: z.string(),
+    expiresAt: isoTime.optional(),
+  })
+  .meta({ id: 'Token' });
+
+/** The answer of `POST /v1/tokens`: the token and its secret, shown this once (only its SHA-256 is stored). */
+export const createdToken = tokenRecord
+  .extend({
+    secret: z
+      .string()
+      .regex(/^srt_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/)
+      .meta({ description: 'Send as `Authorization: Bearer <secret>`. Shown once: it cannot be read again', example: 'srt_3f2a9c0b7d1e4a56_q0NnX4tV8m2Lr7KcP1wZs9Hd3Fj6Gb5Ya0Ue8Io2Qx4' }),
+  })
+  .meta({ id: 'CreatedToken' });
+
+export const tokenList = z.object({ tokens: z.array(tokenRecord) }).meta({ id: 'TokenList' });
+
+export const tokenPath = z.object({ tokenId });
+
+export type CreateTokenBody = z.output<typeof createTokenBody>;
+export type TokenRecord = z.output<typeof tokenRecord>;
+export type CreatedToken = z.output<typeof createdToken>;

@@ -1,0 +1,93 @@
+/**
+ * What the service page shows, kept as the SDK's cache keeps it (`packages/client/src/cache.ts`): a snapshot from
+ * discovery, then change events applied by `revision` — an event older than or equal to what is held is ignored,
+ * and a removal leaves a tombstone so a late, older event cannot bring an instance back. Pure functions, no DOM.
+ */
+import type { InstanceEventDetail, InstanceRecord, ProtectionStatus } from '@service-registry/contracts';
+
+/** A service's instances as discovery answered (every status and health, all pages), and the guard's state if engaged. */
+export interface Snapshot {
+  readonly instances: InstanceRecord[];
+  readonly protection?: ProtectionStatus;
+}
+
+export interface ServiceView {
+  readonly service: string;
+  readonly instances: ReadonlyMap<string, InstanceRecord>;
+  /** Removed instances: the revision of their removal. */
+  readonly removed: ReadonlyMap<string, number>;
+  /** As the last snapshot said (present only while the guard is engaged for this service). */
+  readonly protection?: ProtectionStatus;
+  /**
+   * Instances changed by events since the snapshot in flight was asked for: the snapshot may predate those
+   * changes, so for them the newer of the two wins. Undefined when no snapshot is in flight.
+   */
+  readonly pending?: ReadonlySet<string>;
+  /** False until the first snapshot arrived. */
+  readonly loaded: boolean;
+}
+
+export function emptyView(service: string): ServiceView {
+  return { service, instances: new Map(), removed: new Map(), loaded: false };
+}
+
+/** Marks a snapshot as asked for: events from now on are remembered until it arrives. */
+export function snapshotRequested(view: ServiceView): ServiceView {
+  return { ...view, pending: new Set() };
+}
+
+const heldRevision = (view: ServiceView, id: string) => view.instances.get(id)?.revision ?? view.removed.get(id) ?? -1;
+
+/**
+ * Applies an instance event when it concerns this service and is newer than what is held.
+ * @returns the new view, or the same object when nothing changed
+ */
+export function applyEvent(view: ServiceView, detail: InstanceEventDetail): ServiceView {
+  if (detail.service !== view.service || detail.revision <= heldRevision(view, detail.instanceId)) return view;
+  const instances = new Map(view.instances);
+  const removed = new Map(view.removed);
+  if (detail.instance) {
+    instances.set(detail.instanceId, detail.instance);
+    removed.delete(detail.instanceId);
+  } else {
+    instances.delete(detail.instanceId);
+    removed.set(detail.instanceId, detail.revision);
+  }
+  const pending = view.pending && new Set(view.pending).add(detail.instanceId);
+  return { ...view, instances, removed, ...(pending && { pending }) };
+}
+
+/**
+ * Replaces the list with a snapshot, except for instances an event changed while the snapshot was in flight:
+ * for those, whichever of the event and the snapshot is newer wins.
+ */
+export function applySnapshot(view: ServiceView, snapshot: Snapshot): ServiceView {
+  const instances = new Map(snapshot.instances.map((i) => [i.instanceId, i] as const));
+  // Tombstones stay (a late event older than a removal must not bring the instance back) unless the snapshot has
+  // the instance again.
+  const removed = new Map([...view.removed].filter(([id]) => !instances.has(id)));
+  for (const id of view.pending ?? []) {
+    const held = heldRevision(view, id);
+    if (held <= (instances.get(id)?.revision ?? -1)) continue;
+    const instance = view.instances.get(id);
+    if (instance) instances.set(id, instance);
+    else {
+      instances.delete(id);
+      removed.set(id, held);
+    }
+  }
+  const { pending: _, protection: __, ...rest } = view;
+  return { ...rest, instances, removed, ...(snapshot.protection && { protection: snapshot.protection }), loaded: true };
+}
+
+/** Rows in a stable order: by instance id. */
+export function rows(view: ServiceView): InstanceRecord[] {
+  return [...view.instances.values()].sort((a, b) => (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0));
+}
+
+/** A short rolling summary of propagation lags (event time → received here), in ms. */
+export function lagSummary(lags: readonly number[]): { count: number; p50: number; max: number } | undefined {
+  if (lags.length === 0) return undefined;
+  const sorted = [...lags].sort((a, b) => a - b);
+  return { count: sorted.length, p50: sorted[Math.ceil(sorted.length / 2) - 1]!, max: sorted[sorted.length - 1]! };
+}
