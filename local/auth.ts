@@ -8,8 +8,6 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { Caller } from '../lambdas/domain/caller.js';
 import { UnauthenticatedError } from '../lambdas/domain/errors.js';
@@ -82,25 +80,22 @@ export function loadAuthorizer(file: string | undefined, tables?: TableTokens): 
 }
 
 /**
- * The table's bearer tokens for the local authorizer, through the same domain and adapter the AWS Lambda authorizer
- * uses. The DynamoDB client is made on the first lookup, once the runtime has pointed the SDK at DynamoDB Local
- * (`AWS_ENDPOINT_URL_DYNAMODB`); `close()` releases it.
+ * The table's bearer tokens for the local authorizer, through the same domain and adapter as the AWS Lambda
+ * authorizer, and the same table and DynamoDB client as the handlers that create them (`lambdas/shared/registry.ts`,
+ * loaded on the first lookup, once the runtime has set `TABLE_NAME` and pointed the SDK at DynamoDB Local). Like
+ * the handlers' configuration, that is fixed per process: a second runtime in one process shares the first's table.
  *
  * @example
- * const tokens = tableTokens('service-registry');
- * const { authorize } = loadAuthorizer(process.env.REGISTRY_AUTH_FILE, tokens);
+ * const { authorize } = loadAuthorizer(process.env.REGISTRY_AUTH_FILE, tableTokens());
  */
-export function tableTokens(tableName: string): TableTokens & { close(): void } {
-  let client: DynamoDBClient | undefined;
-  let tokens: Tokens | undefined;
+export function tableTokens(): TableTokens {
+  let tokens: Promise<Tokens> | undefined;
   return {
-    authenticate: (authorization) => {
-      if (!tokens) {
-        client = new DynamoDBClient({});
-        tokens = new Tokens({ store: new DynamoDbTokenStore(DynamoDBDocumentClient.from(client), tableName) });
-      }
-      return tokens.authenticate(authorization);
+    authenticate: async (authorization) => {
+      tokens ??= import('../lambdas/shared/registry.js').then(
+        ({ config, documentClient }) => new Tokens({ store: new DynamoDbTokenStore(documentClient, config.tableName) }),
+      );
+      return (await tokens).authenticate(authorization);
     },
-    close: () => client?.destroy(),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * `npm start`: runs the registry locally. Configuration from the environment (see README):
- * PORT (4000), HOST (127.0.0.1), REGISTRY_DATA_DIR (in memory when unset), REGISTRY_AUTH_FILE (open mode when unset).
+ * PORT (4000), HOST (127.0.0.1), REGISTRY_DATA_DIR (in memory when unset), REGISTRY_AUTH_FILE (open mode when unset),
+ * REGISTRY_DNS_PORT (8600; `off`), REGISTRY_DNS_DOMAIN, REGISTRY_DNS_TTL_SECONDS, REGISTRY_DNS_READ.
  * Ctrl-C (or SIGTERM, SIGHUP, or the parent going away) stops it in order — the prober's schedule, the stream
  * poller, the server, then DynamoDB Local — and exits 0; a second Ctrl-C exits at once (DynamoDB Local's watchdog
  * ends it then).
@@ -14,9 +15,12 @@ function port(value: string | undefined): number {
   return n;
 }
 
-/** `REGISTRY_DNS_PORT`: 8600 when unset, `off` to run no DNS server, 0 for a free port. */
-function dnsPort(value: string | undefined): number | 'off' {
-  if (value === undefined || value === '') return 8600;
+/**
+ * `REGISTRY_DNS_PORT`: `off` runs no DNS server, 0 picks a free port. Unset: 8600, or a free port when the API's
+ * `PORT` is 0 too — a runtime asked for any free port (tests, several at once) must not contend for one fixed DNS port.
+ */
+function dnsPort(value: string | undefined, httpPort: number): number | 'off' {
+  if (value === undefined || value === '') return httpPort === 0 ? 0 : 8600;
   if (value.trim().toLowerCase() === 'off') return 'off';
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`REGISTRY_DNS_PORT must be an integer 0-65535 or 'off', got '${value}'`);
@@ -47,7 +51,7 @@ async function main(): Promise<void> {
     port: port(process.env.PORT),
     ...(process.env.REGISTRY_DATA_DIR && { dataDir: process.env.REGISTRY_DATA_DIR }),
     ...(process.env.REGISTRY_AUTH_FILE && { authFile: process.env.REGISTRY_AUTH_FILE }),
-    dnsPort: dnsPort(process.env.REGISTRY_DNS_PORT),
+    dnsPort: dnsPort(process.env.REGISTRY_DNS_PORT, port(process.env.PORT)),
     dnsDomain: dnsDomain(process.env.REGISTRY_DNS_DOMAIN),
     dnsTtlSeconds: dnsTtl(process.env.REGISTRY_DNS_TTL_SECONDS),
     ...(process.env.REGISTRY_DNS_READ && { dnsRead: process.env.REGISTRY_DNS_READ.split(',').map((s) => s.trim()).filter(Boolean) }),
@@ -56,6 +60,7 @@ async function main(): Promise<void> {
   console.log(`service registry listening on ${runtime.url}`);
   console.log(`DynamoDB Local at ${runtime.dynamoEndpoint} (table ${runtime.tableName})`);
   if (runtime.dnsPort !== undefined) console.log(`DNS on ${process.env.HOST || '127.0.0.1'} port ${runtime.dnsPort} (UDP and TCP) for ${dnsDomain(process.env.REGISTRY_DNS_DOMAIN)}: dig @${process.env.HOST || '127.0.0.1'} -p ${runtime.dnsPort} _<service>._tcp.${dnsDomain(process.env.REGISTRY_DNS_DOMAIN)} SRV`);
+  console.log(`console: ${runtime.url}/`);
   console.log(`try: curl ${runtime.url}/v1/health`);
 
   let stopping = false;

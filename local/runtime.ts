@@ -95,8 +95,7 @@ export function isLoopbackHost(host: string): boolean {
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const host = options.host ?? '127.0.0.1';
   // Bearer tokens: the auth file's, then those admins created in the table (lambdas/domain/tokens.ts).
-  const tokens = tableTokens(options.tableName ?? 'service-registry');
-  const { authorize, enabled } = loadAuthorizer(options.authFile, tokens);
+  const { authorize, enabled } = loadAuthorizer(options.authFile, tableTokens());
   if (!enabled && !isLoopbackHost(host)) {
     throw new Error(`refusing to bind ${host} without REGISTRY_AUTH_FILE: open mode lets anyone write. Bind 127.0.0.1 or set an auth file.`);
   }
@@ -203,7 +202,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         server.closeAllConnections();
         await new Promise<void>((done) => server.close(() => done()));
         await dns?.stop();
-        tokens.close();
         await running.dynamo?.stop();
       },
     };

@@ -4,7 +4,7 @@
  * (`api.ts`) and the event feed (`feed.ts`); tables update in place as events arrive.
  */
 import type { InstanceEventDetail, InstanceRecord, ProtectionEventDetail, ResyncEventDetail, ServiceSummary } from '@service-registry/contracts';
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, deregister, discoverAll, listServices, setStatus, storedToken, storeToken } from './api.js';
 import { followEvents, type FeedMessage } from './feed.js';
 import { applyEvent, applySnapshot, emptyView, lagSummary, rows, snapshotRequested, type ServiceView } from './state.js';
@@ -43,6 +43,27 @@ const INSTANCE_EVENTS = new Set(['Instance Registered', 'Instance Updated', 'Ins
 
 const describeError = (error: unknown) => (error instanceof ApiError ? `${error.code}: ${error.message}` : String(error));
 
+/** Runs `work` now, or once more after the run in flight when one is (however many calls came meanwhile). */
+function coalesced(work: () => Promise<void>): () => void {
+  let running = false;
+  let again = false;
+  const run = (): void => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    void work().finally(() => {
+      running = false;
+      if (again) {
+        again = false;
+        run();
+      }
+    });
+  };
+  return run;
+}
+
 export function App() {
   const [route, setRoute] = useState(() => parseRoute(location.hash));
   const [token, setToken] = useState(storedToken);
@@ -59,31 +80,30 @@ export function App() {
   const routeRef = useRef(route);
   routeRef.current = route;
   const lineKey = useRef(0);
-  /** Only the newest snapshot request of a kind applies (an older answer arriving later is dropped). */
-  const requests = useRef({ services: 0, service: 0 });
 
-  const reload = useCallback(() => {
-    const current = routeRef.current;
-    if (current.page === 'services') {
-      const n = ++requests.current.services;
-      listServices().then(
-        (list) => n === requests.current.services && (setServices(list), setError(undefined)),
-        (e: unknown) => n === requests.current.services && setError(describeError(e)),
-      );
-      return;
-    }
-    const { service } = current;
-    const n = ++requests.current.service;
-    setView((v) => snapshotRequested(v?.service === service ? v : emptyView(service)));
-    discoverAll(service).then(
-      (snapshot) => {
-        if (n !== requests.current.service) return;
-        setView((v) => (v?.service === service ? applySnapshot(v, snapshot) : v));
-        setError(undefined);
-      },
-      (e: unknown) => n === requests.current.service && setError(describeError(e)),
-    );
-  }, []);
+  /**
+   * Reads what the current route shows. Calls while a read is in flight coalesce into one more read after it, so
+   * a burst of events (a fleet registering) costs two requests, not one per event.
+   */
+  const reload = useMemo(
+    () =>
+      coalesced(async () => {
+        const current = routeRef.current;
+        try {
+          if (current.page === 'services') setServices(await listServices());
+          else {
+            const { service } = current;
+            setView((v) => snapshotRequested(v?.service === service ? v : emptyView(service)));
+            const snapshot = await discoverAll(service);
+            setView((v) => (v?.service === service ? applySnapshot(v, snapshot) : v));
+          }
+          setError(undefined);
+        } catch (e) {
+          setError(describeError(e));
+        }
+      }),
+    [],
+  );
 
   useEffect(() => {
     const onHash = () => setRoute(parseRoute(location.hash));
@@ -305,8 +325,10 @@ function ServicesPage({ services }: { services: ServiceSummary[] | undefined }) 
 type Act = (label: string, action: () => Promise<InstanceRecord | void>) => Promise<void>;
 
 function ServicePage({ service, view, act }: { service: string; view: ServiceView | undefined; act: Act }) {
-  // Lease countdowns tick every second between refreshes.
-  const [now, setNow] = useState(Date.now());
+  // Lease countdowns tick every second between refreshes (and count from the clock as it is when a row renders:
+  // a record that arrives between ticks must not show more time left than its lease).
+  const [tick, setNow] = useState(Date.now());
+  const now = Math.max(tick, Date.now());
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);

@@ -135,6 +135,24 @@ describe('eureka-js-client against the registry', () => {
     }
   });
 
+  it('loses a removed instance on its next fetch with shouldUseDelta false (full fetches), the README\'s advice when removals matter', async () => {
+    const api = apiClient(runtime.url);
+    expect((await api.register('orders', 'orders-gone', { address: '127.0.0.5', port: 9091, leaseSeconds: 30 })).status).toBe(201);
+    const gateway = new Eureka({
+      logger: quiet,
+      eureka: { host: new URL(runtime.url).hostname, port: Number(new URL(runtime.url).port), registerWithEureka: false, registryFetchInterval: 300, maxRetries: 0 },
+    });
+    try {
+      // eureka-js-client's defaults otherwise: servicePath '/eureka/v2/apps/' (trailing slash), shouldUseDelta false
+      await start(gateway);
+      expect(gateway.getInstancesByAppId('ORDERS').map((i) => i.instanceId)).toEqual(['orders-gone']);
+      await api.deregister('orders', 'orders-gone');
+      await until('the removed instance leaves the client', () => gateway.getInstancesByAppId('ORDERS').length === 0);
+    } finally {
+      await stop(gateway);
+    }
+  });
+
   it('registers again when a heartbeat answers 404 (the instance was removed behind its back)', async () => {
     const api = apiClient(runtime.url);
     const client = eurekaClient(instanceOf('orders-b', 18081), { fetchRegistry: false });

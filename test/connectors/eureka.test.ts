@@ -5,7 +5,9 @@ import {
   eurekaStatus,
   fromEurekaStatus,
   fullRegistry,
+  keepOverride,
   operationOf,
+  overrideOf,
   planRegistration,
   reconcileHashCode,
   serviceOf,
@@ -14,6 +16,7 @@ import {
 import { parseXml, readEurekaBody, toXml, wantsJson } from '../../lambdas/connectors/eureka-xml.js';
 import { ValidationError } from '../../lambdas/domain/errors.js';
 import { draftInstance, type Instance } from '../../lambdas/domain/instance.js';
+import { LAMBDA_RESPONSE_MAX_BYTES } from '../../local/api-gateway.js';
 
 const NOW = 1_800_000_000_000;
 
@@ -76,6 +79,23 @@ describe('status mapping', () => {
   });
 });
 
+describe('status overrides', () => {
+  it("keeps an operator's override over the status a re-registration reports", () => {
+    const plan = keepOverride(planRegistration('ORDERS', { instance: { ...jsClientInstance, status: 'UP' } }), 'OUT_OF_SERVICE');
+    expect(plan.status).toEqual({ status: 'DRAINING' });
+    expect(plan.body.metadata).toEqual({ 'eureka.overriddenStatus': 'OUT_OF_SERVICE' });
+    const instance = registered('ORDERS', { instance: jsClientInstance }, { status: 'DRAINING', metadata: plan.body.metadata as Record<string, string> });
+    expect(toEurekaInstance(instance)).toMatchObject({ status: 'OUT_OF_SERVICE', overriddenStatus: 'OUT_OF_SERVICE' });
+  });
+
+  it('replaces the status marker a client reported with the override’s', () => {
+    const plan = keepOverride(planRegistration('ORDERS', { instance: { ...jsClientInstance, status: 'STARTING' } }), 'DOWN');
+    expect(plan.body.metadata).toEqual({ 'eureka.status': 'DOWN', 'eureka.overriddenStatus': 'DOWN' });
+    expect(overrideOf(plan.body.metadata as Record<string, string>)).toBe('DOWN');
+    expect(overrideOf({ 'eureka.overriddenStatus': 'SLEEPY' })).toBeUndefined();
+  });
+});
+
 describe('planRegistration', () => {
   it("maps eureka-js-client's registration onto a lease-mode register body", () => {
     const plan = planRegistration('ORDERS', { instance: jsClientInstance });
@@ -104,6 +124,19 @@ describe('planRegistration', () => {
       leaseSeconds: 30,
       tags: ['vip:orders.vip', 'svip:orders.secure'],
       metadata: { build: '42', 'eureka.hostName': 'ip-10-0-0-5.ec2.internal', 'eureka.securePort': '8443', 'eureka.dataCenter': 'Amazon' },
+    });
+  });
+
+  it("defaults the instance id to AWS's instance-id, else the host name; reads a zone metadata key outside AWS; serves https on the secure port alone", () => {
+    const amazon = planRegistration('ORDERS', { instance: { ...jsClientInstance, dataCenterInfo: { name: 'Amazon', metadata: { 'instance-id': 'i-0abc' } } } });
+    expect(amazon.instanceId).toBe('i-0abc');
+    const zoned = planRegistration('ORDERS', { instance: { ...jsClientInstance, metadata: { zone: 'rack-7' } } });
+    expect(registerBody.parse(zoned.body)).toMatchObject({ zone: 'rack-7', metadata: { zone: 'rack-7' } });
+    const secureOnly = planRegistration('ORDERS', { instance: { ...jsClientInstance, port: { $: 8080, '@enabled': 'false' }, securePort: { $: 8443, '@enabled': 'true' } } });
+    expect(registerBody.parse(secureOnly.body)).toMatchObject({ port: 8443, protocol: 'https' });
+    expect(toEurekaInstance(registered('ORDERS', { instance: { ...jsClientInstance, port: { $: 8080, '@enabled': 'false' }, securePort: { $: 8443, '@enabled': 'true' } } }))).toMatchObject({
+      port: { '@enabled': 'false' },
+      securePort: { $: 8443, '@enabled': 'true' },
     });
   });
 
@@ -203,6 +236,35 @@ describe('fullRegistry and delta', () => {
 
   it('is an empty application list (not a missing one) when nothing changed', () => {
     expect(delta([a], NOW).applications.application).toEqual([]);
+  });
+});
+
+describe('the size of a full registry', () => {
+  /** A Spring-sized instance: host name, three URLs, both VIPs, one metadata key. */
+  const spring = registered('ORDERS-SERVICE', {
+    instance: {
+      ...jsClientInstance,
+      app: 'ORDERS-SERVICE',
+      instanceId: '10.0.12.34:orders-service:8080',
+      hostName: 'ip-10-0-12-34.eu-west-1.compute.internal',
+      ipAddr: '10.0.12.34',
+      vipAddress: 'orders-service',
+      secureVipAddress: 'orders-service',
+      homePageUrl: 'http://ip-10-0-12-34.eu-west-1.compute.internal:8080/',
+      statusPageUrl: 'http://ip-10-0-12-34.eu-west-1.compute.internal:8080/actuator/info',
+      healthCheckUrl: 'http://ip-10-0-12-34.eu-west-1.compute.internal:8080/actuator/health',
+      metadata: { 'management.port': '8080' },
+    },
+  });
+  /** Bytes of a Lambda response carrying `body` (the body is a JSON string in the envelope). */
+  const responseBytes = (body: string) => Buffer.byteLength(JSON.stringify({ statusCode: 200, headers: { 'content-type': 'application/xml' }, body }));
+  const fleet = (n: number) => Array.from({ length: n }, (_, i) => ({ ...spring, instanceId: `10.0.${i >> 8}.${i & 255}:orders-service:8080` }));
+
+  it("fits Lambda's 6 MB response up to about 4,400 Spring-sized instances as XML and 5,500 as JSON (the README's figures)", () => {
+    expect(responseBytes(toXml(fullRegistry(fleet(4_400))))).toBeLessThan(LAMBDA_RESPONSE_MAX_BYTES);
+    expect(responseBytes(toXml(fullRegistry(fleet(4_700))))).toBeGreaterThan(LAMBDA_RESPONSE_MAX_BYTES);
+    expect(responseBytes(JSON.stringify(fullRegistry(fleet(5_500))))).toBeLessThan(LAMBDA_RESPONSE_MAX_BYTES);
+    expect(responseBytes(JSON.stringify(fullRegistry(fleet(5_800))))).toBeGreaterThan(LAMBDA_RESPONSE_MAX_BYTES);
   });
 });
 

@@ -6,7 +6,7 @@
  * and, over the main paths, be all it is granted.
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { App, Stack } from 'aws-cdk-lib';
@@ -60,7 +60,7 @@ const documents = mockClient(DynamoDBDocumentClient);
 const raw = mockClient(DynamoDBClient);
 type Handler = (event: APIGatewayProxyEventV2, context: ReturnType<typeof lambdaContext>) => Promise<APIGatewayProxyStructuredResultV2>;
 const handlers: Record<string, Handler> = {};
-for (const handler of ['register', 'patch-instance', 'heartbeat', 'deregister', 'get-instance', 'discover', 'list-services', 'sd-prometheus', 'eureka']) {
+for (const handler of ['register', 'patch-instance', 'heartbeat', 'deregister', 'get-instance', 'discover', 'list-services', 'sd-prometheus', 'eureka', 'tokens']) {
   handlers[handler] = (await import(`../../lambdas/handlers/${handler}.js`)).handler as Handler;
 }
 
@@ -108,6 +108,9 @@ function event(method: string, path: string, pathParameters: Record<string, stri
     },
   } as unknown as APIGatewayProxyEventV2;
 }
+/** The event as an admin's (the token routes are admins only): an admin token's authorizer context. */
+const asAdmin = (e: APIGatewayProxyEventV2) =>
+  ({ ...e, requestContext: { ...e.requestContext, authorizer: { lambda: { principal: 'root', services: '', read: '', admin: true } } } }) as unknown as APIGatewayProxyEventV2;
 const instance = (method: string, body?: unknown) => event(method, '/v1/services/orders/instances/a', { service: 'orders', instanceId: 'a' }, { body });
 
 interface Scenario {
@@ -193,6 +196,11 @@ const scenarios: Record<string, Scenario[]> = {
     },
     { name: 'one instance', main: true, arrange: () => documents.on(GetCommand).resolves({ Item: item('a') }), event: event('GET', '/eureka/v2/apps/{app}/{instanceId}', { app: 'ORDERS', instanceId: 'a' }), status: 200 },
     { name: "someone else's instance (heartbeat)", main: false, arrange: () => documents.on(UpdateCommand).rejects(refused(item('a', {}, 'arn:aws:iam::123456789012:role/other'))), event: event('PUT', '/eureka/v2/apps/{app}/{instanceId}', { app: 'ORDERS', instanceId: 'a' }), status: 403 },
+  ],
+  tokens: [
+    { name: 'creating a token', main: true, arrange: () => documents.on(PutCommand).resolves({}), event: asAdmin(event('POST', '/v1/tokens', {}, { body: { principal: 'prometheus', read: ['*'] } })), status: 201 },
+    { name: 'listing tokens', main: true, arrange: () => documents.on(QueryCommand).resolves({ Items: [] }), event: asAdmin(event('GET', '/v1/tokens', {})), status: 200 },
+    { name: 'revoking a token', main: true, arrange: () => documents.on(DeleteCommand).resolves({ Attributes: { tokenId: '0123456789abcdef' } }), event: asAdmin(event('DELETE', '/v1/tokens/{tokenId}', { tokenId: '0123456789abcdef' })), status: 204 },
   ],
 };
 

@@ -225,7 +225,7 @@ describe('the service-registry CLI of the installed tarball', () => {
     run(join(esm.dir, 'node_modules', '.bin', 'service-registry'), args, { cwd: esm.dir, env: { REGISTRY_URL: secured.url, REGISTRY_TOKEN: ROOT }, timeoutMs: 60_000 });
 
   beforeAll(async () => {
-    const file = join(await createProject('auth', {}).then((p) => p.dir), 'auth.json');
+    const file = join(esm.dir, 'auth.json'); // removed with the project
     writeFileSync(file, JSON.stringify({ tokens: { [ROOT]: { principal: 'root', services: [], admin: true } } }));
     secured = await startTestRuntime({ prober: false, authFile: file });
   }, 60_000);

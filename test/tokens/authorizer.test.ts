@@ -85,8 +85,10 @@ describe('the token authorizer', () => {
     expect(await tokens.revoke(admin, token.tokenId)).toBe(false);
   });
 
-  it('refuses an expired token from its expiry on', async () => {
-    const { secret } = await tokens.create(admin, { principal: 'p', services: [], read: ['*'], admin: false, expiresInSeconds: 3600 });
+  it('refuses an expired token from its expiry on, and lets DynamoDB collect it a day later', async () => {
+    const { token, secret } = await tokens.create(admin, { principal: 'p', services: [], read: ['*'], admin: false, expiresInSeconds: 3600 });
+    const item = (await client.send(new GetCommand({ TableName: tableName, Key: tokenItemKey(token.tokenId) }))).Item!;
+    expect(item.ttl).toBe(Math.ceil((now + 3_600_000) / 1000) + 86_400);
     now += 3_599_999;
     expect(await authorize(request(`Bearer ${secret}`))).toMatchObject({ isAuthorized: true });
     now += 1;

@@ -639,7 +639,7 @@ function probeSeconds(interval: Duration | undefined): number {
 }
 
 /** Route handlers that check instance addresses against the address policy. */
-const ADDRESS_POLICY_HANDLERS: readonly string[] = ['register'];
+const ADDRESS_POLICY_HANDLERS: readonly string[] = ['register', 'eureka'];
 
 /**
  * The access log, in HTTP API context variables (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html):
