@@ -20,7 +20,7 @@ import {
   servicePath,
 } from '@service-registry/contracts';
 import { prometheusSdQuery, targetGroups } from './connectors/prometheus.js';
-import { EUREKA_OPERATIONS, EUREKA_PREFIXES } from './connectors/eureka.js';
+import { EUREKA_OPERATIONS, EUREKA_PREFIXES } from './connectors/eureka-routes.js';
 
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 

@@ -36,6 +36,7 @@ type Rcode = keyof typeof RCODE;
 /** The records of a service, or `'refused'` when the server may not show them. */
 export type ServiceLookup = (service: string) => Promise<readonly RecordSet[] | 'refused'>;
 
+/** What a responder answers for, and where it reads a service's record sets. */
 export interface DnsResponderOptions {
   /** Lower case, no trailing dot. */
   readonly domain: string;
@@ -186,6 +187,7 @@ function encodeReply(reply: Reply, transport: 'udp' | 'tcp', limit: number): Buf
   return build(answers.slice(0, fit), [], [], transport === 'udp');
 }
 
+/** Where the server listens, what answers, and the bounds that keep a flood from growing memory or work. */
 export interface DnsServerOptions {
   /** @default '127.0.0.1' */
   readonly host?: string;
@@ -200,6 +202,7 @@ export interface DnsServerOptions {
   readonly tcpIdleMs?: number;
 }
 
+/** A running DNS server. */
 export interface DnsServer {
   /** The port both transports listen on. */
   readonly port: number;
@@ -222,6 +225,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
   const idleMs = options.tcpIdleMs ?? 10_000;
   let inFlight = 0;
   let shed = 0;
+  let stopped = false;
   const answer = async (message: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> => {
     inFlight++;
     try {
@@ -307,7 +311,8 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
       return; // dropped: the client retries, and a flood cannot queue unbounded work
     }
     void answer(message, 'udp').then((bytes) => {
-      if (bytes) udp!.send(bytes, remote.port, remote.address, () => undefined);
+      // A read that finishes after stop() has nothing to send on: a closed socket throws.
+      if (bytes && !stopped) udp!.send(bytes, remote.port, remote.address, () => undefined);
     });
   });
 
@@ -315,11 +320,14 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     port,
     shed: () => shed,
     stop: async () => {
+      stopped = true;
       for (const socket of sockets) socket.destroy();
       await Promise.all([
         new Promise<void>((resolve) => tcp.close(() => resolve())),
         new Promise<void>((resolve) => udp!.close(() => resolve())),
       ]);
+      // Let reads under way finish (a few seconds at most), so the runtime stops DynamoDB Local under none of them.
+      for (const deadline = Date.now() + 5000; inFlight > 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 10));
     },
   };
 }
@@ -330,7 +338,8 @@ function serverFailure(message: Buffer): Buffer | undefined {
   return packet.encode({ type: 'response', id: message.readUInt16BE(0), flags: RCODE.SERVFAIL, questions: [] });
 }
 
-export interface RegistryDnsOptions {
+/** How the local runtime runs its DNS server (see {@link startRegistryDns}). */
+export interface LocalDnsOptions {
   /** The API's bind address: DNS listens on the same one. */
   readonly host: string;
   readonly port: number;
@@ -351,7 +360,7 @@ export interface RegistryDnsOptions {
  *   default, so a runtime bound beyond loopback never answers for a service nobody chose to publish (REFUSED).
  * Must be started after the runtime has set the handlers' environment: it reads through the same registry module.
  */
-export async function startRegistryDns(options: RegistryDnsOptions): Promise<DnsServer> {
+export async function startRegistryDns(options: LocalDnsOptions): Promise<DnsServer> {
   const { registry } = await import('../lambdas/shared/registry.js');
   const caller: Caller = { principal: options.authEnabled ? 'dns' : 'anonymous', services: [], read: options.authEnabled ? [...(options.read ?? [])] : ['*'], admin: false };
   const zone = { domain: options.domain, ttlSeconds: options.ttlSeconds };

@@ -335,6 +335,32 @@ export interface DnsSyncDeps {
   readonly caller: Caller;
   readonly zone: DnsZone;
   readonly options: DnsZoneOptions;
+  /** The most one record set may hold in the zone (see {@link fitSet}). @default - no limit */
+  readonly setLimits?: SetLimits;
+}
+
+/** The most values, and characters of values, one record set may hold. */
+export interface SetLimits {
+  readonly values: number;
+  readonly characters: number;
+}
+
+/**
+ * A record set cut to `limits`, keeping its first values in sorted order (deterministic, so a recomputed set equals
+ * the one already written and costs no change). A zone whose change requests have a size limit needs every set to
+ * fit one request on its own, or one large service would fail every batch it is in.
+ *
+ * @example
+ * fitSet(set, { values: 400, characters: 15_000 });
+ */
+export function fitSet(set: RecordSet, limits: SetLimits | undefined): RecordSet {
+  if (!limits) return set;
+  const texts = valueTexts(set);
+  let keep = 0;
+  let characters = 0;
+  while (keep < texts.length && keep < limits.values && characters + texts[keep]!.length <= limits.characters) characters += texts[keep++]!.length;
+  if (keep === texts.length) return set;
+  return { ...set, values: set.values.slice(0, keep) } as RecordSet;
 }
 
 export interface DnsSyncReport {
@@ -361,7 +387,7 @@ export async function syncDnsServices(deps: DnsSyncDeps, services: Iterable<stri
       readServiceRecordSets(deps.registry, deps.caller, service, deps.options),
       deps.zone.listService(service),
     ]);
-    changes.push(...planChanges(desired, current));
+    changes.push(...planChanges(desired.map((set) => fitSet(set, deps.setLimits)), current));
   }
   return report(names.length, changes, await deps.zone.apply(changes));
 }
@@ -392,7 +418,7 @@ export async function reconcileDns(deps: DnsSyncDeps): Promise<DnsSyncReport> {
   const changes: RecordChange[] = [];
   for (const service of [...services].sort()) {
     const desired = await readServiceRecordSets(deps.registry, deps.caller, service, deps.options);
-    changes.push(...planChanges(desired, held.get(service) ?? []));
+    changes.push(...planChanges(desired.map((set) => fitSet(set, deps.setLimits)), held.get(service) ?? []));
   }
   return report(services.size, changes, await deps.zone.apply(changes));
 }

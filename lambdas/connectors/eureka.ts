@@ -28,55 +28,8 @@ import { ValidationError, type FieldProblem } from '../domain/errors.js';
 import type { Instance } from '../domain/instance.js';
 import type { Registry } from '../domain/registry.js';
 
-// ── Routes ──
-
-/** Both URL roots Eureka clients use: Netflix's `/eureka/v2` (eureka-js-client's default) and Spring's `/eureka`. */
-export const EUREKA_PREFIXES = ['/eureka/v2', '/eureka'] as const;
-
-/** One Eureka REST operation, under each of {@link EUREKA_PREFIXES}. */
-export interface EurekaOperation {
-  /** PascalCase; route ids are `EurekaV2<name>` and `Eureka<name>`. */
-  readonly name: string;
-  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** Path after the prefix, API Gateway `{param}` syntax. */
-  readonly path: string;
-  readonly table: 'write' | 'read';
-  readonly summary: string;
-}
-
-/**
- * Every Eureka operation served: the one list the route table is generated from and the handler dispatches on.
- * `GET /apps/delta` is a static path beside `GET /apps/{app}`: both API Gateway and the local router prefer the
- * static segment, as Eureka (an app named `DELTA` is unreachable there too).
- */
-export const EUREKA_OPERATIONS: readonly EurekaOperation[] = [
-  { name: 'Register', method: 'POST', path: '/apps/{app}', table: 'write', summary: 'Register an instance (204)' },
-  { name: 'Heartbeat', method: 'PUT', path: '/apps/{app}/{instanceId}', table: 'write', summary: 'Renew the lease (200; 404: register again)' },
-  { name: 'Deregister', method: 'DELETE', path: '/apps/{app}/{instanceId}', table: 'write', summary: 'Deregister an instance (200)' },
-  { name: 'SetStatus', method: 'PUT', path: '/apps/{app}/{instanceId}/status', table: 'write', summary: 'Override the status (`?value=OUT_OF_SERVICE`)' },
-  { name: 'ClearStatus', method: 'DELETE', path: '/apps/{app}/{instanceId}/status', table: 'write', summary: 'Remove the status override (back to UP)' },
-  { name: 'SetMetadata', method: 'PUT', path: '/apps/{app}/{instanceId}/metadata', table: 'write', summary: 'Add or change metadata (`?key=value`…)' },
-  { name: 'Apps', method: 'GET', path: '/apps', table: 'read', summary: 'The full registry' },
-  { name: 'Delta', method: 'GET', path: '/apps/delta', table: 'read', summary: 'Instances changed in the last 3 minutes, with the full registry’s hashcode' },
-  { name: 'App', method: 'GET', path: '/apps/{app}', table: 'read', summary: 'One application' },
-  { name: 'Instance', method: 'GET', path: '/apps/{app}/{instanceId}', table: 'read', summary: 'One instance' },
-  { name: 'Vip', method: 'GET', path: '/vips/{vip}', table: 'read', summary: 'Instances with this VIP address' },
-  { name: 'SecureVip', method: 'GET', path: '/svips/{svip}', table: 'read', summary: 'Instances with this secure VIP address' },
-];
-
-/**
- * The operation an API Gateway route key names (`PUT /eureka/v2/apps/{app}/{instanceId}`), whichever prefix.
- *
- * @example
- * operationOf('GET /eureka/apps/delta')?.name; // => 'Delta'
- */
-export function operationOf(routeKey: string): EurekaOperation | undefined {
-  const [method, path = ''] = routeKey.split(' ');
-  const prefix = EUREKA_PREFIXES.find((p) => path.startsWith(`${p}/`));
-  if (!prefix) return undefined;
-  const rest = path.slice(prefix.length);
-  return EUREKA_OPERATIONS.find((op) => op.method === method && op.path === rest);
-}
+// The operations and their routes: ./eureka-routes.ts (the route table imports it, and the CDK construct inlines the
+// route table, so that module imports nothing).
 
 // ── Names ──
 

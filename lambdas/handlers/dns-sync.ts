@@ -51,6 +51,12 @@ export const MAX_ATTEMPTS = 6;
  */
 const BATCH = { changes: 100, records: 1000, characters: 32_000 } as const;
 
+/**
+ * The most one record set holds in the zone, so that its UPSERT (counted twice) always fits one request: at most 400
+ * values and 15,000 characters. A service with more instances keeps the first of its sorted values in that set.
+ */
+export const ROUTE53_SET_LIMITS = { values: 400, characters: 15_000 } as const;
+
 export interface DnsSyncConfig {
   readonly hostedZoneId: string;
   /** Lower case, no trailing dot. */
@@ -262,4 +268,5 @@ export const handler = dnsSyncHandler({
   caller,
   zone: new Route53Zone(new Route53Client({ maxAttempts: 1 }), config.hostedZoneId, config.domain),
   options: { domain: config.domain, ttlSeconds: config.ttlSeconds },
+  setLimits: ROUTE53_SET_LIMITS,
 });

@@ -18,7 +18,6 @@ import {
   keepOverride,
   overrideOf,
   fullRegistry,
-  operationOf,
   parseStatus,
   planRegistration,
   readAll,
@@ -30,6 +29,7 @@ import {
   withOverride,
   type EurekaStatus,
 } from '../connectors/eureka.js';
+import { operationOf } from '../connectors/eureka-routes.js';
 import { emptyResponse, eurekaResponse, readEurekaBody } from '../connectors/eureka-xml.js';
 import { callerFrom } from '../http/caller.js';
 import type { HttpResponse } from '../http/errors.js';

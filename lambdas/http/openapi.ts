@@ -112,8 +112,10 @@ export function openApiDocument() {
   const paths: ZodOpenApiPathsObject = {};
   for (const route of routes) {
     const item = (paths[route.path] ??= {}) as Record<string, unknown>;
-    // Every route: IAM (SigV4) in AWS, a bearer token locally (open local mode needs neither).
-    item[route.method.toLowerCase()] = { operationId: route.id, security: [{ sigv4: [] }, { bearer: [] }], ...route.operation };
+    // IAM (SigV4) in AWS, a bearer token locally (open local mode needs neither); `auth: 'token'` routes (the
+    // connectors, for clients that cannot sign) take a bearer token in AWS as well, through the token authorizer.
+    const security = route.auth === 'token' ? [{ bearer: [] }] : [{ sigv4: [] }, { bearer: [] }];
+    item[route.method.toLowerCase()] = { operationId: route.id, security, ...route.operation };
   }
   paths['/v1/events'] = eventsPath;
   const document = createDocument({
@@ -135,7 +137,11 @@ export function openApiDocument() {
           description: 'AWS Signature Version 4 for `execute-api` (IAM auth in AWS); IAM grants on route ARNs decide who may call what',
           'x-amazon-apigateway-authtype': 'awsSigv4',
         },
-        bearer: { type: 'http', scheme: 'bearer', description: 'A token from `REGISTRY_AUTH_FILE` (local runtime)' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A token from `REGISTRY_AUTH_FILE` or `service-registry tokens create` (local runtime; in AWS, the connector routes)',
+        },
       },
     },
     paths,

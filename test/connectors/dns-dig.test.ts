@@ -99,6 +99,14 @@ describe('A and AAAA', () => {
   });
 });
 
+describe('hostnames', () => {
+  it('makes a registered hostname the SRV target itself and leaves it out of A', async () => {
+    expect((await api().register('ext', 'e1', { address: 'db-1.invalid', port: 5432, leaseSeconds: 300 })).status).toBe(201);
+    expect((await dig(port, [`_ext._tcp.${D}`, 'SRV'])).answer.map((r) => r.slice(4).join(' '))).toEqual(['0 6500 5432 db-1.invalid.']);
+    expect((await dig(port, [`ext.${D}`, 'A'])).status).toBe('NXDOMAIN');
+  });
+});
+
 describe('health', () => {
   it('leaves out an instance that is not healthy, and fails open when none is', async () => {
     const reg = (id: string, address: string) => api().register('shop', id, { address, port: 80, leaseSeconds: 300 });
@@ -137,6 +145,14 @@ describe('errors', () => {
     expect(reply.answer).toEqual([]);
     expect(reply.authority.map((r) => r[3])).toEqual(['SOA']);
     expect((await dig(port, [`instance.web.${D}`, 'A'])).status).toBe('NOERROR'); // a name with names below it
+  });
+
+  it('answers odd names with NXDOMAIN and odd types with NODATA', async () => {
+    expect((await dig(port, [`bad_label.${D}`, 'A'])).status).toBe('NXDOMAIN');
+    expect((await dig(port, [`a.b.c.web.${D}`, 'A'])).status).toBe('NXDOMAIN');
+    const odd = await dig(port, [`web.${D}`, 'TYPE65400']);
+    expect([odd.status, odd.answer]).toEqual(['NOERROR', []]);
+    expect((await dig(port, [`_web._tcp.${D}`, 'ANY'])).answer.map((r) => r[3])).toEqual(['SRV', 'SRV', 'SRV']);
   });
 
   it('answers NOTIMP for an opcode other than QUERY', async () => {

@@ -1,5 +1,5 @@
 /** The DNS view's pure mapping: instances → record sets, name parsing, instance labels, change planning. */
-import { fromText, instanceLabel, isOwnedName, parseName, planChanges, serviceRecordSets, srvWeight, type DnsInstance } from '../../lambdas/connectors/dns.js';
+import { fitSet, fromText, instanceLabel, isOwnedName, parseName, planChanges, serviceRecordSets, srvText, srvWeight, type DnsInstance } from '../../lambdas/connectors/dns.js';
 
 const zone = { domain: 'registry.internal', ttlSeconds: 5 };
 const inst = (instanceId: string, address: string, extra: Partial<DnsInstance> = {}): DnsInstance => ({ instanceId, address, port: 8080, weight: 100, tags: [], ...extra });
@@ -139,5 +139,17 @@ describe('isOwnedName', () => {
     expect(isOwnedName('orders.registry.internal.', 'TXT', d)).toBe(false);
     expect(isOwnedName('a.b.orders.registry.internal.', 'A', d)).toBe(false);
     expect(isOwnedName('www.example.com.', 'A', d)).toBe(false);
+  });
+});
+
+describe('fitSet', () => {
+  it('keeps the first sorted values within the limits, so a recomputed set compares equal', () => {
+    const many = Array.from({ length: 30 }, (_, i) => inst(`i-${String(i).padStart(2, '0')}`, `10.0.${i}.1`));
+    const set = serviceRecordSets('big', many, many, zone).find((s) => s.type === 'SRV')!;
+    const fitted = fitSet(set, { values: 10, characters: 100_000 });
+    expect(fitted.values).toEqual(set.values.slice(0, 10));
+    expect(fitSet(set, { values: 400, characters: 200 }).values.length).toBe(Math.floor(200 / srvText(set.values[0] as never).length));
+    expect(fitSet(set, { values: 400, characters: 100_000 })).toBe(set);
+    expect(planChanges([fitted], [fitSet(set, { values: 10, characters: 100_000 })])).toEqual([]);
   });
 });

@@ -16,7 +16,10 @@ import {
 } from '@aws-sdk/client-route-53';
 import type { Context, ScheduledEvent, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { instanceLabel } from '../../lambdas/connectors/dns.js';
+import { jest } from '@jest/globals';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tableActionsOf } from '../../packages/cdk/src/table-access.js';
+import { instanceLabel, type RecordChange } from '../../lambdas/connectors/dns.js';
 import { lambdaContext } from '../../local/lambda-context.js';
 import type { LocalRuntime } from '../../local/runtime.js';
 import { apiClient, startTestRuntime } from '../support.js';
@@ -76,6 +79,7 @@ function fakeRoute53(): void {
 
 let runtime: LocalRuntime;
 let handler: (event: SQSEvent | ScheduledEvent, context: Context) => Promise<{ services: number; upserts: number; deletes: number; requests: number }>;
+let batchChanges: (changes: readonly RecordChange[]) => RecordChange[][];
 const api = () => apiClient(runtime.url);
 
 /** An SQS batch of EventBridge events as the rule delivers them. */
@@ -115,7 +119,7 @@ beforeAll(async () => {
   runtime = await startTestRuntime({ prober: false });
   // The variables the construct sets on the function (test/infra/dns.test.ts checks their names there).
   Object.assign(process.env, { HOSTED_ZONE_ID: ZONE_ID, REGISTRY_DNS_DOMAIN: D, REGISTRY_DNS_TTL_SECONDS: '5' });
-  ({ handler } = (await import('../../lambdas/handlers/dns-sync.js')) as unknown as { handler: typeof handler });
+  ({ handler, batchChanges } = (await import('../../lambdas/handlers/dns-sync.js')) as unknown as { handler: typeof handler; batchChanges: typeof batchChanges });
 });
 
 afterAll(async () => {
@@ -269,5 +273,34 @@ describe('the scheduled reconcile', () => {
     const report = await invoke(batch({ type: 'Registry Protection Engaged', detail: { shard: 0 } }));
     expect(report.upserts).toBe(1);
     expect(sortedChanges(changeBatches[0]!)).toEqual([`UPSERT quiet.${D}. A 5 10.0.4.1`]);
+  });
+});
+
+describe('change requests', () => {
+  it("splits changes past Route 53's per-request limits (UPSERT counting twice), deletions first", () => {
+    const set = (i: number, values: number) => ({ name: `s${i}.${D}`, type: 'A' as const, ttl: 5, values: Array.from({ length: values }, (_, v) => `10.${i}.${v >> 8}.${v & 255}`) });
+    // 3 UPSERTs of 300 values: 600 records each as counted, so no two fit one request of 1,000.
+    expect(batchChanges([0, 1, 2].map((i) => ({ action: 'UPSERT', set: set(i, 300) }))).map((b) => b.length)).toEqual([1, 1, 1]);
+    // 150 small changes: at most 100 per request.
+    const small = Array.from({ length: 150 }, (_, i): RecordChange => ({ action: i % 2 ? 'UPSERT' : 'DELETE', set: set(i, 1) }));
+    const batches = batchChanges(small);
+    expect(batches.map((b) => b.length)).toEqual([100, 50]);
+    expect(batches[0]!.slice(0, 75).every((c) => c.action === 'DELETE')).toBe(true);
+  });
+});
+
+describe('least privilege', () => {
+  it('sends the table only the requests table-access.ts grants the dns-sync function', async () => {
+    // Calls go through to DynamoDB Local; the spy only records which commands the sync and the reconcile send.
+    const send = jest.spyOn(DynamoDBDocumentClient.prototype, 'send');
+    try {
+      await invoke(batch({ type: 'Instance Updated', detail: { service: 'web' } }, { type: 'Instance Updated', detail: { service: 'nosuch' } }));
+      await invoke(scheduled);
+      const action: Record<string, string> = { QueryCommand: 'dynamodb:Query', GetCommand: 'dynamodb:GetItem' };
+      const used = [...new Set(send.mock.calls.map(([command]) => action[(command as object).constructor.name] ?? (command as object).constructor.name))].sort();
+      expect(used).toEqual(tableActionsOf('dns-sync').sort());
+    } finally {
+      send.mockRestore();
+    }
   });
 });

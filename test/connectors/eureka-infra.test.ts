@@ -2,7 +2,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ServiceRegistry } from '@service-registry/cdk';
-import { EUREKA_OPERATIONS, EUREKA_PREFIXES } from '../../lambdas/connectors/eureka.js';
+import { EUREKA_OPERATIONS, EUREKA_PREFIXES } from '../../lambdas/connectors/eureka-routes.js';
 import { routes } from '../../lambdas/routes.js';
 
 // GIVEN a registry whose instances must live in one CIDR

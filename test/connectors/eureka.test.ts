@@ -6,13 +6,13 @@ import {
   fromEurekaStatus,
   fullRegistry,
   keepOverride,
-  operationOf,
   overrideOf,
   planRegistration,
   reconcileHashCode,
   serviceOf,
   toEurekaInstance,
 } from '../../lambdas/connectors/eureka.js';
+import { operationOf } from '../../lambdas/connectors/eureka-routes.js';
 import { parseXml, readEurekaBody, toXml, wantsJson } from '../../lambdas/connectors/eureka-xml.js';
 import { ValidationError } from '../../lambdas/domain/errors.js';
 import { draftInstance, type Instance } from '../../lambdas/domain/instance.js';

@@ -77,7 +77,7 @@ describe('OpenAPI document', () => {
 
   it('marks every request body required', () => {
     const withBody = routes.filter((r) => r.operation.requestBody);
-    expect(withBody.map((r) => r.id).sort()).toEqual(['PatchInstance', 'RegisterInstance']);
+    expect(withBody.map((r) => r.id).sort()).toEqual(['CreateToken', 'EurekaRegister', 'EurekaV2Register', 'PatchInstance', 'RegisterInstance']);
     for (const route of withBody) expect(operation(route.path, route.method).requestBody.required).toBe(true);
   });
 
@@ -110,7 +110,15 @@ describe('OpenAPI document', () => {
   it('applies SigV4 and bearer auth per route', () => {
     expect(doc.components.securitySchemes.sigv4).toMatchObject({ type: 'apiKey', in: 'header', name: 'Authorization', 'x-amazon-apigateway-authtype': 'awsSigv4' });
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
-    for (const route of routes) expect(operation(route.path, route.method).security).toEqual([{ sigv4: [] }, { bearer: [] }]);
+    for (const route of routes) {
+      const expected = route.auth === 'token' ? [{ bearer: [] }] : [{ sigv4: [] }, { bearer: [] }];
+      expect([route.id, operation(route.path, route.method).security]).toEqual([route.id, expected]);
+    }
+    // The connectors are the token routes: clients that cannot sign SigV4 (Prometheus, Eureka clients).
+    expect(routes.filter((r) => r.auth === 'token').map((r) => r.id)).toEqual(
+      expect.arrayContaining(['PrometheusServiceDiscovery', 'EurekaV2Register', 'EurekaRegister', 'EurekaV2Apps', 'EurekaApps']),
+    );
+    expect(routes.filter((r) => r.auth === 'token').every((r) => r.id === 'PrometheusServiceDiscovery' || r.id.startsWith('Eureka'))).toBe(true);
   });
 });
 

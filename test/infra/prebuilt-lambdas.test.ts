@@ -30,7 +30,9 @@ const load = (handler: string, invoke?: object) =>
 const bundles = readdirSync(lambdaDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
 
 it('ships one bundle per handler the construct deploys', () => {
-  const expected = new Set([...routes.map((r) => r.handler), 'prober', 'publisher']);
+  // Route handlers, plus the functions no route invokes: the prober (schedule), the publisher (stream), the token
+  // authorizer (API Gateway) and the Route 53 sync (change events, when the `dns` option is on).
+  const expected = new Set([...routes.map((r) => r.handler), 'prober', 'publisher', 'token-authorizer', 'dns-sync']);
   expect(new Set(bundles)).toEqual(expected);
 });
 

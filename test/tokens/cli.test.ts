@@ -5,6 +5,8 @@
  * unauthorised/forbidden, 5 unreachable).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalRuntime } from '../../local/runtime.js';
@@ -81,6 +83,52 @@ describe('service-registry tokens', () => {
     expect(ran.stderr).toMatch(message);
     expect(ran.stderr.trim().split('\n')).toHaveLength(1);
     expect(ran.stderr).toMatch(/^service-registry: /);
+  });
+
+  it('signs with SigV4 for --region, with the credentials of --profile', async () => {
+    // GIVEN a stand-in for API Gateway that records the Authorization header, and a shared credentials file
+    const seen: string[] = [];
+    const echo = createServer((req, res) => {
+      seen.push(req.headers.authorization ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ tokens: [] }));
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    const dir = mkdtempSync(join(tmpdir(), 'registry-aws-'));
+    writeFileSync(join(dir, 'credentials'), '[ops]\naws_access_key_id = AKIDFROMPROFILE\naws_secret_access_key = secret\n');
+    try {
+      // WHEN
+      const ran = await cli(['tokens', 'list', '--json', '--region', 'eu-west-1', '--profile', 'ops', '--url', `http://127.0.0.1:${(echo.address() as AddressInfo).port}`], {
+        REGISTRY_TOKEN: '',
+        AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+        AWS_CONFIG_FILE: join(dir, 'config'),
+        AWS_ACCESS_KEY_ID: '',
+        AWS_SECRET_ACCESS_KEY: '',
+        AWS_PROFILE: '',
+      });
+      // THEN
+      expect({ code: ran.code, stdout: ran.stdout, stderr: ran.stderr }).toEqual({ code: 0, stdout: '[]\n', stderr: '' });
+      expect(seen).toEqual([expect.stringMatching(/^AWS4-HMAC-SHA256 Credential=AKIDFROMPROFILE\/\d{8}\/eu-west-1\/execute-api\/aws4_request/)]);
+    } finally {
+      await new Promise((resolve) => echo.close(resolve));
+    }
+  });
+
+  it('takes the SigV4 region from an execute-api URL', async () => {
+    const code = `import { clientFrom } from './packages/client/src/cli/shared.mts';
+      const client = clientFrom({ url: 'https://abc123.execute-api.ap-southeast-2.amazonaws.com' });
+      const { headers } = await client.authorizedRequest('GET', '/v1/tokens');
+      console.log(headers.authorization);`;
+    const ran = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      cwd: repoRoot,
+      env: { REGISTRY_TOKEN: '', AWS_ACCESS_KEY_ID: 'AKIDFROMENV', AWS_SECRET_ACCESS_KEY: 'secret', AWS_PROFILE: '' },
+    });
+    expect({ code: ran.code, stderr: ran.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(ran.stdout).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDFROMENV\/\d{8}\/ap-southeast-2\/execute-api\/aws4_request/);
+  });
+
+  it('exits 2 for a --url that is not a URL', async () => {
+    const ran = await cli(['tokens', 'list', '--url', 'not a url']);
+    expect({ code: ran.code, stderr: ran.stderr }).toEqual({ code: 2, stderr: "service-registry: --url 'not a url' is not a URL (e.g. http://127.0.0.1:4000)\n" });
   });
 
   it('prints help with exit 0 and never shows the token from the environment', async () => {

@@ -1,7 +1,7 @@
 /**
  * What every `service-registry` command shares: the global options (`--url`, `--token`, `--region`, `--profile`,
  * `--json`) turned into a {@link RegistryClient}, output, and the one mapping of errors to a one-line message and
- * an exit code. ESM only (`.mts`): commander is an ES module, and a bin needs one dialect.
+ * an exit code. ESM only (`.mts`): a bin needs one dialect, and the CLI is never imported by a CommonJS consumer.
  */
 import { CommanderError, type Command } from 'commander';
 import { RegistryClient, type RegistryClientOptions } from '../client.js';
