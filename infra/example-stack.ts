@@ -9,6 +9,9 @@
  *   the prober reaches DynamoDB through the gateway endpoint. Synthesizes offline; CI's `npx cdk synth -q` uses it.
  * - `-c createVpc=false` and no `vpcId`: no VPC; the prober reaches public addresses only (the synth warns).
  *
+ * `-c dnsDomain=registry.internal` (cdk.json's default; empty to leave DNS out): with a VPC, a private hosted zone
+ * for that domain in it, kept in step with the registry by the construct's `dns` option (SRV/A/AAAA records).
+ *
  * `-c retainTable=false` deletes the table with the stack (default: retained). Switches read `true`/`false`,
  * `1`/`0`, `yes`/`no` in any case, like the functions' boolean variables (`flag` in lambdas/shared/config.ts);
  * any other value fails the synth.
@@ -65,10 +68,12 @@ export function buildExampleStack(app: App): ExampleStack {
   }
   const admins = String(context('adminPrincipals') ?? '').split(',').filter(Boolean);
   const expectedInstances = context('expectedInstances');
+  const dnsDomain = String(context('dnsDomain') ?? '');
   const registry = new ServiceRegistry(stack, 'Registry', {
     adminPrincipals: admins,
     tableRemovalPolicy: flag(switches, 'retainTable', true) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     ...(vpc && { vpc }),
+    ...(vpc && dnsDomain && { dns: { vpc, domain: dnsDomain } }),
     ...(expectedInstances !== undefined && { expectedInstances: Number(expectedInstances) }),
   });
   new CfnOutput(stack, 'ApiUrl', { value: registry.apiUrl });

@@ -209,7 +209,7 @@ export interface EurekaRegistrationPlan {
   readonly instanceId: string;
   /** A `registerBody` input (validated by the caller with the registry's own schema). */
   readonly body: Record<string, unknown>;
-  /** Set when the client registered a status other than UP: the handler applies it right after registering. */
+  /** Set when the client registered a status other than UP: the handler registers with it (one write). */
   readonly status?: { status: 'UP' | 'DRAINING'; marker?: EurekaStatus };
   /** The other of `hostName`/`ipAddr`, kept in metadata: the handler checks it with the address policy. */
   readonly secondaryAddress?: { value: string; field: string };

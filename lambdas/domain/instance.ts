@@ -87,7 +87,7 @@ export function draftInstance(key: InstanceKey, body: RegisterBody, owner: strin
     weight: body.weight,
     tags: body.tags,
     metadata: body.metadata,
-    status: 'UP',
+    status: body.status,
     // Lease-only instances have no probe: a renewed lease is their check. Probed ones are unknown until probed.
     health: body.healthCheck ? 'unknown' : 'passing',
     ...(body.healthCheck && { healthCheck: body.healthCheck }),

@@ -94,14 +94,13 @@ export function eurekaHandler(deps: EurekaDeps) {
           const refused = await deps.refusal(plan.secondaryAddress.value);
           if (refused) throw new ValidationError([{ field: plan.secondaryAddress.field, message: refused }]);
         }
-        await reg.register(caller, key, parse(registerBody, plan.body, 'body'));
+        // A status other than UP (OUT_OF_SERVICE, DOWN, STARTING) is part of the one registering write: the instance
+        // is never in rotation in between.
+        await reg.register(caller, key, parse(registerBody, { ...plan.body, ...(plan.status && { status: plan.status.status }) }, 'body'));
       } catch (error) {
         if (error instanceof ValidationError) throw new ValidationError(eurekaProblems(error.problems, plan.addressField));
         throw error;
       }
-      // A registration always starts UP (the register body has no status): a Eureka client registering another
-      // status gets it applied by a patch right after, the marker already in the registered metadata.
-      if (plan.status) await reg.patch(caller, key, { status: plan.status.status });
       return emptyResponse(204);
     },
     // Renews the lease; 404 (gone or expired) is what makes a Eureka client register again. The Java client's

@@ -1,5 +1,6 @@
 /** Black-box tests of the instance routes, through the local runtime over HTTP. */
 import type { LocalRuntime } from '../../local/runtime.js';
+import { routes } from '../../lambdas/routes.js';
 import { apiClient, sleep, startTestRuntime } from '../support.js';
 
 let runtime: LocalRuntime;
@@ -46,6 +47,20 @@ describe('PUT /v1/services/{service}/instances/{instanceId}', () => {
     expect(second.body.port).toBe(9090);
     expect(second.body.weight).toBe(100);
     expect(second.body).not.toHaveProperty('zone');
+  });
+
+  it('registers out of rotation with status DRAINING in the one write, and rejects an unknown status', async () => {
+    const res = await api.register('warming', 'w-1', { ...base, status: 'DRAINING' });
+    expect(res.status).toBe(201);
+    expect(res.body.status).toBe('DRAINING');
+    expect((await api.discover('warming')).body.instances).toEqual([]);
+    const all = (await api.discover('warming', 'status=all')).body;
+    expect(all.instances.map((i: { instanceId: string; status: string; revision: number }) => [i.instanceId, i.status, i.revision])).toEqual([['w-1', 'DRAINING', res.body.revision]]);
+
+    const bad = await api.register('warming', 'w-2', { ...base, status: 'STARTING' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body.error.details)).toContain('body.status');
+    expect((await api.get('warming', 'w-2')).status).toBe(404);
   });
 
   it('makes an instance probe-driven when it has a health check and no lease', async () => {
@@ -190,16 +205,10 @@ describe('routing', () => {
     expect((await api.call('GET', '/v1/health')).body).toEqual({ status: 'ok' });
     const doc = (await api.call('GET', '/v1/openapi.json')).body;
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(
-      [
-        '/v1/events', // served by the local runtime (SQS in AWS), documented all the same
-        '/v1/health',
-        '/v1/openapi.json',
-        '/v1/services',
-        '/v1/services/{service}/instances',
-        '/v1/services/{service}/instances/{instanceId}',
-        '/v1/services/{service}/instances/{instanceId}/heartbeat',
-      ].sort(),
+    // Every route of the table, plus the feed the local runtime serves itself (SQS in AWS), documented all the same.
+    expect(Object.keys(doc.paths).sort()).toEqual([...new Set([...routes.map((r) => r.path), '/v1/events'])].sort());
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/services/{service}/instances/{instanceId}/heartbeat', '/v1/sd/prometheus', '/eureka/v2/apps/{app}', '/eureka/apps/delta', '/v1/tokens']),
     );
     expect(doc.components.schemas.RegisterInstance.properties.port).toMatchObject({ minimum: 1, maximum: 65535 });
   });

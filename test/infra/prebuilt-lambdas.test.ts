@@ -10,7 +10,7 @@ import { routes } from '../../lambdas/routes.js';
 import { repoRoot, run } from '../packages/support.js';
 
 const lambdaDir = join(repoRoot, 'packages', 'cdk', 'lambda');
-const env = { TABLE_NAME: 'registry', EVENT_BUS_NAME: 'registry', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', POWERTOOLS_LOG_LEVEL: 'SILENT' };
+const env = { TABLE_NAME: 'registry', EVENT_BUS_NAME: 'registry', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', POWERTOOLS_LOG_LEVEL: 'SILENT', HOSTED_ZONE_ID: 'Z0000000000000', REGISTRY_DNS_DOMAIN: 'registry.internal' };
 
 /** Imports a bundle in a fresh Node process and reports what it exports (and, optionally, one invocation). */
 const load = (handler: string, invoke?: object) =>

@@ -86,6 +86,8 @@ export const registerBody = z
     metadata: metadata.default({}),
     healthCheck: healthCheck.optional(),
     leaseSeconds: leaseSeconds.optional(),
+    /** `DRAINING` registers the instance out of rotation from its first write (warm-up, Eureka's `STARTING`). */
+    status: instanceStatus.default('UP').meta({ description: 'Start out of rotation with `DRAINING` (e.g. while warming up); `UP` by default' }),
   })
   .meta({ id: 'RegisterInstance' });
 
