@@ -97,14 +97,14 @@ describe('the prober in a VPC (issue 11.3)', () => {
     build({ dynamoDbGatewayEndpoint: false }, true).template().resourceCountIs('AWS::EC2::VPCEndpoint', 0);
   });
 
-  it('sets REGISTRY_ALLOW_CIDRS to the VPC CIDR on registration and the prober, and on no other function', () => {
-    for (const id of ['RegisterInstance', 'Prober']) {
+  it('sets REGISTRY_ALLOW_CIDRS to the VPC CIDR on the registering functions (native and Eureka) and the prober, and on no other function', () => {
+    for (const id of ['RegisterInstance', 'EurekaV2Register', 'Prober']) {
       expect(envOf(template, functionId(template, id)).REGISTRY_ALLOW_CIDRS).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Vpc/), 'CidrBlock'] });
     }
     const withCidrs = Object.entries(template.findResources('AWS::Lambda::Function'))
       .filter(([, fn]: [string, any]) => fn.Properties.Environment?.Variables?.REGISTRY_ALLOW_CIDRS)
       .map(([id]) => id.replace(/Function.*$/, ''));
-    expect(withCidrs.sort()).toEqual(['RegistryProber', 'RegistryRegisterInstance']);
+    expect(withCidrs.sort()).toEqual(['RegistryEurekaV2Register', 'RegistryProber', 'RegistryRegisterInstance']);
   });
 
   it('lets the prober security group reach only the allowed CIDRs (TCP) and DynamoDB (443 to its prefix list)', () => {
@@ -211,8 +211,10 @@ describe("the read functions share the prober's settings (lambdas/shared/config.
     const prober = envOf(template, functionId(template, 'Prober'));
     expect(prober).toMatchObject(settings);
     const names = Object.keys(settings);
-    const tableFunctions = routes.filter((r) => r.table !== 'none').map((r) => r.id);
-    for (const id of [...new Set(tableFunctions)]) {
+    // One function per handler module, named after the first route that uses it.
+    const firstRouteOf = new Map<string, string>();
+    for (const r of routes) if (r.table !== 'none' && !firstRouteOf.has(r.handler)) firstRouteOf.set(r.handler, r.id);
+    for (const id of firstRouteOf.values()) {
       const env = envOf(template, functionId(template, id));
       expect([id, Object.fromEntries(names.map((n) => [n, env[n]]))]).toEqual([id, Object.fromEntries(names.map((n) => [n, prober[n]]))]);
     }

@@ -41,15 +41,20 @@ describe('ServiceRegistry table', () => {
 });
 
 describe('ServiceRegistry HTTP API', () => {
-  it('has exactly the routes of the shared route table, each with IAM auth', () => {
+  it('has exactly the routes of the shared route table, IAM auth on each but the token routes, which take the bearer-token authorizer', () => {
     const found = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r: any) => r.Properties);
     expect(found.map((p) => p.RouteKey).sort()).toEqual(routes.map((r) => `${r.method} ${r.path}`).sort());
-    for (const p of found) expect(p.AuthorizationType).toBe('AWS_IAM');
+    const tokenRoutes = new Set(routes.filter((r) => r.auth === 'token').map((r) => `${r.method} ${r.path}`));
+    expect(tokenRoutes.size).toBeGreaterThan(0);
+    for (const p of found) {
+      expect([p.RouteKey, p.AuthorizationType]).toEqual([p.RouteKey, tokenRoutes.has(p.RouteKey) ? 'CUSTOM' : 'AWS_IAM']);
+      if (tokenRoutes.has(p.RouteKey)) expect(p.AuthorizerId).toBeDefined();
+    }
   });
 
   it('runs one arm64 nodejs22.x function per handler, with the table name only where needed', () => {
     const fns = template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } });
-    expect(Object.keys(fns)).toHaveLength(new Set(routes.map((r) => r.handler)).size + 2); // + the prober and the publisher
+    expect(Object.keys(fns)).toHaveLength(new Set(routes.map((r) => r.handler)).size + 3); // + the prober, the publisher and the token authorizer
     for (const fn of Object.values(fns) as any[]) expect(fn.Properties.Architectures).toEqual(['arm64']);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ REGISTRY_ALLOW_LOOPBACK: 'false', TABLE_NAME: Match.anyValue() }) },
@@ -154,7 +159,7 @@ describe('Lambda code', () => {
         .filter((file) => file.source.packaging === 'zip')
         .map((file) => resolve(outdir, file.source.path));
       const lambdaDir = resolve(import.meta.dirname, '../../packages/cdk/lambda');
-      const handlers = [...new Set([...routes.map((r) => r.handler), 'prober', 'publisher'])].sort();
+      const handlers = [...new Set([...routes.map((r) => r.handler), 'prober', 'publisher', 'token-authorizer'])].sort();
       expect(sources.sort()).toEqual(handlers.map((h) => join(lambdaDir, h)));
       Template.fromStack(stack).allResourcesProperties('AWS::Lambda::Function', { Handler: 'index.handler', Runtime: 'nodejs22.x' });
     } finally {

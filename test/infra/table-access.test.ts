@@ -180,7 +180,8 @@ const scenarios: Record<string, Scenario[]> = {
     {
       name: 'a Eureka registration',
       main: true,
-      arrange: () => documents.on(UpdateCommand).resolves({}),
+      // The operator's status override is read first (GetItem of the instance), then the registering write.
+      arrange: () => { documents.on(GetCommand).resolves({}); documents.on(UpdateCommand).resolves({}); },
       event: event('POST', '/eureka/v2/apps/{app}', { app: 'ORDERS' }, {
         body: { instance: { app: 'ORDERS', hostName: '10.0.0.1', ipAddr: '10.0.0.1', port: { $: 8080, '@enabled': 'true' }, dataCenterInfo: { name: 'MyOwn' } } },
       }),
