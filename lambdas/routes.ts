@@ -5,7 +5,7 @@
  */
 import type { ZodOpenApiMediaTypeObject, ZodOpenApiOperationObject } from 'zod-openapi';
 import * as z from 'zod';
-import { createdToken, createTokenBody, tokenList, tokenPath } from '@service-registry/contracts';
+import { createdToken, createTokenBody, historyPage, historyQuery, tokenList, tokenPath } from '@service-registry/contracts';
 import {
   discoveryQuery,
   errorBody,
@@ -378,6 +378,25 @@ export const routes: readonly RouteDefinition[] = [
       description: 'Locally the token stops working at once; in AWS within the authorizer cache time (60 s).',
       requestParams: { path: tokenPath },
       responses: { '204': { description: 'Revoked' }, '404': err('No such token (never created, or already revoked)'), ...badInput, ...authErrors('The caller is not an admin') },
+    },
+  },
+  // ── Change history ──
+  {
+    id: 'ServiceHistory',
+    method: 'GET',
+    path: '/v1/services/{service}/history',
+    handler: 'history-read',
+    table: 'read',
+    operation: {
+      summary: "A service's change history, newest first",
+      description:
+        'Every change event of the service (or of one instance, with `instanceId`), with who made it: the caller ' +
+        'for API writes, `registry:prober` for health marks, `registry:sweeper` for removals of expired leases and ' +
+        'too-long-critical instances, `registry:ttl` for DynamoDB TTL deletions. Kept for ' +
+        '`REGISTRY_HISTORY_RETENTION_DAYS` (default 30). Written from the table stream, so an entry appears shortly ' +
+        'after its change. Readable by whoever may discover the service.',
+      requestParams: { path: servicePath, query: historyQuery },
+      responses: { '200': ok('One page of entries, newest first; `cursor` when more may follow', historyPage), ...readErrors },
     },
   },
 ];

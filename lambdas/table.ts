@@ -78,3 +78,28 @@ export const TOKEN_PREFIX = 'TOKEN#';
 export function tokenItemKey(tokenId: string): { pk: string; sk: string } {
   return { pk: TOKEN_PARTITION, sk: TOKEN_PREFIX + tokenId };
 }
+
+/**
+ * Change history (lambdas/domain/history.ts), written from the stream by its own consumer. Each change is two items,
+ * so both "newest first per service" and "newest first per instance" are one Query on a key (no filter over other
+ * instances' entries, no index): `pk = HISTORY#<service>` and `pk = HISTORY#<service>#<instanceId>`, both with
+ * `sk = <ISO time>#<instanceId>#<revision>`. The key holds the revision, so a retried stream batch overwrites its own
+ * items instead of adding some. `#` appears in neither a service name nor an instance id (their grammars in
+ * `@service-registry/contracts`), so the two partitions never meet. Their sort keys never start with `INST#` and
+ * their partition is not `REGISTRY`, so the stream filter keeps history writes from both stream consumers; they
+ * carry no `gsi1pk`, so `GET /v1/services` never sees them; and discovery reads only `SVC#` partitions. They expire
+ * through the table's TTL attribute (`REGISTRY_HISTORY_RETENTION_DAYS`).
+ */
+export const HISTORY_PREFIX = 'HISTORY#';
+
+/**
+ * Days history items are kept before their TTL (`REGISTRY_HISTORY_RETENTION_DAYS`, the construct's
+ * `historyRetention`): the default and the most accepted (ten years). Here, beside the keys, because the writer
+ * and the construct both state it.
+ */
+export const HISTORY_RETENTION_DAYS = { default: 30, max: 3650 } as const;
+
+/** Partition of a service's history, or of one instance's when `instanceId` is given. */
+export function historyPartition(service: string, instanceId?: string): string {
+  return HISTORY_PREFIX + service + (instanceId === undefined ? '' : `#${instanceId}`);
+}

@@ -29,8 +29,11 @@ export interface ApiGatewayOptions {
    * matching; returns (or resolves to) true when it took the request. It authorizes what it takes itself.
    */
   readonly local?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
-  /** Called after each request, for access logs. */
-  readonly onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
+  /**
+   * Called after each request the route table answers (not those `local` takes), for access logs and metrics;
+   * `route` is the matched route's id (absent when no route matched).
+   */
+  readonly onRequest?: (line: { method: string; path: string; route?: string; status: number; ms: number }) => void;
 }
 
 /** Larger bodies are refused before any handler runs (API Gateway's own cap is 10 MB; ours is lower locally). */
@@ -64,11 +67,12 @@ export function createApiGateway(options: ApiGatewayOptions): Server {
     void taken.then(
       (took) => {
         if (took || res.headersSent) return;
-        return handle(req, options, find)
+        const matched: { route?: string } = {};
+        return handle(req, options, find, matched)
           .catch(toResponse)
           .then((response) => {
             write(res, response);
-            options.onRequest?.({ method: req.method ?? '', path: req.url ?? '', status: response.statusCode, ms: performance.now() - started });
+            options.onRequest?.({ method: req.method ?? '', path: req.url ?? '', ...matched, status: response.statusCode, ms: performance.now() - started });
           });
       },
       (error: unknown) => {
@@ -78,12 +82,18 @@ export function createApiGateway(options: ApiGatewayOptions): Server {
   });
 }
 
-async function handle(req: IncomingMessage, options: ApiGatewayOptions, find: (m: string, p: string) => Match | 'method' | undefined): Promise<HttpResponse> {
+async function handle(
+  req: IncomingMessage,
+  options: ApiGatewayOptions,
+  find: (m: string, p: string) => Match | 'method' | undefined,
+  matched: { route?: string },
+): Promise<HttpResponse> {
   const url = new URL(req.url ?? '/', 'http://local');
   const method = req.method ?? 'GET';
   const match = find(method, url.pathname);
   if (match === undefined) throw new RouteNotFoundError(`no route for ${method} ${url.pathname}`);
   if (match === 'method') throw new GatewayError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}`);
+  matched.route = match.route.id;
   const body = await readBody(req);
   const caller = await options.authorize(header(req, 'authorization'));
   const event = toEvent(req, url, match, body, caller);

@@ -21,7 +21,8 @@ import { LocalEventBus } from './event-bus.js';
 import { startStreamPoller, type StreamHandler } from './stream-poller.js';
 import { mayRead } from '../lambdas/domain/caller.js';
 import { ForbiddenError, RouteNotFoundError } from '../lambdas/domain/errors.js';
-import { flag } from '../lambdas/shared/config.js';
+import { flag, loadConfig } from '../lambdas/shared/config.js';
+import { createLocalMetrics } from './metrics.js';
 
 export interface LocalRuntimeOptions {
   /** @default '127.0.0.1' */
@@ -48,6 +49,13 @@ export interface LocalRuntimeOptions {
   readonly streamPollMs?: number;
   /** Called after each publisher invocation (the cost benchmark counts them). */
   readonly onPublish?: (info: { records: number; ms: number }) => void;
+  /**
+   * Run the change-history writer, the stream's second consumer. Off, `GET …/history` answers with no entries (the
+   * test suite turns it off where history is not read: see test/support.ts). @default true
+   */
+  readonly history?: boolean;
+  /** Wraps the change-history writer, the stream's second consumer (tests inject faults through it). @default none */
+  readonly historyHandler?: (writer: StreamHandler) => StreamHandler;
   /** Stream stand-in: first retry delay after a failed batch, doubling up to 5 s (tests shorten it). @default 100 */
   readonly streamRetryBaseMs?: number;
   /** DNS server port, UDP and TCP, on `host` (`REGISTRY_DNS_PORT`; `npm start` defaults to 8600). 0 picks a free one. @default 'off' */
@@ -105,6 +113,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   let dynamo: DynamoDbLocal | undefined;
   const bus = new LocalEventBus();
   let poller: { stop(): Promise<void> } | undefined;
+  let historyPoller: { stop(): Promise<void> } | undefined;
+  let stopMetrics = () => {};
   try {
     const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
     dynamo = options.dynamoEndpoint ? undefined : await startDynamoDbLocal(dataDir ? { dataDir } : {});
@@ -140,7 +150,29 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       onDiscard: (info) => console.error(`stream poller: gave up on ${info.records} record(s) after ${info.reason} (sequence ${info.firstSequence}…${info.lastSequence})${dataDir ? `; kept in ${join(dataDir, 'stream-failures.jsonl')}` : ''}`),
     });
 
+    // Change history: the stream's second consumer, as in AWS (its own event source mapping there), so a history
+    // failure never holds back publishing; its own position and failure files, since its position is its own.
+    const { handler: historyWriter } = (await import('../lambdas/handlers/history.js')) as { handler: StreamHandler };
+    if (options.history ?? true) historyPoller = await startStreamPoller({
+      tableName,
+      handler: options.historyHandler ? options.historyHandler(historyWriter) : historyWriter,
+      fromStart: created,
+      ...(dataDir && { positionFile: join(dataDir, 'history-stream-positions.json'), failureFile: join(dataDir, 'history-stream-failures.jsonl') }),
+      pollMs: options.streamPollMs ?? Number(process.env.REGISTRY_STREAM_POLL_MS ?? 50),
+      ...(options.streamRetryBaseMs !== undefined && { retryBaseMs: options.streamRetryBaseMs }),
+      onError: (e) => console.error(`history stream poller: ${describe(e)}`),
+      onDiscard: (info) => console.error(`history stream poller: gave up on ${info.records} record(s) after ${info.reason} (sequence ${info.firstSequence}…${info.lastSequence})`),
+    });
+
     const handlers = await loadHandlers(routes);
+    // `GET /metrics` (local/metrics.ts): the handlers report through `telemetry`; this runtime's registry listens.
+    const metrics = createLocalMetrics({ tableName, dynamoEndpoint, probeShards: loadConfig().probeShards });
+    const { telemetry } = await import('../lambdas/shared/powertools.js');
+    const detachMetrics = telemetry.attach(metrics.telemetry);
+    stopMetrics = () => {
+      detachMetrics();
+      metrics.stop();
+    };
     const consoleSite = createConsoleSite();
     const server = createApiGateway({
       routes,
@@ -149,16 +181,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       local: async (req, res, url) => {
         // The web console's page and assets (`/`, `/console/…`): static, no data, no token needed.
         if (consoleSite.serve(req, res, url)) return true;
+        if (url.pathname === '/metrics') return metrics.serve(req, res, await authorize(req.headers.authorization));
         if (url.pathname !== '/v1/events') return false;
         if (req.method !== 'GET') throw new RouteNotFoundError(`no route for ${req.method} /v1/events`);
         const caller = await authorize(req.headers.authorization);
         // The feed is scoped like discovery: asking for a service the caller may not read is a 403 naming it.
         const refused = url.searchParams.getAll('service').filter((service) => !mayRead(caller, service));
         if (refused.length > 0) throw new ForbiddenError(`principal '${caller.principal}' may not read service${refused.length > 1 ? 's' : ''} ${refused.map((s) => `'${s}'`).join(', ')}`);
+        metrics.meterDelivery(res);
         bus.subscribe(req, res, url, (service) => mayRead(caller, service));
         return true;
       },
-      ...(options.onRequest && { onRequest: options.onRequest }),
+      onRequest: (line) => {
+        metrics.onRequest(line);
+        options.onRequest?.(line);
+      },
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -185,7 +222,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       schedules.push(startSchedule('Prober', handler, { timeoutMs: 60_000, onError: (e) => console.error(`prober invocation failed: ${describe(e)}`) }));
     }
     const urlHost = host.includes(':') ? `[${host}]` : host;
-    const running = { poller, dynamo };
+    const running = { poller, historyPoller, dynamo };
     return {
       url: `http://${urlHost}:${port}`,
       dynamoEndpoint,
@@ -194,10 +231,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ...(dns && { dnsPort: dns.port }),
       stop: async () => {
         // Producers first, DynamoDB Local last, since everything before it still writes: the schedule (the prober
-        // releases its lock and hands over its streaks), the stream poller (publishes what is read and saves its
-        // position), the bus and the server, then DynamoDB Local.
+        // releases its lock and hands over its streaks), the stream pollers (publish, and write history, for what is
+        // read and save their positions), the bus and the server, then DynamoDB Local.
         await Promise.all(schedules.map((s) => s.stop()));
         await running.poller.stop();
+        await running.historyPoller?.stop();
+        stopMetrics();
         await bus.stop();
         server.closeAllConnections();
         await new Promise<void>((done) => server.close(() => done()));
@@ -207,6 +246,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     };
   } catch (error) {
     await poller?.stop().catch(() => undefined);
+    await historyPoller?.stop().catch(() => undefined);
+    stopMetrics();
     await bus.stop();
     await dynamo?.stop();
     throw error;

@@ -3,11 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../local/runtime.js';
 import { readSse } from '../packages/client/src/sse.js';
 
-/** A local runtime on a free port, backed by the run's shared DynamoDB Local and a table of its own. */
+/**
+ * A local runtime on a free port, backed by the run's shared DynamoDB Local and a table of its own. The change-history
+ * writer (the stream's second consumer) is off unless a test asks for it (`history: true`, as every test that reads
+ * history does): it triples the writes every change costs, and on the one DynamoDB Local the whole run shares that
+ * made the suite ~40 % slower for tests that never read it. `npm start` and the spawned-runtime tests keep it on.
+ */
 export async function startTestRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const endpoint = process.env.TEST_DYNAMODB_ENDPOINT;
   if (!endpoint) throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run the tests with `npm test`');
-  return startLocalRuntime({ port: 0, dynamoEndpoint: endpoint, tableName: `t-${randomUUID()}`, ...options });
+  return startLocalRuntime({ port: 0, dynamoEndpoint: endpoint, tableName: `t-${randomUUID()}`, history: false, ...options });
 }
 
 export interface Reply<T = any> {

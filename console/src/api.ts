@@ -3,7 +3,7 @@
  * one, is kept in `sessionStorage` (gone when the tab closes, never sent to another origin: the page's CSP allows
  * `connect-src 'self'` only) and sent as `Authorization: Bearer`; in open local mode none is needed.
  */
-import type { InstanceRecord, ProtectionStatus, ServiceSummary } from '@service-registry/contracts';
+import type { HistoryPage, InstanceRecord, ProtectionStatus, ServiceSummary } from '@service-registry/contracts';
 import type { Snapshot } from './state.js';
 
 const TOKEN_KEY = 'service-registry.token';
@@ -36,6 +36,9 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 }
+
+/** An error as the page shows it: the API's `code: message`, or what went wrong before an answer. */
+export const describeError = (error: unknown): string => (error instanceof ApiError ? `${error.code}: ${error.message}` : String(error));
 
 /** A refused answer as an {@link ApiError}: the body's `{"error":{"code","message"}}` when it has one. */
 export async function errorOf(res: Response): Promise<ApiError> {
@@ -105,4 +108,15 @@ export function setStatus(service: string, id: string, status: 'UP' | 'DRAINING'
 
 export function deregister(service: string, id: string): Promise<void> {
   return call('DELETE', instancePath(service, id));
+}
+
+/**
+ * One page of a service's change history, newest first (`GET /v1/services/{service}/history`): an instance's when
+ * `instanceId` is given, the whole service's otherwise; `cursor` is the previous page's.
+ */
+export function history(service: string, query: { instanceId?: string; limit: number; cursor?: string }): Promise<HistoryPage> {
+  const params = new URLSearchParams({ limit: String(query.limit) });
+  if (query.instanceId) params.set('instanceId', query.instanceId);
+  if (query.cursor) params.set('cursor', query.cursor);
+  return call('GET', `/v1/services/${encodeURIComponent(service)}/history?${params}`);
 }

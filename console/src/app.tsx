@@ -5,8 +5,10 @@
  */
 import type { InstanceEventDetail, InstanceRecord, ProtectionEventDetail, ResyncEventDetail, ServiceSummary } from '@service-registry/contracts';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ApiError, deregister, discoverAll, listServices, setStatus, storedToken, storeToken } from './api.js';
+import { deregister, describeError, discoverAll, listServices, setStatus, storedToken, storeToken } from './api.js';
+import { coalesced } from './coalesced.js';
 import { followEvents, type FeedMessage } from './feed.js';
+import { HistoryPanel, type ChangeSignal } from './history.js';
 import { applyEvent, applySnapshot, emptyView, lagSummary, rows, snapshotRequested, type ServiceView } from './state.js';
 
 type Route = { readonly page: 'services' } | { readonly page: 'service'; readonly service: string };
@@ -41,29 +43,6 @@ interface BusEvent {
 
 const INSTANCE_EVENTS = new Set(['Instance Registered', 'Instance Updated', 'Instance Health Changed', 'Instance Deregistered', 'Instance Expired']);
 
-const describeError = (error: unknown) => (error instanceof ApiError ? `${error.code}: ${error.message}` : String(error));
-
-/** Runs `work` now, or once more after the run in flight when one is (however many calls came meanwhile). */
-function coalesced(work: () => Promise<void>): () => void {
-  let running = false;
-  let again = false;
-  const run = (): void => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    void work().finally(() => {
-      running = false;
-      if (again) {
-        again = false;
-        run();
-      }
-    });
-  };
-  return run;
-}
-
 export function App() {
   const [route, setRoute] = useState(() => parseRoute(location.hash));
   const [token, setToken] = useState(storedToken);
@@ -76,6 +55,8 @@ export function App() {
   const [lags, setLags] = useState<number[]>([]);
   /** The guard's state per prober shard, as its events said (a service's shard is not known to the console). */
   const [shards, setShards] = useState<Record<number, ProtectionEventDetail>>({});
+  /** The last change the feed told of, for the history panel to read again. */
+  const [change, setChange] = useState<ChangeSignal | undefined>();
 
   const routeRef = useRef(route);
   routeRef.current = route;
@@ -128,6 +109,7 @@ export function App() {
         // The bus lost track of what this tab missed (a restart, an overflowing buffer): read everything again.
         line({ type: 'Resync', time: new Date(received).toISOString(), what: 'the feed lost events; reloaded from discovery' });
         reload();
+        setChange({ seq: key });
         return;
       }
       let event: BusEvent;
@@ -141,6 +123,7 @@ export function App() {
         const detail = event.detail as unknown as InstanceEventDetail;
         const lagMs = received - Date.parse(detail.time);
         setView((v) => (v ? applyEvent(v, detail) : v));
+        setChange({ seq: key, service: detail.service, instanceId: detail.instanceId, revision: detail.revision });
         setLags((all) => [...all, lagMs].slice(-LAG_WINDOW));
         line({ type, time: detail.time, service: detail.service, instanceId: detail.instanceId, revision: detail.revision, what: [detail.reason, ...detail.changed].join(' · '), lagMs });
         // Counts on the services page change with instance events; the list is small and read in one request.
@@ -156,6 +139,7 @@ export function App() {
         line({ type, time: detail.time, what: `events of ${detail.services.join(', ')} may be late` });
         const current = routeRef.current;
         if (current.page === 'services' || detail.services.includes(current.service)) reload();
+        if (current.page === 'service' && detail.services.includes(current.service)) setChange({ seq: key, service: current.service });
       }
     },
     [reload],
@@ -245,7 +229,7 @@ export function App() {
         {route.page === 'services' ? (
           <ServicesPage services={services} />
         ) : (
-          <ServicePage service={route.service} view={view?.service === route.service ? view : undefined} act={act} />
+          <ServicePage key={route.service} service={route.service} view={view?.service === route.service ? view : undefined} act={act} change={change} token={token} />
         )}
         <FeedPanel lines={lines} feed={feed} lag={lag} />
       </main>
@@ -324,7 +308,9 @@ function ServicesPage({ services }: { services: ServiceSummary[] | undefined }) 
 
 type Act = (label: string, action: () => Promise<InstanceRecord | void>) => Promise<void>;
 
-function ServicePage({ service, view, act }: { service: string; view: ServiceView | undefined; act: Act }) {
+function ServicePage({ service, view, act, change, token }: { service: string; view: ServiceView | undefined; act: Act; change: ChangeSignal | undefined; token: string }) {
+  /** Whose history the panel shows: an instance's, or (undefined) the service's recent changes. */
+  const [historyOf, setHistoryOf] = useState<string | undefined>();
   // Lease countdowns tick every second between refreshes (and count from the clock as it is when a row renders:
   // a record that arrives between ticks must not show more time left than its lease).
   const [tick, setNow] = useState(Date.now());
@@ -361,16 +347,14 @@ function ServicePage({ service, view, act }: { service: string; view: ServiceVie
             </thead>
             <tbody>
               {list.map((i) => (
-                <InstanceRow key={i.instanceId} instance={i} now={now} act={act} />
+                <InstanceRow key={i.instanceId} instance={i} now={now} act={act} onHistory={() => setHistoryOf(i.instanceId)} />
               ))}
             </tbody>
           </table>
         )}
       </section>
-      <section aria-labelledby="history-title">
-        <h2 id="history-title">History</h2>
-        <p class="muted">Not available yet: each instance's change history comes with the history route (issue #14, part 3).</p>
-      </section>
+      {/* Keyed by what it shows and the token: another instance or another caller starts from the first page. */}
+      <HistoryPanel key={`${historyOf ?? ''}\u0000${token}`} service={service} {...(historyOf && { instanceId: historyOf })} change={change} onShowService={() => setHistoryOf(undefined)} />
     </>
   );
 }
@@ -381,7 +365,7 @@ function leaseLeft(instance: InstanceRecord, now: number): string {
   return `${Math.max(0, Math.ceil((Date.parse(instance.leaseExpiresAt) - now) / 1000))} s`;
 }
 
-function InstanceRow({ instance: i, now, act }: { instance: InstanceRecord; now: number; act: Act }) {
+function InstanceRow({ instance: i, now, act, onHistory }: { instance: InstanceRecord; now: number; act: Act; onHistory(): void }) {
   const draining = i.status === 'DRAINING';
   return (
     <tr data-instance={i.instanceId}>
@@ -390,7 +374,7 @@ function InstanceRow({ instance: i, now, act }: { instance: InstanceRecord; now:
         {i.address.includes(':') ? `[${i.address}]` : i.address}:{i.port}
         {i.protocol !== 'http' && <span class="muted"> {i.protocol}</span>}
       </td>
-      <td>{i.zone ?? '—'}</td>
+      <td class="zone">{i.zone ?? '—'}</td>
       <td class="num">{i.weight}</td>
       <td>{i.tags.length > 0 ? i.tags.join(', ') : '—'}</td>
       <td class="mono">{Object.keys(i.metadata).length > 0 ? Object.entries(i.metadata).map(([k, v]) => `${k}=${v}`).join(' ') : '—'}</td>
@@ -399,6 +383,9 @@ function InstanceRow({ instance: i, now, act }: { instance: InstanceRecord; now:
       <td class="num">{leaseLeft(i, now)}</td>
       <td class="num mono">{i.revision}</td>
       <td class="actions">
+        <button type="button" aria-label={`History of ${i.instanceId}`} onClick={onHistory}>
+          History
+        </button>
         <button
           type="button"
           aria-label={`${draining ? 'Undrain' : 'Drain'} ${i.instanceId}`}

@@ -3,7 +3,7 @@
  * discovery, then change events applied by `revision` — an event older than or equal to what is held is ignored,
  * and a removal leaves a tombstone so a late, older event cannot bring an instance back. Pure functions, no DOM.
  */
-import type { InstanceEventDetail, InstanceRecord, ProtectionStatus } from '@service-registry/contracts';
+import type { HistoryEntry, HistoryPage, InstanceEventDetail, InstanceRecord, ProtectionStatus } from '@service-registry/contracts';
 
 /** A service's instances as discovery answered (every status and health, all pages), and the guard's state if engaged. */
 export interface Snapshot {
@@ -90,4 +90,43 @@ export function lagSummary(lags: readonly number[]): { count: number; p50: numbe
   if (lags.length === 0) return undefined;
   const sorted = [...lags].sort((a, b) => a - b);
   return { count: sorted.length, p50: sorted[Math.ceil(sorted.length / 2) - 1]!, max: sorted[sorted.length - 1]! };
+}
+
+/** The history panel's list: entries newest first, and the cursor to the older ones when there are more. */
+export interface HistoryList {
+  readonly entries: readonly HistoryEntry[];
+  readonly cursor?: string;
+}
+
+/** An entry's identity (a removal shares no revision with a write of the same instance, but say so anyway). */
+export const historyKey = (e: HistoryEntry) => `${e.instanceId}\u0000${e.revision}\u0000${e.detailType}`;
+
+/**
+ * Puts the newest page on top of what is shown: older pages already loaded stay, and so does their cursor. When the
+ * page has nothing in common with what is shown and more behind it, changes between the two would be missing, so
+ * the list starts again from that page (its cursor leads to the rest).
+ */
+export function withNewest(held: HistoryList | undefined, page: HistoryPage): HistoryList {
+  const known = new Set(held?.entries.map(historyKey));
+  const fresh = page.entries.filter((e) => !known.has(historyKey(e)));
+  if (!held || (fresh.length === page.entries.length && page.cursor)) return { entries: page.entries, ...(page.cursor && { cursor: page.cursor }) };
+  return { ...held, entries: [...fresh, ...held.entries] };
+}
+
+/** Appends the page the list's cursor led to (without repeating an entry), with that page's cursor. */
+export function withOlder(held: HistoryList | undefined, page: HistoryPage): HistoryList {
+  const known = new Set(held?.entries.map(historyKey));
+  return { entries: [...(held?.entries ?? []), ...page.entries.filter((e) => !known.has(historyKey(e)))], ...(page.cursor && { cursor: page.cursor }) };
+}
+
+/** The registry's own principals in the history (`historyEntry` in the contracts), named for an operator. */
+const SYSTEM_PRINCIPALS: Readonly<Record<string, string>> = {
+  'registry:prober': 'health prober',
+  'registry:sweeper': 'lease sweeper',
+  'registry:ttl': 'DynamoDB TTL',
+};
+
+/** What the registry itself is called in the history panel, or undefined for a caller (shown as it is). */
+export function systemPrincipal(principal: string): string | undefined {
+  return Object.hasOwn(SYSTEM_PRINCIPALS, principal) ? SYSTEM_PRINCIPALS[principal] : undefined;
 }

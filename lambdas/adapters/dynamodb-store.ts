@@ -18,6 +18,8 @@ import { UpdateExpression } from './update-expression.js';
 
 /** Attributes a registration may leave out; a replace removes them when the new registration has none. */
 const OPTIONAL_FIELDS = ['zone', 'healthCheck', 'leaseSeconds', 'leaseMs', 'leaseExpiresAtMs', 'ttl'] as const;
+/** Tries of a deregistration's stamp-then-delete pair when other writes keep coming in between (see `remove`). */
+const REMOVE_ATTEMPTS = 5;
 /** Attributes other writers (the prober) keep on the item; a re-registration starts them afresh. */
 const PROBE_STATE_FIELDS = ['criticalSinceMs', 'removal'] as const;
 
@@ -35,7 +37,7 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
   ) {}
 
   async register(draft: Omit<Instance, 'revision'>, guard: WriteGuard): Promise<WriteResult> {
-    const fields: Item = { ...draft, lastWrite: 'register' satisfies LastWrite };
+    const fields: Item = { ...draft, lastWrite: 'register' satisfies LastWrite, lastWriter: writerOf(guard) };
     if (draft.leaseSeconds !== undefined) fields.leaseMs = draft.leaseSeconds * 1000;
     const ttl = ttlSeconds(draft);
     if (ttl !== undefined) fields.ttl = ttl;
@@ -63,7 +65,7 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
   async patch(key: InstanceKey, changes: PatchBody, guard: WriteGuard): Promise<WriteResult> {
     const update = new UpdateExpression();
     for (const [name, value] of Object.entries(changes)) if (value !== undefined) update.set(name, value);
-    update.set('updatedAtMs', guard.nowMs).set('lastWrite', 'patch' satisfies LastWrite);
+    update.set('updatedAtMs', guard.nowMs).set('lastWrite', 'patch' satisfies LastWrite).set('lastWriter', writerOf(guard));
     update.setExpression('revision', `${update.name('revision')} + ${update.value(1)}`);
     return this.conditionalUpdate(instanceItemKey(key.service, key.instanceId), update, this.liveAndOwned(update, guard));
   }
@@ -97,26 +99,52 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
   /**
    * Deletes a live instance. An expired one is refused (the domain answers 404): it is already gone for every read
    * and write, and the sweeper removes it as an expiry, so the change event says `Instance Expired`.
+   *
+   * Two writes, so the change history can name who deregistered: a stream REMOVE carries only the old image, and
+   * DynamoDB records no caller for it (only TTL deletions carry a `userIdentity`). So the caller is first stamped on
+   * the item (`lastWrite = deregister`, `lastWriter`; the stream filter drops that MODIFY, as it drops heartbeats),
+   * then the item is deleted only if that stamp and the revision are still what the first write left, so the
+   * DELETE's old image names this caller. A write in between (a heartbeat, a patch, the sweeper's mark) fails the
+   * second condition and the pair is tried again. Cost: one more write unit per deregistration (rare beside
+   * heartbeats); the alternatives were the API writing the history entry itself (a history failure would then fail
+   * or silently lose it) or a second stream image of the delete, which DynamoDB does not have.
    */
   async remove(key: InstanceKey, guard: WriteGuard): Promise<WriteResult> {
-    const update = new UpdateExpression();
-    const condition = this.liveAndOwned(update, guard);
-    const { ExpressionAttributeNames, ExpressionAttributeValues } = update.build();
-    try {
-      const out = await this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: instanceItemKey(key.service, key.instanceId),
-          ConditionExpression: condition,
-          ExpressionAttributeNames,
-          ...(ExpressionAttributeValues && { ExpressionAttributeValues }),
-          ReturnValues: 'ALL_OLD',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { ok: true, ...(out.Attributes && { previous: toInstance(out.Attributes) }) };
-    } catch (error) {
-      return refused(error);
+    const itemKey = instanceItemKey(key.service, key.instanceId);
+    for (let attempt = 1; ; attempt++) {
+      const stamp = new UpdateExpression();
+      stamp.set('lastWrite', 'deregister' satisfies LastWrite).set('lastWriter', writerOf(guard));
+      const stamped = await this.conditionalUpdate(itemKey, stamp, this.liveAndOwned(stamp, guard), 'ALL_NEW');
+      if (!stamped.ok) return stamped;
+      const revision = stamped.previous?.revision;
+      const remove = new UpdateExpression();
+      const conditions = [this.liveAndOwned(remove, guard)];
+      // The last try deletes whatever stamp the item has (the history may then name the writer before): a
+      // deregistration is never refused only because other writes kept landing in between.
+      if (attempt < REMOVE_ATTEMPTS) {
+        conditions.push(`${remove.name('lastWrite')} = ${remove.value('deregister' satisfies LastWrite)}`, `${remove.name('lastWriter')} = ${remove.value(writerOf(guard))}`);
+        if (revision !== undefined) conditions.push(`${remove.name('revision')} = ${remove.value(revision)}`);
+      }
+      const { ExpressionAttributeNames, ExpressionAttributeValues } = remove.build();
+      try {
+        const out = await this.client.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: itemKey,
+            ConditionExpression: conditions.join(' AND '),
+            ExpressionAttributeNames,
+            ...(ExpressionAttributeValues && { ExpressionAttributeValues }),
+            ReturnValues: 'ALL_OLD',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return { ok: true, ...(out.Attributes && { previous: toInstance(out.Attributes) }) };
+      } catch (error) {
+        const refusal = refused(error);
+        // Gone: that is the answer. Otherwise a write came in between (or the item just expired): stamp again, and
+        // the stamp's own condition answers for an item no longer live and ours.
+        if (!refusal.current || attempt >= REMOVE_ATTEMPTS) return refusal;
+      }
     }
   }
 
@@ -223,7 +251,8 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
     return conditions.join(' AND ');
   }
 
-  private async conditionalUpdate(key: Item, update: UpdateExpression, condition: string | undefined): Promise<WriteResult> {
+  /** One conditional update; `previous` is the item before it (`ALL_OLD`) or, with `ALL_NEW`, after it. */
+  private async conditionalUpdate(key: Item, update: UpdateExpression, condition: string | undefined, returnValues: 'ALL_OLD' | 'ALL_NEW' = 'ALL_OLD'): Promise<WriteResult> {
     try {
       const out = await this.client.send(
         new UpdateCommand({
@@ -231,7 +260,7 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
           Key: key,
           ...update.build(),
           ...(condition !== undefined && { ConditionExpression: condition }),
-          ReturnValues: 'ALL_OLD',
+          ReturnValues: returnValues,
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
@@ -240,6 +269,11 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
       return refused(error);
     }
   }
+}
+
+/** Who a write is stamped with (`lastWriter`): the caller, as the change history names it. */
+function writerOf(guard: WriteGuard): string {
+  return guard.principal ?? guard.owner ?? 'unknown';
 }
 
 /** A failed condition becomes `{ ok: false, current }`; any other error propagates (it is a 5xx). */

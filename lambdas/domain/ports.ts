@@ -8,10 +8,16 @@ import type { PatchBody, ServiceSummary } from '@service-registry/contracts';
 /** A conditional write either succeeds, returning the item it replaced, or fails, returning the item that stopped it. */
 export type WriteResult = { readonly ok: true; readonly previous?: Instance } | { readonly ok: false; readonly current?: Instance };
 
-/** Conditions of a write: the owner to match (`undefined` for an admin) and the time that decides expiry. */
+/**
+ * Conditions of a write: the owner to match (`undefined` for an admin) and the time that decides expiry; and who
+ * writes (`principal`), which the store stamps on the item (`lastWriter`) so the change history names the caller,
+ * not the owner (an admin draining someone else's instance is recorded as the admin).
+ */
 export interface WriteGuard {
   readonly owner: string | undefined;
   readonly nowMs: number;
+  /** @default - the owner (or `unknown` for an admin): callers outside the registry's use cases (tests, benches) */
+  readonly principal?: string;
 }
 
 /** One page of a service's instances in id order. `lastId` is set when more may follow. */

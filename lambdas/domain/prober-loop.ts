@@ -6,6 +6,7 @@
  */
 import type { Prober, RoundReport } from './prober.js';
 import type { ProberLock } from './prober-ports.js';
+import type { Telemetry } from './telemetry.js';
 
 export interface RunOptions {
   readonly roundIntervalMs: number;
@@ -76,4 +77,27 @@ export async function runRounds(
     await lock.release(options.owner, prober.exportHandover());
   }
   return { rounds, locked: false };
+}
+
+/**
+ * Reports one round and flushes (an invocation runs rounds for about a minute; each round's figures leave at once).
+ * The gauges (`Instances`, `ProtectionEngaged`) carry no service label here: CloudWatch gets fleet totals per
+ * status/health and the shard's guard per kind; the local `/metrics` computes them per service when scraped.
+ *
+ * @example
+ * runRounds(prober, lock, Date.now, { ...options, onRound: (round) => reportRound(telemetry, round) });
+ */
+export function reportRound(telemetry: Telemetry, round: RoundReport): void {
+  telemetry.observe('ProbeRoundDuration', round.durationMs);
+  telemetry.count('ProbeOutcomes', { outcome: 'passed' }, round.targets - round.failedTargets);
+  telemetry.count('ProbeOutcomes', { outcome: 'failed' }, round.failedTargets);
+  telemetry.count('ProbeOutcomes', { outcome: 'deferred' }, round.deferredTargets);
+  telemetry.count('HealthTransitions', {}, round.transitions);
+  telemetry.count('InstancesExpired', {}, round.expired);
+  telemetry.count('InstancesRemovedCritical', {}, round.removedCritical);
+  telemetry.count('ProberWrites', {}, round.writes);
+  telemetry.observe('ProtectionEngaged', round.protection.probeEngaged ? 1 : 0, { kind: 'probe' });
+  telemetry.observe('ProtectionEngaged', round.protection.leaseEngaged ? 1 : 0, { kind: 'lease' });
+  for (const { status, health, count } of round.byState) telemetry.observe('Instances', count, { status, health });
+  telemetry.flush();
 }

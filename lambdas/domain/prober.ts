@@ -62,6 +62,8 @@ export interface RoundReport {
   /** The guard's state changed (and was recorded) this round: the one round that logs it. */
   protectionChanged: boolean;
   durationMs: number;
+  /** Live instances by status and health after this round (the `Instances` gauge in AWS, where nothing scrapes). */
+  byState: ReadonlyArray<{ status: string; health: string; count: number }>;
 }
 
 interface Tracked extends Streak {
@@ -338,7 +340,15 @@ export class Prober {
       ...(lease.cutoffMs !== undefined && { leaseCutoffMs: lease.cutoffMs }),
     };
     if (changed) writes += await this.record(protection);
+    const byState = new Map<string, { status: string; health: string; count: number }>();
+    for (const instance of live) {
+      const health = healthAfter.get(keyOf(instance)) ?? instance.health;
+      const key = `${instance.status}/${health}`;
+      const entry = byState.get(key) ?? byState.set(key, { status: instance.status, health, count: 0 }).get(key)!;
+      entry.count++;
+    }
     return {
+      byState: [...byState.values()],
       services: services.length,
       instances: all.length,
       targets: selected.length,

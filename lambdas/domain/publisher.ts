@@ -20,6 +20,7 @@
  */
 import { classify, resyncEvent, type ChangeEvent, type StoredChange } from './events.js';
 import { type InstanceEventDetail } from '@service-registry/contracts';
+import type { Telemetry } from './telemetry.js';
 
 export type PutOutcome = { readonly ok: true } | { readonly ok: false; readonly retryable: boolean; readonly error: string };
 
@@ -46,6 +47,11 @@ export interface PublishResult {
   readonly errors: readonly string[];
   /** Services named by the `Registry Resync Required` event sent because the batch stopped (absent when it did not). */
   readonly resync?: { readonly services: readonly string[]; readonly published: boolean };
+  /**
+   * When each published instance write happened (its `updatedAtMs`), for the propagation-lag metric. Removals are
+   * left out: a delete carries no write time, only the stream's approximate one (see stream-record.ts).
+   */
+  readonly changedAtMs: readonly number[];
 }
 
 /** PutEvents takes at most 10 entries per call. */
@@ -60,18 +66,20 @@ export async function publishInOrder(records: ReadonlyArray<{ id: string; change
   const maxAttempts = options.maxAttempts ?? 4;
   const baseDelayMs = options.baseDelayMs ?? 50;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const pending: Array<{ id: string; event: ChangeEvent }> = [];
-  for (const record of records) {
-    const event = classify(record.change);
-    if (event) pending.push({ id: record.id, event });
+  const pending: Array<{ id: string; event: ChangeEvent; changedAtMs?: number }> = [];
+  for (const { id, change } of records) {
+    const event = classify(change);
+    const written = change.kind === 'instance' && change.eventName !== 'REMOVE';
+    if (event) pending.push({ id, event, ...(written && { changedAtMs: change.atMs }) });
   }
   let published = 0;
   const errors: string[] = [];
+  const changedAtMs: number[] = [];
 
-  /** Sends events with retries; returns how many went out and the index of the earliest that finally failed (-1: none). */
-  const send = async (events: readonly ChangeEvent[]): Promise<{ sent: number; failedAt: number }> => {
+  /** Sends events with retries; returns which went out and the index of the earliest that finally failed (-1: none). */
+  const send = async (events: readonly ChangeEvent[]): Promise<{ sent: number[]; failedAt: number }> => {
     let todo = events.map((_, i) => i);
-    let sent = 0;
+    const sent: number[] = [];
     let earliestFailed = Infinity;
     for (let attempt = 1; todo.length > 0; attempt++) {
       let outcomes: PutOutcome[];
@@ -83,7 +91,7 @@ export async function publishInOrder(records: ReadonlyArray<{ id: string; change
       const retry: number[] = [];
       outcomes.forEach((outcome, k) => {
         const i = todo[k]!;
-        if (outcome.ok) return void sent++;
+        if (outcome.ok) return void sent.push(i);
         errors.push(outcome.error);
         if (outcome.retryable && attempt < maxAttempts) retry.push(i);
         else earliestFailed = Math.min(earliestFailed, i);
@@ -102,17 +110,35 @@ export async function publishInOrder(records: ReadonlyArray<{ id: string; change
     while (end < pending.length && end - start < MAX_ENTRIES && !keys.has(pending[end]!.event.orderingKey)) keys.add(pending[end++]!.event.orderingKey);
     const chunk = pending.slice(start, end);
     const { sent, failedAt } = await send(chunk.map((p) => p.event));
-    published += sent;
+    published += sent.length;
+    for (const i of sent) if (chunk[i]!.changedAtMs !== undefined) changedAtMs.push(chunk[i]!.changedAtMs!);
     if (failedAt >= 0) {
       const failedRecordId = chunk[failedAt]!.id;
       const held = pending.slice(start + failedAt).map((p) => p.event.detail);
       const services = held.flatMap((d) => ('service' in d && typeof d.service === 'string' ? [(d as InstanceEventDetail).service] : []));
-      if (services.length === 0) return { published, failedRecordId, errors };
+      if (services.length === 0) return { published, failedRecordId, errors, changedAtMs };
       const resync = resyncEvent(services, failedRecordId, (options.now ?? Date.now)());
       const resyncPublished = (await send([resync])).failedAt < 0; // not counted in `published`: change events only
-      return { published, failedRecordId, errors, resync: { services: (resync.detail as { services: string[] }).services, published: resyncPublished } };
+      return { published, failedRecordId, errors, changedAtMs, resync: { services: (resync.detail as { services: string[] }).services, published: resyncPublished } };
     }
     start = end;
   }
-  return { published, errors };
+  return { published, errors, changedAtMs };
+}
+
+/**
+ * Reports one batch: events published, entry errors, the resync event, and the propagation lag (write → published)
+ * of each published instance write. Flushed here, once per invocation, so nothing waits for a later one.
+ *
+ * @example
+ * reportPublished(telemetry, await publishInOrder(records, sink), Date.now());
+ */
+export function reportPublished(telemetry: Telemetry, result: PublishResult, nowMs: number): void {
+  telemetry.count('EventsPublished', {}, result.published);
+  // The alarm on failed publishing watches this metric: failures are returned as batch item failures, not thrown,
+  // so the function's Errors metric never sees them.
+  telemetry.count('PublishFailures', {}, result.errors.length);
+  if (result.resync) telemetry.count('ResyncEventsPublished', {}, result.resync.published ? 1 : 0);
+  for (const at of result.changedAtMs) telemetry.observe('PropagationLag', Math.max(0, nowMs - at), { stage: 'published' });
+  telemetry.flush();
 }

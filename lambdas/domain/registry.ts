@@ -111,7 +111,7 @@ export class Registry {
     await this.assertAddressAllowed(body.address);
     const nowMs = this.clock();
     const draft = draftInstance(key, body, caller.principal, nowMs);
-    const result = await this.store.register(draft, { owner: ownerGuard(caller), nowMs });
+    const result = await this.store.register(draft, { owner: ownerGuard(caller), nowMs, principal: caller.principal });
     if (!result.ok) throw refusedWrite(key, caller, result.current, nowMs);
     const previous = result.previous;
     const instance: Instance = { ...draft, revision: previous ? previous.revision + 1 : firstRevision(nowMs) };
@@ -146,7 +146,7 @@ export class Registry {
   async patch(caller: Caller, key: InstanceKey, changes: PatchBody): Promise<Instance> {
     this.assertMayWrite(caller, key.service);
     const nowMs = this.clock();
-    const result = await this.store.patch(key, changes, { owner: ownerGuard(caller), nowMs });
+    const result = await this.store.patch(key, changes, { owner: ownerGuard(caller), nowMs, principal: caller.principal });
     if (!result.ok || !result.previous) throw refusedWrite(key, caller, result.ok ? undefined : result.current, nowMs);
     const previous = result.previous;
     const instance: Instance = { ...previous, ...definedOnly(changes), updatedAtMs: nowMs, revision: previous.revision + 1 };
@@ -158,7 +158,7 @@ export class Registry {
   async heartbeat(caller: Caller, key: InstanceKey): Promise<Instance> {
     this.assertMayWrite(caller, key.service);
     const nowMs = this.clock();
-    const result = await this.store.heartbeat(key, { owner: ownerGuard(caller), nowMs });
+    const result = await this.store.heartbeat(key, { owner: ownerGuard(caller), nowMs, principal: caller.principal });
     if (result.ok) return result.instance;
     throw refusedWrite(key, caller, result.current, nowMs);
   }
@@ -170,7 +170,7 @@ export class Registry {
   async deregister(caller: Caller, key: InstanceKey): Promise<void> {
     this.assertMayWrite(caller, key.service);
     const nowMs = this.clock();
-    const result = await this.store.remove(key, { owner: ownerGuard(caller), nowMs });
+    const result = await this.store.remove(key, { owner: ownerGuard(caller), nowMs, principal: caller.principal });
     if (!result.ok) throw refusedWrite(key, caller, result.current, nowMs);
     await this.store.adjustSummary(key.service, summaryDelta(result.previous, undefined));
   }

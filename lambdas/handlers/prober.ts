@@ -7,12 +7,12 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { AddressPolicy } from '../domain/address-policy.js';
 import { Prober, type RoundReport } from '../domain/prober.js';
-import { runRounds } from '../domain/prober-loop.js';
+import { reportRound, runRounds } from '../domain/prober-loop.js';
 import { describeProtection } from '../domain/protection.js';
 import { DynamoDbProberLock, DynamoDbProberStore } from '../adapters/dynamodb-prober-store.js';
 import { createProbe } from '../adapters/probe-client.js';
 import { loadProberConfig } from '../shared/config.js';
-import { logger, metrics } from '../shared/powertools.js';
+import { logger, telemetry } from '../shared/powertools.js';
 import { config, documentClient, resolveAll } from '../shared/registry.js';
 
 const proberConfig = loadProberConfig();
@@ -23,16 +23,7 @@ interface ProberEvent {
 }
 
 function report(round: RoundReport): void {
-  metrics.addMetric('ProbeRoundDuration', 'Milliseconds', round.durationMs);
-  metrics.addMetric('ProbeTargets', 'Count', round.targets);
-  metrics.addMetric('ProbeTargetsDeferred', 'Count', round.deferredTargets);
-  metrics.addMetric('ProbeFailures', 'Count', round.failedTargets);
-  metrics.addMetric('HealthTransitions', 'Count', round.transitions);
-  metrics.addMetric('InstancesExpired', 'Count', round.expired);
-  metrics.addMetric('InstancesRemovedCritical', 'Count', round.removedCritical);
-  metrics.addMetric('ProberWrites', 'Count', round.writes);
-  metrics.addMetric('ProtectionEngaged', 'Count', round.protection.engaged ? 1 : 0);
-  metrics.publishStoredMetrics();
+  reportRound(telemetry, round);
   // Once per change of the guard's state (also across execution environments: the prober reads the recorded state
   // at the start of every invocation), not on every round it stays engaged.
   if (round.protectionChanged) logger.warn(describeProtection(round.protection), { protection: round.protection });

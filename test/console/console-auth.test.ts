@@ -33,7 +33,7 @@ describe('a registry with an auth file', () => {
       authFile,
       JSON.stringify({ tokens: { 'writer-token-0123456789': { principal: 'orders-svc', services: ['orders'] }, [READER]: { principal: 'operator', services: [], read: ['orders'] } } }),
     );
-    secured = await startTestRuntime({ authFile, prober: false });
+    secured = await startTestRuntime({ authFile, prober: false, history: true });
     expect((await apiClient(secured.url, 'writer-token-0123456789').register('orders', 'orders-1', { address: '10.0.3.17', port: 8080, leaseSeconds: 600 })).status).toBe(201);
   }, 30_000);
   afterAll(async () => {
@@ -44,8 +44,9 @@ describe('a registry with an auth file', () => {
   it("reads with a token kept in the tab, follows the feed with it, shows the API's refusal, and never puts it in a URL", async () => {
     const { page, requests } = await openConsole(browser, secured.url, '#/services/orders');
     try {
-      // Without a token: the API's own error, and the feed refused the same way.
-      await page.getByRole('alert').filter({ hasText: 'UNAUTHENTICATED: missing bearer token' }).waitFor();
+      // Without a token: the API's own error (the page's, and the history panel's), and the feed refused the same way.
+      await page.getByRole('alert').filter({ hasText: /^UNAUTHENTICATED: missing bearer token/ }).waitFor();
+      await page.getByRole('alert').filter({ hasText: /^History: UNAUTHENTICATED: missing bearer token/ }).waitFor();
       await page.getByRole('status').filter({ hasText: 'UNAUTHENTICATED' }).waitFor();
 
       await page.getByLabel('Bearer token').fill(READER);

@@ -23,7 +23,7 @@ let browser: Browser;
 let api: ReturnType<typeof apiClient>;
 
 beforeAll(async () => {
-  runtime = await startTestRuntime({ probeIntervalSeconds: 1 });
+  runtime = await startTestRuntime({ probeIntervalSeconds: 1, history: true });
   api = apiClient(runtime.url);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 }, 60_000);
@@ -110,7 +110,8 @@ describe('an operator watching the registry', () => {
     expect(cells.slice(0, 8)).toEqual(['orders-1', '10.0.3.17:8080', 'eu-west-1a', '100', 'v2', 'build=42', 'UP', 'passing']);
     expect(cells[8]).toMatch(/^\d+ s$/); // the lease counting down
     expect(Number(cells[9])).toBe((await api.get('orders', 'orders-1')).body.revision);
-    expect(await page.getByRole('heading', { name: 'History' }).isVisible()).toBe(true);
+    await page.getByRole('heading', { name: 'Recent changes in orders' }).waitFor();
+    expect(await page.getByRole('button', { name: 'History of orders-1' }).isVisible()).toBe(true);
   });
 
   it('reads the service again every few seconds, so lease times follow heartbeats (which publish no event)', async () => {
@@ -148,6 +149,10 @@ describe('an operator watching the registry', () => {
     expect(await line.locator('td').nth(1).innerText()).toBe('Instance Registered');
     expect(await line.locator('td').last().innerText()).toMatch(/^-?\d+ ms$/);
     expect(await page.getByRole('status').filter({ hasText: 'Feed: live' }).innerText()).toMatch(/propagation lag .*p50 -?\d+ ms/);
+    // The service's recent changes follow too (history is written a hop after the event, hence the longer wait).
+    const recent = page.locator('table.history-entries tbody tr').first();
+    await recent.filter({ hasText: 'orders-3' }).waitFor({ timeout: 5000 });
+    expect(await recent.locator('.type').innerText()).toBe('Instance Registered');
     expect(session.documents()).toBe(documents);
     if (process.env.UPDATE_SCREENSHOT === '1') {
       mkdirSync(dirname(SCREENSHOT), { recursive: true });

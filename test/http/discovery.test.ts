@@ -90,7 +90,8 @@ describe('pagination', () => {
     }
     // Every third one draining, so pages must skip non-matching items and still fill up.
     for (let i = 0; i < count; i += 3) await api.patch('big', `i-${String(i).padStart(4, '0')}`, { status: 'DRAINING' });
-  });
+    // 334 writes: seconds on an idle machine, far more on a loaded two-core CI runner sharing one DynamoDB Local.
+  }, 120_000);
 
   it('lists every matching instance exactly once across pages', async () => {
     const seen: string[] = [];

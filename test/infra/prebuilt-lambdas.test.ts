@@ -31,8 +31,9 @@ const bundles = readdirSync(lambdaDir, { withFileTypes: true }).filter((e) => e.
 
 it('ships one bundle per handler the construct deploys', () => {
   // Route handlers, plus the functions no route invokes: the prober (schedule), the publisher (stream), the token
-  // authorizer (API Gateway) and the Route 53 sync (change events, when the `dns` option is on).
-  const expected = new Set([...routes.map((r) => r.handler), 'prober', 'publisher', 'token-authorizer', 'dns-sync']);
+  // authorizer (API Gateway), the Route 53 sync (change events, when the `dns` option is on) and the history writer
+  // (stream).
+  const expected = new Set([...routes.map((r) => r.handler), 'prober', 'publisher', 'token-authorizer', 'dns-sync', 'history']);
   expect(new Set(bundles)).toEqual(expected);
 });
 

@@ -54,7 +54,7 @@ describe('ServiceRegistry HTTP API', () => {
 
   it('runs one arm64 nodejs22.x function per handler, with the table name only where needed', () => {
     const fns = template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } });
-    expect(Object.keys(fns)).toHaveLength(new Set(routes.map((r) => r.handler)).size + 3); // + the prober, the publisher and the token authorizer
+    expect(Object.keys(fns)).toHaveLength(new Set(routes.map((r) => r.handler)).size + 4); // + the prober, the publisher, the token authorizer and the history writer
     for (const fn of Object.values(fns) as any[]) expect(fn.Properties.Architectures).toEqual(['arm64']);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ REGISTRY_ALLOW_LOOPBACK: 'false', TABLE_NAME: Match.anyValue() }) },
@@ -159,7 +159,7 @@ describe('Lambda code', () => {
         .filter((file) => file.source.packaging === 'zip')
         .map((file) => resolve(outdir, file.source.path));
       const lambdaDir = resolve(import.meta.dirname, '../../packages/cdk/lambda');
-      const handlers = [...new Set([...routes.map((r) => r.handler), 'prober', 'publisher', 'token-authorizer'])].sort();
+      const handlers = [...new Set([...routes.map((r) => r.handler), 'prober', 'publisher', 'token-authorizer', 'history'])].sort();
       expect(sources.sort()).toEqual(handlers.map((h) => join(lambdaDir, h)));
       Template.fromStack(stack).allResourcesProperties('AWS::Lambda::Function', { Handler: 'index.handler', Runtime: 'nodejs22.x' });
     } finally {

@@ -60,7 +60,7 @@ const documents = mockClient(DynamoDBDocumentClient);
 const raw = mockClient(DynamoDBClient);
 type Handler = (event: APIGatewayProxyEventV2, context: ReturnType<typeof lambdaContext>) => Promise<APIGatewayProxyStructuredResultV2>;
 const handlers: Record<string, Handler> = {};
-for (const handler of ['register', 'patch-instance', 'heartbeat', 'deregister', 'get-instance', 'discover', 'list-services', 'sd-prometheus', 'eureka', 'tokens']) {
+for (const handler of ['register', 'patch-instance', 'heartbeat', 'deregister', 'get-instance', 'discover', 'list-services', 'sd-prometheus', 'eureka', 'tokens', 'history-read']) {
   handlers[handler] = (await import(`../../lambdas/handlers/${handler}.js`)).handler as Handler;
 }
 
@@ -141,7 +141,8 @@ const scenarios: Record<string, Scenario[]> = {
   ],
   deregister: [
     { name: 'a live instance', main: true, arrange: () => { documents.on(DeleteCommand).resolves({ Attributes: item('a') }); documents.on(UpdateCommand).resolves({}); }, event: instance('DELETE'), status: 204 },
-    { name: "someone else's instance", main: false, arrange: () => documents.on(DeleteCommand).rejects(refused(item('a', {}, 'arn:aws:iam::123456789012:role/other'))), event: instance('DELETE'), status: 403 },
+    // The caller is stamped first (UpdateItem, for the change history): someone else's instance is refused there.
+    { name: "someone else's instance", main: false, arrange: () => documents.on(UpdateCommand).rejects(refused(item('a', {}, 'arn:aws:iam::123456789012:role/other'))), event: instance('DELETE'), status: 403 },
   ],
   'get-instance': [
     { name: 'a live instance', main: true, arrange: () => documents.on(GetCommand).resolves({ Item: item('a') }), event: instance('GET'), status: 200 },
@@ -161,6 +162,9 @@ const scenarios: Record<string, Scenario[]> = {
     { name: 'a full page of live instances', main: true, arrange: () => documents.on(QueryCommand).resolves(instancePage(Array.from({ length: 25 }, (_, i) => item(`i-${i}`)), true)), event: event('GET', '/v1/services/orders/instances', { service: 'orders' }, { query: 'limit=25' }), status: 200 },
     { name: 'an empty page (the guard is consulted)', main: true, arrange: () => { documents.on(QueryCommand).resolves(instancePage([])); documents.on(GetCommand).resolves({}); }, event: event('GET', '/v1/services/orders/instances', { service: 'orders' }), status: 200 },
     { name: 'a page holding an expired lease', main: false, arrange: () => { documents.on(QueryCommand).resolves(instancePage([item('a'), expired('b')])); documents.on(GetCommand).resolves({}); }, event: event('GET', '/v1/services/orders/instances', { service: 'orders' }), status: 200 },
+  ],
+  'history-read': [
+    { name: 'a page of history', main: true, arrange: () => documents.on(QueryCommand).resolves({ Items: [] }), event: event('GET', '/v1/services/orders/history', { service: 'orders' }, { query: 'limit=10&since=1h' }), status: 200 },
   ],
   'list-services': [
     { name: 'a page of services', main: true, arrange: () => documents.on(QueryCommand).resolves({ Items: [{ service: 'orders', total: 2, healthy: 1 }] }), event: event('GET', '/v1/services', {}), status: 200 },

@@ -9,6 +9,7 @@
  * AWS credential chain, and that SigV4 with the default chain and `SqsFeed` say what to install. The CommonJS one
  * installs both peers: the default chain signs, and `SqsFeed` loads `@aws-sdk/client-sqs` and validates messages.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -238,6 +239,29 @@ describe('the service-registry CLI of the installed tarball', () => {
     expect({ code: ran.code, stderr: ran.stderr }).toEqual({ code: 0, stderr: '' });
     expect(ran.stdout).toMatch(/^Usage: service-registry /);
     expect(ran.stdout).toContain('tokens');
+  }, 60_000);
+
+  it('ships the built console: `console --help` runs, and the server it starts serves the page from the package', async () => {
+    const help = await cli(['console', '--help']);
+    expect({ code: help.code, stderr: help.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(help.stdout).toMatch(/^Usage: service-registry console /);
+    const packaged = join(esm.dir, 'node_modules', '@service-registry', 'client', 'console');
+    expect(['index.html', 'app.js', 'app.css'].map((f) => readFileSync(join(packaged, f)).length > 0)).toEqual([true, true, true]);
+    // Started from node_modules/.bin, it finds those files (not this repository's build).
+    const server = spawn(join(esm.dir, 'node_modules', '.bin', 'service-registry'), ['console', '--json'], { cwd: esm.dir, env: { ...process.env, REGISTRY_URL: secured.url, REGISTRY_TOKEN: ROOT } });
+    const exited = new Promise((resolve) => server.once('close', resolve));
+    try {
+      const first = await new Promise<string>((resolve, reject) => {
+        server.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString()));
+        server.once('error', reject);
+      });
+      const page = await fetch(JSON.parse(first).url as string);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toBe(readFileSync(join(packaged, 'index.html'), 'utf8'));
+    } finally {
+      server.kill('SIGINT');
+      await exited;
+    }
   }, 60_000);
 
   it('creates a token against a local runtime, and the secret it prints once works', async () => {

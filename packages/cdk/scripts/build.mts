@@ -38,7 +38,7 @@ const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:
 /** The only modules of the app the construct may inline: the shared contracts named above, the guard's defaults
  * (lambdas/domain/protection.ts, no imports) that the construct states on the prober and the reads alike, and the
  * connectors' wire schemas the route table names for OpenAPI (zod and the contracts only). */
-const sharedContracts = new Set(['lambdas/routes.ts', 'lambdas/table.ts', 'lambdas/stream-filter.ts', 'lambdas/domain/protection.ts', 'lambdas/connectors/prometheus.ts', 'lambdas/connectors/eureka-routes.ts']);
+const sharedContracts = new Set(['lambdas/routes.ts', 'lambdas/table.ts', 'lambdas/stream-filter.ts', 'lambdas/domain/protection.ts', 'lambdas/connectors/prometheus.ts', 'lambdas/connectors/eureka-routes.ts', 'lambdas/metrics.ts']);
 
 await rm(dist, { recursive: true, force: true });
 const lambdas = await buildLambdas();

@@ -10,11 +10,13 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 
+import { METRICS_NAMESPACE } from '../../../lambdas/metrics.js';
+
 /**
- * The namespace of the functions' own metrics: the one Powertools `Metrics` instance in
- * lambdas/shared/powertools.ts publishes there (EMF), with the default dimension `service`.
+ * The namespace of the functions' own metrics (declared once in lambdas/metrics.ts): the one Powertools `Metrics`
+ * instance in lambdas/shared/powertools.ts publishes there (EMF), with the default dimension `service`.
  */
-export const METRICS_NAMESPACE = 'ServiceRegistry';
+export { METRICS_NAMESPACE };
 /** `POWERTOOLS_SERVICE_NAME` of every function: the value of the `service` dimension. */
 export const SERVICE_NAME = 'service-registry';
 /** Counted from the API access log by a metric filter (HTTP APIs publish no 429 metric). */

@@ -8,3 +8,5 @@
 export { ServiceRegistry, type ServiceRegistryProps, type SubscriberOptions } from './service-registry.js';
 export { ProberNetwork, type ProberNetworkProps } from './prober-network.js';
 export { RegistryDns, type RegistryDnsOptions, type RegistryDnsProps } from './dns.js';
+export { RegistryDashboard, type RegistryDashboardProps } from './dashboard.js';
+export type { EventArchiveOptions } from './history.js';

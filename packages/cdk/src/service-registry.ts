@@ -20,16 +20,17 @@ import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { FilterPattern, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
-import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, S3OnFailureDestination } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { S3OnFailureDestination } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import ipaddr from 'ipaddr.js';
-import { streamFilterPatterns } from '../../../lambdas/stream-filter.js';
 import { METRICS_NAMESPACE, registryAlarms, THROTTLED_REQUESTS_METRIC } from './alarms.js';
 import { acknowledgeNagFindings, acknowledgeProberVpcFindings, partitionOf } from './nag.js';
 import { ProberNetwork } from './prober-network.js';
 import { RegistryDns, type RegistryDnsOptions } from './dns.js';
+import { RegistryDashboard } from './dashboard.js';
+import { consumeStreamForHistory, eventArchive, registryStreamSource, grantHistoryWrites, historyEnvironment, type EventArchiveOptions } from './history.js';
+import type { Archive } from 'aws-cdk-lib/aws-events';
 import { tableActionsOf } from './table-access.js';
 import { bearerTokenAuthorizer, iamRoutes, isTokenRoute } from './token-authorizer.js';
 import { ACCOUNT_RATE_QUOTA, DEFAULT_EXPECTED_INSTANCES, DEFAULT_HEARTBEAT_INTERVAL_SECONDS, stageThrottle } from './throttle.js';
@@ -148,6 +149,23 @@ export interface ServiceRegistryProps {
    * @default - no DNS
    */
   readonly dns?: RegistryDnsOptions;
+  /**
+   * Create a CloudWatch dashboard of the registry (dashboard.ts): its own metrics, API 4xx/5xx/latency, iterator
+   * age, throttles, the prober, dead-letter queue depth. $3 a month beyond the account's first three dashboards.
+   * @default true
+   */
+  readonly dashboard?: boolean;
+  /**
+   * How long change history is kept (`GET /v1/services/{service}/history`), whole days; DynamoDB TTL removes it.
+   * @default Duration.days(30)
+   */
+  readonly historyRetention?: Duration;
+  /**
+   * An EventBridge archive of the registry's events on the bus, so they can be replayed into a new subscriber
+   * (`aws events start-replay`); `false` for none.
+   * @default - an archive keeping events 30 days
+   */
+  readonly archive?: EventArchiveOptions | false;
 }
 
 /**
@@ -206,6 +224,12 @@ export class ServiceRegistry extends Construct {
   public readonly alarms: Alarm[];
   /** The Route 53 zone, event queue and sync function, when `dns` is given. */
   public readonly dns?: RegistryDns;
+  /** The CloudWatch dashboard, unless `dashboard: false`. */
+  public readonly dashboard?: RegistryDashboard;
+  /** Writes the change history from the table's stream (its own event source mapping, beside the publisher's). */
+  public readonly historyWriter: LambdaFunction;
+  /** The archive of the registry's events on the bus, unless `archive: false`. */
+  public readonly eventArchive?: Archive;
 
   private readonly adminPrincipals: string[];
   private readonly eventSource: string;
@@ -357,21 +381,13 @@ export class ServiceRegistry extends Construct {
       lifecycleRules: [{ id: 'ExpireFailedBatches', expiration: Duration.days(90) }],
     });
     this.publisherFailureBucket = failureBucket;
-    this.publisher.addEventSource(
-      new DynamoEventSource(this.table, {
-        startingPosition: StartingPosition.LATEST,
-        batchSize: 100,
-        maxBatchingWindow: Duration.millis(0),
-        // One batch per shard at a time keeps each instance's records in order.
-        parallelizationFactor: 1,
-        reportBatchItemFailures: true,
-        bisectBatchOnError: true,
-        retryAttempts: 10,
-        maxRecordAge: Duration.hours(6),
-        onFailure: new WriteOnlyS3OnFailureDestination(failureBucket),
-        filters: streamFilterPatterns.map((pattern) => FilterCriteria.filter(pattern as Record<string, unknown>)),
-      }),
-    );
+    // One batch per shard at a time keeps each instance's records in order (registryStreamSource, history.ts).
+    this.publisher.addEventSource(registryStreamSource(this.table, new WriteOnlyS3OnFailureDestination(failureBucket)));
+    // Change history (history.ts): the stream's second consumer, failing into the same bucket (keys are per mapping).
+    this.historyWriter = this.lambda('HistoryWriter', 'history', props, Duration.seconds(30), { TABLE_NAME: this.table.tableName, ...historyEnvironment(props.historyRetention) });
+    grantHistoryWrites(this.historyWriter, this.table);
+    consumeStreamForHistory(this.historyWriter, this.table, new WriteOnlyS3OnFailureDestination(failureBucket));
+    this.eventArchive = eventArchive(this, this.eventBus, this.eventSource, props.archive);
 
     // Past ~50,000 probed instances, run several shards: each schedule probes the services that hash to its shard.
     const shards = prober.shards;
@@ -399,6 +415,11 @@ export class ServiceRegistry extends Construct {
       });
     }
     this.alarms = registryAlarms(this, { publisher: this.publisher, api: this.api, prober: this.prober }, props.alarmTopic);
+    if (props.dashboard ?? true) {
+      const functions = new Set<IFunction>([...Object.values(this.functions), this.prober, this.publisher, this.historyWriter, ...(this.tokenAuthorizer ? [this.tokenAuthorizer] : [])]);
+      this.dashboard = new RegistryDashboard(this, 'Dashboard', { api: this.api, publisher: this.publisher, prober: this.prober, functions: [...functions], proberShards: prober.shards });
+      if (this.dns) this.dashboard.addDeadLetterQueue('DNS sync', this.dns.deadLetterQueue);
+    }
     acknowledgeNagFindings(this, this.table, failureBucket);
   }
 
@@ -474,6 +495,7 @@ export class ServiceRegistry extends Construct {
       enforceSSL: true,
       deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 },
     });
+    this.dashboard?.addDeadLetterQueue(`${id} subscriber`, deadLetterQueue);
     const target = new SqsQueue(queue);
     new Rule(this, `${id}SubscriberRule`, {
       eventBus: this.eventBus,

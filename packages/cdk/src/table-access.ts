@@ -8,7 +8,8 @@
  * mocked DynamoDB client and checks that the commands it actually sends map to exactly these actions:
  * - register, patch-instance, heartbeat: `UpdateItem` (the conditional write; register and patch also adjust the
  *   service's counters with an `UpdateItem`).
- * - deregister: `DeleteItem` (conditional), then the counters' `UpdateItem`.
+ * - deregister: `UpdateItem` (stamps the caller for the change history), `DeleteItem` (conditional), then the
+ *   counters' `UpdateItem`.
  * - get-instance: `GetItem` of the instance; for a just-expired one also `GetItem` of the guard's state item and a
  *   `Query` of the service's first page (the provisional protection check, `Registry.get`).
  * - discover: `Query` of instance pages; `GetItem` of the guard's state item when a page holds an expired lease or
@@ -43,6 +44,11 @@ export const TABLE_ACTIONS: Readonly<Record<string, readonly TableAction[]>> = {
   'sd-prometheus': ['Query', 'GetItem'],
   // dns-sync: discovery's `Query` pages and guard `GetItem` per touched service; the reconcile's list-services `Query`.
   'dns-sync': ['Query', 'GetItem'],
+  // ── change history ──
+  // history (the stream consumer): `PutItem` of each change's two items, nothing else, and only on `HISTORY#`
+  // partition keys (packages/cdk/src/history.ts adds that condition). history-read: `Query`.
+  history: ['PutItem'],
+  'history-read': ['Query'],
 };
 
 /**

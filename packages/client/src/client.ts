@@ -19,6 +19,8 @@ import {
   type TokenRecord,
   errorBody,
   heartbeatResult,
+  historyPage,
+  type HistoryPage,
   instanceId as instanceIdSchema,
   instanceList,
   instanceRecord,
@@ -228,6 +230,40 @@ export class RegistryClient {
   }
 
   /**
+   * One page of a service's change history, newest first: each change event with who made it (`principal`). With
+   * `instanceId`, one instance's; with `since` (a `Date`, an ISO time or a duration back from now: `30m`, `1h`,
+   * `7d`), only changes at or after it. Pass the answer's `cursor` for the next page.
+   *
+   * @example
+   * const { entries } = await registry.history('orders', { instanceId: 'orders-1', since: '1h' });
+   * for (const e of entries) console.log(e.time, e.detailType, e.principal);
+   */
+  async history(service: string, options: HistoryOptions = {}): Promise<HistoryPage> {
+    const params: QueryPair[] = [];
+    if (options.instanceId !== undefined) params.push(['instanceId', checkInstanceId(options.instanceId)]);
+    if (options.since !== undefined) params.push(['since', options.since instanceof Date ? options.since.toISOString() : options.since]);
+    if (options.limit !== undefined) params.push(['limit', String(options.limit)]);
+    if (options.cursor !== undefined) params.push(['cursor', options.cursor]);
+    const answer = await this.request('GET', `/v1/services/${encodeURIComponent(checkService(service))}/history`, params);
+    return validated(historyPage, answer.body, answer.what);
+  }
+
+  /**
+   * Every page of a service's change history, newest first, fetched as the loop asks for them.
+   *
+   * @example
+   * for await (const page of registry.historyPages('orders', { since: '7d' })) console.log(page.entries.length);
+   */
+  async *historyPages(service: string, options: Omit<HistoryOptions, 'cursor'> = {}): AsyncGenerator<HistoryPage, void, undefined> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.history(service, { ...options, ...(cursor !== undefined && { cursor }) });
+      yield page;
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+  }
+
+  /**
    * The URL and headers of a raw request to the registry (the SSE feed uses them): the query is built the way
    * it is signed (see `query.ts`), and the headers carry the client's bearer token or SigV4 signature.
    */
@@ -358,4 +394,16 @@ function checked(field: RegistryValidationError['field'], schema: z.ZodType<stri
   const result = schema.safeParse(value);
   if (!result.success) throw new RegistryValidationError(field, `invalid ${field} ${JSON.stringify(value)}: ${result.error.issues[0]?.message ?? 'rejected'}`);
   return result.data;
+}
+
+/** Options of {@link RegistryClient.history}. */
+export interface HistoryOptions {
+  /** One instance's changes only. @default - every instance of the service */
+  readonly instanceId?: string;
+  /** Only changes at or after this: a `Date`, an ISO time, or a duration back from now (`30m`, `1h`, `7d`). @default - all kept */
+  readonly since?: Date | string;
+  /** Entries per page, 1-1000. @default 100 */
+  readonly limit?: number;
+  /** The `cursor` of the previous page. */
+  readonly cursor?: string;
 }

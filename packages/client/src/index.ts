@@ -25,6 +25,7 @@ export {
   type DiscoverQuery,
   type DiscoverResult,
   type HeartbeatResult,
+  type HistoryOptions,
   type Registration,
   type RegistryClientOptions,
   type SigV4Options,
@@ -69,4 +70,7 @@ export type {
   ServiceSummary,
   CreatedToken,
   TokenRecord,
+  HistoryEntry,
+  HistoryPage,
+  HistoryQuery,
 } from '@service-registry/contracts';

@@ -273,3 +273,52 @@ export const tokenPath = z.object({ tokenId });
 export type CreateTokenBody = z.output<typeof createTokenBody>;
 export type TokenRecord = z.output<typeof tokenRecord>;
 export type CreatedToken = z.output<typeof createdToken>;
+
+// ── Change history (`GET /v1/services/{service}/history`) ──
+
+/** A duration back from now: a number and a unit (`30s`, `30m`, `1h`, `7d`). */
+export const HISTORY_SINCE_DURATION = /^(\d{1,7})([smhd])$/;
+export const HISTORY_MAX_LIMIT = 1000;
+
+/**
+ * Query of the change history. `since` is an ISO 8601 time or a duration back from now (`30m`, `1h`, `7d`); only
+ * changes at or after it are returned.
+ */
+export const historyQuery = z.strictObject({
+  instanceId: instanceId.optional(),
+  since: z
+    .string()
+    .max(64)
+    .refine((value) => HISTORY_SINCE_DURATION.test(value) || isoTime.safeParse(value).success, 'must be an ISO 8601 time (2026-01-01T00:00:00Z) or a duration back from now: 30s, 30m, 1h, 7d')
+    .optional()
+    .meta({ description: 'Only changes at or after this time: ISO 8601, or a duration back from now (`30m`, `1h`, `7d`)', example: '1h' }),
+  limit: z.coerce.number().int().min(1).max(HISTORY_MAX_LIMIT).default(100),
+  cursor: z.string().max(1024).optional().meta({ description: 'Opaque: the `cursor` of the previous page' }),
+});
+
+/**
+ * One change as the history keeps it: the change event's identity and classification, and who made it. `principal`
+ * is the caller for API writes (an admin draining someone else's instance is the admin), `registry:prober` for a
+ * health mark, `registry:sweeper` for the removal of an expired lease or a too-long-critical instance, and
+ * `registry:ttl` for a DynamoDB TTL deletion.
+ */
+export const historyEntry = z
+  .object({
+    service: serviceName,
+    instanceId,
+    revision: z.number().int().meta({ description: "The change event's revision (a removal's is the last revision + 1)" }),
+    detailType: z.string().meta({ description: "The change event's detail-type, e.g. `Instance Updated`", example: 'Instance Updated' }),
+    changed: z.array(z.string()).meta({ description: 'Fields the change touched (updates only)', example: ['status'] }),
+    reason: z.string().meta({ description: "The change event's reason, e.g. `patched`, `lease-expired`", example: 'patched' }),
+    principal: z.string().meta({ description: 'Who made the change', example: 'arn:aws:iam::123456789012:role/platform-admin' }),
+    time: isoTime,
+  })
+  .meta({ id: 'HistoryEntry' });
+
+export const historyPage = z
+  .object({ service: serviceName, entries: z.array(historyEntry), cursor: z.string().optional() })
+  .meta({ id: 'HistoryPage' });
+
+export type HistoryQuery = z.output<typeof historyQuery>;
+export type HistoryEntry = z.output<typeof historyEntry>;
+export type HistoryPage = z.output<typeof historyPage>;

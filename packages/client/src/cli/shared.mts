@@ -37,6 +37,19 @@ const EXECUTE_API = /^[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(?:\.c
  * clientFrom({ url: 'https://abc123.execute-api.eu-west-1.amazonaws.com', profile: 'ops' }); // SigV4 in eu-west-1
  */
 export function clientFrom(options: GlobalOptions): RegistryClient {
+  return targetFrom(options).client;
+}
+
+/** The registry a command talks to, and how it authenticates (`sigv4` means an AWS deployment: no `/v1/events`). */
+export interface Target {
+  readonly client: RegistryClient;
+  readonly auth: 'token' | 'sigv4' | 'none';
+  /** The SigV4 region, when signing. */
+  readonly region?: string;
+}
+
+/** {@link clientFrom}, saying which credentials it chose. */
+export function targetFrom(options: GlobalOptions): Target {
   let url: URL;
   try {
     url = new URL(options.url);
@@ -45,12 +58,12 @@ export function clientFrom(options: GlobalOptions): RegistryClient {
   }
   const base: RegistryClientOptions = { baseUrl: url.toString().replace(/\/$/, '') };
   const token = options.token ?? process.env.REGISTRY_TOKEN;
-  if (token) return new RegistryClient({ ...base, token });
+  if (token) return { client: new RegistryClient({ ...base, token }), auth: 'token' };
   const region = options.region ?? EXECUTE_API.exec(url.hostname)?.[1];
-  if (!region) return new RegistryClient(base);
+  if (!region) return { client: new RegistryClient(base), auth: 'none' };
   // The default credential chain reads the profile from the environment; this process is the CLI's own.
   if (options.profile) process.env.AWS_PROFILE = options.profile;
-  return new RegistryClient({ ...base, sigv4: { region } });
+  return { client: new RegistryClient({ ...base, sigv4: { region } }), auth: 'sigv4', region };
 }
 
 /** A mistake in the command line itself (exit 2). */
