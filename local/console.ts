@@ -8,56 +8,17 @@
  * The page reads and changes the registry through the same public API as any client (`fetch` to `/v1/…`); the
  * site itself holds no data and needs no token, so it is served without authorization in every mode.
  */
-import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { CONSOLE_FILES, CONSOLE_PATHS, consoleAssets, sendConsoleAsset, type ConsoleAsset, type ConsoleFile } from '../packages/client/src/console-site.js';
 
 /** The console's directory (sources in `src/`, the page in `index.html`, the build in `dist/`). */
 export const CONSOLE_DIR = fileURLToPath(new URL('../console/', import.meta.url));
 
-/** The files the console is made of, by the name they have in `console/dist/`. */
-export const CONSOLE_FILES = ['index.html', 'app.js', 'app.css'] as const;
-export type ConsoleFile = (typeof CONSOLE_FILES)[number];
-
-const CONTENT_TYPES: Record<ConsoleFile, string> = {
-  'index.html': 'text/html; charset=utf-8',
-  'app.js': 'text/javascript; charset=utf-8',
-  'app.css': 'text/css; charset=utf-8',
-};
-
-/** The URL path of each file: the page at the root, its assets under `/console/`. */
-const PATHS: ReadonlyMap<string, ConsoleFile> = new Map([
-  ['/', 'index.html'],
-  ['/console/app.js', 'app.js'],
-  ['/console/app.css', 'app.css'],
-]);
-
-/**
- * Only the console's own script and stylesheet run, and the page talks only to this origin: no inline script or
- * style (a stored value such as an instance's metadata can never become code), no framing (clickjacking of the
- * drain and deregister buttons), no forms posting elsewhere, no base-URL tricks. The favicon is an empty `data:`
- * URL so the browser does not ask the API for `/favicon.ico`.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self' data:",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-interface Asset {
-  readonly type: string;
-  readonly body: Buffer;
-  readonly gzip: Buffer;
-  readonly etag: string;
-}
+// The files, their paths, headers and sending are shared with the CLI's console server (one declaration).
+export { CONSOLE_FILES, CONTENT_SECURITY_POLICY, type ConsoleFile } from '../packages/client/src/console-site.js';
 
 /**
  * Bundles the console with esbuild, in memory: one JS file (Preact included, minified) and one CSS file, plus the
@@ -116,15 +77,8 @@ async function readBuild(dir: string): Promise<Record<ConsoleFile, Buffer> | und
   }
 }
 
-async function loadAssets(dir: string): Promise<Map<ConsoleFile, Asset>> {
-  const files = (await readBuild(dir)) ?? (await buildConsole(dir));
-  return new Map(
-    CONSOLE_FILES.map((name) => {
-      const body = files[name];
-      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
-      return [name, { type: CONTENT_TYPES[name], body, gzip: gzipSync(body, { level: 9 }), etag }];
-    }),
-  );
+async function loadAssets(dir: string): Promise<Map<string, ConsoleAsset>> {
+  return consoleAssets((await readBuild(dir)) ?? (await buildConsole(dir)));
 }
 
 /** The console site of one runtime. */
@@ -142,14 +96,13 @@ export interface ConsoleSite {
  * createApiGateway({ ..., local: (req, res, url) => site.serve(req, res, url) || events(req, res, url) });
  */
 export function createConsoleSite(dir: string = CONSOLE_DIR): ConsoleSite {
-  let assets: Promise<Map<ConsoleFile, Asset>> | undefined;
+  let assets: Promise<Map<string, ConsoleAsset>> | undefined;
   return {
     serve(req, res, url) {
-      const name = PATHS.get(url.pathname);
-      if (name === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
+      if (!CONSOLE_PATHS.has(url.pathname) || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
       assets ??= loadAssets(dir);
       assets.then(
-        (loaded) => send(req, res, loaded.get(name)!),
+        (loaded) => sendConsoleAsset(req, res, loaded.get(url.pathname)!),
         (error: unknown) => {
           // A console that does not build must not take the registry down: the API keeps working, the page says why.
           assets = undefined; // the next request tries again (after the source is fixed)
@@ -160,28 +113,4 @@ export function createConsoleSite(dir: string = CONSOLE_DIR): ConsoleSite {
       return true;
     },
   };
-}
-
-function send(req: IncomingMessage, res: ServerResponse, asset: Asset): void {
-  const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-  const headers: Record<string, string> = {
-    'content-type': asset.type,
-    // The asset URLs carry no content hash, so every use revalidates; the ETag makes that a 304 with no body.
-    'cache-control': 'no-cache',
-    etag: asset.etag,
-    vary: 'accept-encoding',
-    'content-security-policy': CONTENT_SECURITY_POLICY,
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
-  };
-  if (req.headers['if-none-match'] === asset.etag) {
-    res.writeHead(304, headers);
-    res.end();
-    return;
-  }
-  const body = gzip ? asset.gzip : asset.body;
-  if (gzip) headers['content-encoding'] = 'gzip';
-  headers['content-length'] = String(body.length);
-  res.writeHead(200, headers);
-  res.end(req.method === 'HEAD' ? undefined : body);
 }

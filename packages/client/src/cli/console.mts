@@ -18,36 +18,18 @@
  * `If-None-Match` every couple of seconds ({@link DiscoveryPoller}, which lists what that approximates), so the
  * console runs unchanged. A reconnecting page gets `event: resync` (nothing is replayed) and reloads.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
 import type { Command } from 'commander';
 import type { DiscoverQuery } from '../client.js';
+import { CONSOLE_FILES, consoleAssets, sendConsoleAsset, type ConsoleAsset, type ConsoleFile } from '../console-site.js';
 import { RegistryApiError, RegistryDependencyError, RegistryResponseError, RegistryUnavailableError, RegistryValidationError } from '../errors.js';
 import { DiscoveryPoller } from './poll-feed.mjs';
 import { EXIT, globals, targetFrom, type Io, type Target } from './shared.mjs';
 import { integer } from './instances.mjs';
-
-/**
- * The console page's policy, the same as the local runtime sends (`local/console.ts`; a test compares them): only
- * its own script and stylesheet run, it talks only to this origin, it cannot be framed.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self' data:",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-const FILES = { '/': ['index.html', 'text/html; charset=utf-8'], '/console/app.js': ['app.js', 'text/javascript; charset=utf-8'], '/console/app.css': ['app.css', 'text/css; charset=utf-8'] } as const;
 
 /**
  * Where the console's built files are: in the installed package, `console/` beside `dist/` (the package's
@@ -61,21 +43,9 @@ export function consoleAssetsDir(): string | undefined {
   return candidates.find((dir) => existsSync(`${dir}index.html`) && existsSync(`${dir}app.js`));
 }
 
-interface Asset {
-  readonly type: string;
-  readonly body: Buffer;
-  readonly gzip: Buffer;
-  readonly etag: string;
-}
-
-async function loadAssets(dir: string): Promise<Map<string, Asset>> {
-  const entries = await Promise.all(
-    Object.entries(FILES).map(async ([path, [name, type]]) => {
-      const body = await readFile(`${dir}${name}`);
-      return [path, { type, body, gzip: gzipSync(body, { level: 9 }), etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` }] as const;
-    }),
-  );
-  return new Map(entries);
+async function loadAssets(dir: string): Promise<Map<string, ConsoleAsset>> {
+  const bodies = await Promise.all(CONSOLE_FILES.map((name) => readFile(`${dir}${name}`)));
+  return consoleAssets(Object.fromEntries(CONSOLE_FILES.map((name, i) => [name, bodies[i]!])) as Record<ConsoleFile, Buffer>);
 }
 
 export interface ConsoleServerOptions {
@@ -124,7 +94,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     }
     const url = new URL(req.url ?? '/', `http://${own[0]}`);
     const asset = assets.get(url.pathname);
-    if (asset && (req.method === 'GET' || req.method === 'HEAD')) return sendAsset(req, res, asset);
+    if (asset && (req.method === 'GET' || req.method === 'HEAD')) return sendConsoleAsset(req, res, asset);
     if (url.pathname === '/v1/events' && req.method === 'GET') return events(req, res, url);
     return api(req, res, url);
   }
@@ -275,24 +245,6 @@ function sendError(res: ServerResponse, error: unknown): void {
   // theirs to read.
   const code = error instanceof RegistryDependencyError ? 'DEPENDENCY_MISSING' : 'CONSOLE_SERVER_ERROR';
   return reply(res, 500, { error: { code, message: e.message } });
-}
-
-function sendAsset(req: IncomingMessage, res: ServerResponse, asset: Asset): void {
-  const headers: Record<string, string> = {
-    'content-type': asset.type,
-    'cache-control': 'no-cache',
-    etag: asset.etag,
-    vary: 'accept-encoding',
-    'content-security-policy': CONTENT_SECURITY_POLICY,
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
-  };
-  if (req.headers['if-none-match'] === asset.etag) return void res.writeHead(304, headers).end();
-  const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-  const body = gzip ? asset.gzip : asset.body;
-  if (gzip) headers['content-encoding'] = 'gzip';
-  headers['content-length'] = String(body.length);
-  res.writeHead(200, headers).end(req.method === 'HEAD' ? undefined : body);
 }
 
 /** Adds `console` to `program`. */
