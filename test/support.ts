@@ -51,6 +51,22 @@ export function apiClient(baseUrl: string, token?: string) {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Waits until something new arrives (the producer calls every function in `waiters`) or `ms` pass, whichever is
+ * first: the wait of the helpers that look for a line or an event before a deadline.
+ */
+export function wakeOrTimeout(waiters: Set<() => void>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const wake = () => {
+      clearTimeout(timer);
+      waiters.delete(wake);
+      resolve();
+    };
+    const timer = setTimeout(wake, ms);
+    waiters.add(wake);
+  });
+}
+
 export interface SseMessage {
   id?: string;
   event?: string;
@@ -92,15 +108,7 @@ export async function subscribe(baseUrl: string, query = '', headers: Record<str
         }
         const left = deadline - Date.now();
         if (left <= 0) throw new Error(`no matching event within ${timeoutMs} ms; got ${messages.map((m) => m.event).join(', ')}`);
-        await new Promise<void>((resolve) => {
-          const wake = () => {
-            clearTimeout(timer);
-            waiters.delete(wake);
-            resolve();
-          };
-          const timer = setTimeout(wake, left);
-          waiters.add(wake);
-        });
+        await wakeOrTimeout(waiters, left);
       }
     },
     close: () => controller.abort(),

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { repoRoot, run, type Ran } from '../packages/support.js';
+import { wakeOrTimeout } from '../support.js';
 
 export const CLI = join(repoRoot, 'packages/client/src/cli/index.mts');
 
@@ -68,15 +69,7 @@ export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
         if (found !== undefined) return found;
         const left = deadline - Date.now();
         if (left <= 0) throw new Error(`no line matching ${match} within ${timeoutMs} ms; stdout: ${lines.join('\n')}; stderr: ${stderr}`);
-        await new Promise<void>((resolve) => {
-          const wake = () => {
-            clearTimeout(timer);
-            waiters.delete(wake);
-            resolve();
-          };
-          const timer = setTimeout(wake, left);
-          waiters.add(wake);
-        });
+        await wakeOrTimeout(waiters, left);
       }
     },
     /** Sends SIGINT (Ctrl-C) and resolves to the exit code. */
