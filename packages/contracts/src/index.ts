@@ -9,5 +9,6 @@
  * @packageDocumentation
  */
 export * from './api.js';
+export * from './defaults.js';
 export * from './events.js';
 export * from './event-schemas.js';

@@ -1,0 +1,54 @@
+/**
+ * Every default the registry applies, declared once. The request schemas (`api.ts`) fill registrations and queries
+ * from it, the functions' configuration falls back to it, the CDK construct states it in the functions' environment,
+ * and the client shows it. Dependency-free, so the construct may inline it.
+ *
+ * @example
+ * import { DEFAULTS } from '@service-registry/contracts';
+ * DEFAULTS.healthCheck.path; // => '/health'
+ */
+export const DEFAULTS = {
+  /** Lease of a registration that gives neither `leaseSeconds` nor a `healthCheck`. */
+  leaseSeconds: 30,
+  /** How long after a lease expires DynamoDB TTL may delete the item (TTL is only the garbage collector). */
+  ttlGraceSeconds: 3600,
+  /** A registration's `weight`. */
+  weight: 100,
+  /** A registration's `protocol`. */
+  protocol: 'http',
+  /** Page size of discovery, service lists and history. */
+  pageLimit: 100,
+  /** A registration's `healthCheck` fields. */
+  healthCheck: {
+    path: '/health',
+    intervalSeconds: 10,
+    timeoutSeconds: 2,
+    healthyThreshold: 2,
+    unhealthyThreshold: 3,
+    deregisterCriticalAfterSeconds: 600,
+  },
+  /** The prober. */
+  prober: {
+    /** Seconds between rounds (`REGISTRY_PROBE_INTERVAL_SECONDS`). */
+    roundIntervalSeconds: 10,
+    /** Probes in flight at once (`REGISTRY_PROBE_CONCURRENCY`). */
+    concurrency: 256,
+    /** Most probes to one address and port per round (`REGISTRY_PROBE_MAX_PER_ENDPOINT`). */
+    maxProbesPerEndpoint: 8,
+    /** Prober shards (`REGISTRY_PROBE_SHARDS`). */
+    shards: 1,
+  },
+  /** The mass-failure guards (`REGISTRY_PROTECTION_*`; see lambdas/domain/protection.ts). */
+  protection: {
+    /** Engage when more than this share of the probed targets' latest outcomes are failures. */
+    probeFailureShare: 0.5,
+    /** Engage when more than this share of leased instances expired within their last lease period. */
+    leaseExpiryShare: 0.15,
+    /** Below this many probed targets (or leased instances) the guards never engage. */
+    minPopulation: 10,
+    /** The lease guard lets go after being engaged this long (15 minutes). */
+    maxLeaseProtectionSeconds: 900,
+  },
+  /** How often the client agent and the throttle sizing expect heartbeats. */
+  heartbeatIntervalSeconds: 10,
+} as const;
