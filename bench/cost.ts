@@ -55,9 +55,8 @@ const runtime = await startLocalRuntime({
     counts.publisherMs += ms;
   },
 });
-// Count consumed capacity on every DynamoDB request the functions make (same module instance, in process).
-const { documentClient } = await import('../lambdas/shared/registry.js');
-documentClient.middlewareStack.add(
+// Count consumed capacity on every DynamoDB request the functions make (the runtime's own client, in process).
+runtime.dynamodb.middlewareStack.add(
   (next) => async (args) => {
     const input = args.input as Record<string, unknown>;
     if (!('TransactItems' in input)) input.ReturnConsumedCapacity = 'TOTAL';

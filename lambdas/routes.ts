@@ -1,7 +1,9 @@
 /**
- * The one route table. The local runtime serves it (`local/api-gateway.ts`), the CDK stack creates an HTTP API
- * route and function per entry (`infra/`), and the OpenAPI document is generated from it (`http/openapi.ts`).
- * `handler` names the module in `lambdas/handlers/` that exports `handler`.
+ * The one route table. The local runtime serves it (`local/api-gateway.ts`), the CDK construct creates an HTTP API
+ * route and function per entry (`packages/cdk`), the OpenAPI document is generated from it (`http/openapi.ts`),
+ * and each function parses its input with the schemas its entry names (`http/route.ts`, `httpRoute(route, fn)`):
+ * a request schema is declared once, here, for validation and documentation alike.
+ * `handler` names the module in `lambdas/handlers/` that exports `handler` (its factory is in `lambdas/functions/`).
  */
 import type { ZodOpenApiMediaTypeObject, ZodOpenApiOperationObject } from 'zod-openapi';
 import * as z from 'zod';
@@ -24,7 +26,19 @@ import { EUREKA_OPERATIONS, EUREKA_PREFIXES } from './connectors/eureka-routes.j
 
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 
-export interface RouteDefinition {
+/**
+ * What a route reads from the request, each a zod schema: `path` parameters, `query` (keys whose schema is an array
+ * may repeat: `tag=a&tag=b`), the JSON `body`. `queryPrefixes` names free query keys left out of `query` (discovery's
+ * `meta.<key>`), which the function reads from the raw pairs. OpenAPI's `requestParams`/`requestBody` are made from it.
+ */
+export interface RouteRequest {
+  readonly path?: z.ZodType;
+  readonly query?: z.ZodType;
+  readonly body?: z.ZodType;
+  readonly queryPrefixes?: readonly string[];
+}
+
+export interface RouteDefinition<R extends RouteRequest = RouteRequest> {
   /** Stable id: names the CDK function and the OpenAPI operation. PascalCase, never renamed casually. */
   readonly id: string;
   readonly method: HttpMethod;
@@ -40,7 +54,15 @@ export interface RouteDefinition {
    * tokens on every route.
    */
   readonly auth?: 'iam' | 'token';
+  /** The request's schemas (see {@link RouteRequest}); none for a route that reads nothing. */
+  readonly request?: R;
+  /** The OpenAPI operation, without what `request` already says (parameters and body are added from it). */
   readonly operation: ZodOpenApiOperationObject;
+}
+
+/** Keeps a route's schema types, so `httpRoute(route, fn)` hands `fn` typed input. */
+function defineRoute<const R extends RouteRequest>(route: RouteDefinition<R>): RouteDefinition<R> {
+  return route;
 }
 
 const INSTANCE = '/v1/services/{service}/instances/{instanceId}';
@@ -111,67 +133,71 @@ const cacheHeaders = z.object({
   'Cache-Control': z.literal('no-cache').meta({ description: 'Store, but revalidate before reuse' }),
 });
 
-export const routes: readonly RouteDefinition[] = [
-  {
+/**
+ * The registry's own routes by id (the connectors' Eureka routes are generated below); `httpRoute(ROUTES.X, fn)`.
+ *
+ * @example
+ * ROUTES.RegisterInstance.path; // => '/v1/services/{service}/instances/{instanceId}'
+ */
+export const ROUTES = {
+  RegisterInstance: defineRoute({
     id: 'RegisterInstance',
     method: 'PUT',
     path: INSTANCE,
     handler: 'register',
     table: 'write',
+    request: { path: instancePath, body: registerBody },
     operation: {
       summary: 'Register or replace an instance (idempotent)',
       description: 'Replaces the whole instance; fields left out take their defaults. The caller becomes its owner.',
-      requestParams: { path: instancePath },
-      requestBody: { required: true, content: json(registerBody) },
       responses: { '200': ok('Replaced', instanceRecord), '201': ok('Created', instanceRecord), ...writeErrors },
     },
-  },
-  {
+  }),
+  GetInstance: defineRoute({
     id: 'GetInstance',
     method: 'GET',
     path: INSTANCE,
     handler: 'get-instance',
     table: 'read',
+    request: { path: instancePath },
     operation: {
       summary: 'Read one instance',
-      requestParams: { path: instancePath },
       responses: { '200': ok('The instance', instanceRecord), ...gone(), ...readErrors },
     },
-  },
-  {
+  }),
+  PatchInstance: defineRoute({
     id: 'PatchInstance',
     method: 'PATCH',
     path: INSTANCE,
     handler: 'patch-instance',
     table: 'write',
+    request: { path: instancePath, body: patchBody },
     operation: {
       summary: 'Change status, weight, metadata or tags without re-registering',
-      requestParams: { path: instancePath },
-      requestBody: { required: true, content: json(patchBody) },
       responses: { '200': ok('Changed', instanceRecord), ...gone(), ...writeErrors },
     },
-  },
-  {
+  }),
+  DeregisterInstance: defineRoute({
     id: 'DeregisterInstance',
     method: 'DELETE',
     path: INSTANCE,
     handler: 'deregister',
     table: 'write',
+    request: { path: instancePath },
     operation: {
       summary: 'Deregister an instance',
-      requestParams: { path: instancePath },
       responses: { '204': { description: 'Deregistered' }, ...gone('Already gone (a repeated delete)'), ...writeErrors },
     },
-  },
-  {
+  }),
+  Heartbeat: defineRoute({
     id: 'Heartbeat',
     method: 'POST',
     path: `${INSTANCE}/heartbeat`,
     handler: 'heartbeat',
     table: 'write',
+    request: { path: instancePath },
     operation: {
       summary: 'Renew the lease',
-      requestParams: { path: instancePath },
       responses: {
         '200': ok('Renewed', heartbeatResult),
         ...gone('Gone or lease expired: register again'),
@@ -179,19 +205,20 @@ export const routes: readonly RouteDefinition[] = [
         ...writeErrors,
       },
     },
-  },
-  {
+  }),
+  DiscoverInstances: defineRoute({
     id: 'DiscoverInstances',
     method: 'GET',
     path: '/v1/services/{service}/instances',
     handler: 'discover',
     table: 'read',
+    request: { path: servicePath, query: discoveryQuery, queryPrefixes: ['meta.'] },
     operation: {
       summary: 'Discover instances of a service',
       description:
         'One page of instances matching every filter given. Each answer carries a weak `ETag`; send it back in ' +
         '`If-None-Match` to get 304 while nothing on the page changed.',
-      requestParams: { path: servicePath, query: discoveryQuery, header: ifNoneMatch },
+      requestParams: { header: ifNoneMatch },
       parameters: [metaFilters],
       responses: {
         '200': { ...ok('One page of instances', instanceList), headers: cacheHeaders },
@@ -199,20 +226,20 @@ export const routes: readonly RouteDefinition[] = [
         ...readErrors,
       },
     },
-  },
-  {
+  }),
+  ListServices: defineRoute({
     id: 'ListServices',
     method: 'GET',
     path: '/v1/services',
     handler: 'list-services',
     table: 'read',
+    request: { query: listServicesQuery },
     operation: {
       summary: 'List services with total and healthy counts',
-      requestParams: { query: listServicesQuery },
       responses: { '200': ok('One page of services', serviceList), ...readErrors },
     },
-  },
-  {
+  }),
+  Health: defineRoute({
     id: 'Health',
     method: 'GET',
     path: '/v1/health',
@@ -222,8 +249,8 @@ export const routes: readonly RouteDefinition[] = [
       summary: "The registry's own liveness",
       responses: { '200': ok('Alive', z.object({ status: z.literal('ok') })), ...authErrors('Not granted this route') },
     },
-  },
-  {
+  }),
+  OpenApi: defineRoute({
     id: 'OpenApi',
     method: 'GET',
     path: '/v1/openapi.json',
@@ -236,15 +263,16 @@ export const routes: readonly RouteDefinition[] = [
         ...authErrors('Not granted this route'),
       },
     },
-  },
+  }),
   // ── Connectors: Prometheus HTTP service discovery ──
-  {
+  PrometheusServiceDiscovery: defineRoute({
     id: 'PrometheusServiceDiscovery',
     method: 'GET',
     path: '/v1/sd/prometheus',
     handler: 'sd-prometheus',
     table: 'read',
     auth: 'token',
+    request: { query: prometheusSdQuery },
     operation: {
       summary: 'Prometheus HTTP service discovery (`http_sd_configs`)',
       description:
@@ -254,109 +282,28 @@ export const routes: readonly RouteDefinition[] = [
         '`[a-zA-Z0-9_]`), `_health`, `_status`, `_lease_expired`; metadata `prometheus.io/path` and ' +
         '`prometheus.io/scheme` set `__metrics_path__` and `__scheme__`. A list too large for one Lambda response is ' +
         'a 400, never a partial list.',
-      requestParams: { query: prometheusSdQuery },
       responses: { '200': ok('Every matching instance as a target group', targetGroups), ...readErrors },
     },
-  },
-  // ── Connectors: Eureka REST compatibility ──
-  // One function (`handler: 'eureka'`) serves every Eureka route, under both roots clients use; generated from the
-  // connector's one list of operations, which the handler also dispatches on (lambdas/connectors/eureka.ts).
-  ...EUREKA_PREFIXES.flatMap((prefix) =>
-    EUREKA_OPERATIONS.map((op): RouteDefinition => {
-      const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
-      const pathParam = (name: string) =>
-        name === 'app'
-          ? z.string().meta({ description: 'Eureka app name: the service name in any case (`ORDERS` is service `orders`)', example: 'ORDERS' })
-          : name === 'instanceId'
-            ? z.string().meta({ description: 'Instance id', example: 'orders-1' })
-            : z.string().meta({ description: 'VIP address (`vip:<name>` tag, or the service name of an instance without one)', example: 'orders' });
-      const document = (description: string) => ({
-        description,
-        content: {
-          'application/json': { schema: { type: 'object' as const, description: `${description} (JSON when \`Accept\` asks for it)` } },
-          'application/xml': { schema: { type: 'object' as const, description: `${description} (XML otherwise, Eureka's default)` } },
-        },
-      });
-      const status = z.enum(['UP', 'DOWN', 'STARTING', 'OUT_OF_SERVICE', 'UNKNOWN']);
-      const query = {
-        Heartbeat: z.object({
-          status: z.string().optional().meta({ description: "The Java client's own status: accepted, not used" }),
-          lastDirtyTimestamp: z.string().optional().meta({ description: 'Accepted, not used' }),
-        }),
-        SetStatus: z.object({ value: status.meta({ description: 'The status to set' }) }),
-        ClearStatus: z.object({ value: status.optional().meta({ description: 'The status after the override is removed. Default: UP' }) }),
-      }[op.name];
-      const done = { description: 'Done (empty body)' };
-      const notFound = { '404': err('No such instance (or its lease expired): a heartbeat 404 tells the client to register again') };
-      const byOperation: Record<string, ZodOpenApiOperationObject['responses']> = {
-        Register: { '204': { description: 'Registered' } },
-        Heartbeat: { '200': done, ...notFound, '409': err('Probe-driven instance (registered natively): no lease') },
-        Deregister: { '200': done, ...notFound },
-        SetStatus: { '200': done, ...notFound },
-        ClearStatus: { '200': done, ...notFound },
-        SetMetadata: { '200': done, ...notFound },
-        Apps: { '200': document('Every application the caller may read') },
-        Delta: { '200': document('Instances changed in the last 3 minutes, `apps__hashcode` of the full registry') },
-        App: { '200': document('The application'), '404': err('No live instance of this app') },
-        Instance: { '200': document('The instance'), '404': err('No such instance (or its lease expired)') },
-        Vip: { '200': document('Applications with instances of this VIP') },
-        SecureVip: { '200': document('Applications with instances of this secure VIP') },
-      };
-      const responses = byOperation[op.name];
-      return {
-        id: `Eureka${prefix === '/eureka/v2' ? 'V2' : ''}${op.name}`,
-        method: op.method,
-        path: `${prefix}${op.path}`,
-        handler: 'eureka',
-        table: op.table,
-        auth: 'token',
-        operation: {
-          summary: `Eureka: ${op.summary}`,
-          tags: ['Eureka'],
-          requestParams: {
-            ...(params.length > 0 && { path: z.object(Object.fromEntries(params.map((name) => [name, pathParam(name)]))) }),
-            ...(query && { query }),
-          },
-          ...(op.name === 'SetMetadata' && {
-            parameters: [
-              z.record(z.string(), z.string()).meta({
-                param: { name: 'metadata', in: 'query', style: 'form', explode: true, required: true, description: 'Metadata to add or change, each `key=value`', example: { build: '42' } },
-              }),
-            ],
-          }),
-          ...(op.name === 'Register' && {
-            requestBody: {
-              required: true,
-              content: {
-                'application/json': { schema: { type: 'object', description: 'A Eureka `{"instance":{…}}` document' } },
-                'application/xml': { schema: { type: 'object', description: 'A Eureka `<instance>…</instance>` document' } },
-              },
-            },
-          }),
-          responses: { ...responses, ...badInput, ...authErrors('The caller may not write (or read) this service, or the instance is owned by another principal') },
-        },
-      };
-    }),
-  ),
+  }),
   // ── Bearer tokens ──
   // Admins only (403 for anyone else). In AWS these routes use IAM like the core ones (`grantAdmin` covers them);
   // the tokens they manage are for the `auth: 'token'` routes, checked by the registry's Lambda authorizer.
-  {
+  CreateToken: defineRoute({
     id: 'CreateToken',
     method: 'POST',
     path: '/v1/tokens',
     handler: 'tokens',
     table: 'write',
+    request: { body: createTokenBody },
     operation: {
       summary: 'Create a bearer token (admins only)',
       description:
         'For clients that cannot sign SigV4 (Prometheus, Eureka clients). Only the SHA-256 of the secret is stored: ' +
         'the `secret` in this answer is shown once and cannot be read again.',
-      requestBody: { required: true, content: json(createTokenBody) },
       responses: { '201': ok('Created; the secret is in this answer only', createdToken), ...badInput, ...authErrors('The caller is not an admin') },
     },
-  },
-  {
+  }),
+  ListTokens: defineRoute({
     id: 'ListTokens',
     method: 'GET',
     path: '/v1/tokens',
@@ -366,27 +313,28 @@ export const routes: readonly RouteDefinition[] = [
       summary: 'List bearer tokens without their secrets (admins only)',
       responses: { '200': ok('Every token, oldest first', tokenList), ...authErrors('The caller is not an admin') },
     },
-  },
-  {
+  }),
+  RevokeToken: defineRoute({
     id: 'RevokeToken',
     method: 'DELETE',
     path: '/v1/tokens/{tokenId}',
     handler: 'tokens',
     table: 'write',
+    request: { path: tokenPath },
     operation: {
       summary: 'Revoke a bearer token (admins only)',
       description: 'Locally the token stops working at once; in AWS within the authorizer cache time (60 s).',
-      requestParams: { path: tokenPath },
       responses: { '204': { description: 'Revoked' }, '404': err('No such token (never created, or already revoked)'), ...badInput, ...authErrors('The caller is not an admin') },
     },
-  },
+  }),
   // ── Change history ──
-  {
+  ServiceHistory: defineRoute({
     id: 'ServiceHistory',
     method: 'GET',
     path: '/v1/services/{service}/history',
     handler: 'history-read',
     table: 'read',
+    request: { path: servicePath, query: historyQuery },
     operation: {
       summary: "A service's change history, newest first",
       description:
@@ -395,8 +343,91 @@ export const routes: readonly RouteDefinition[] = [
         'too-long-critical instances, `registry:ttl` for DynamoDB TTL deletions. Kept for ' +
         '`REGISTRY_HISTORY_RETENTION_DAYS` (default 30). Written from the table stream, so an entry appears shortly ' +
         'after its change. Readable by whoever may discover the service.',
-      requestParams: { path: servicePath, query: historyQuery },
       responses: { '200': ok('One page of entries, newest first; `cursor` when more may follow', historyPage), ...readErrors },
     },
-  },
-];
+  }),
+} as const;
+
+// ── Connectors: Eureka REST compatibility ──
+// One function (`handler: 'eureka'`) serves every Eureka route, under both roots clients use; generated from the
+// connector's one list of operations, which the handler also dispatches on (lambdas/connectors/eureka.ts).
+const EUREKA_ROUTES: readonly RouteDefinition[] = EUREKA_PREFIXES.flatMap((prefix) =>
+  EUREKA_OPERATIONS.map((op): RouteDefinition => {
+    const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+    const pathParam = (name: string) =>
+      name === 'app'
+        ? z.string().meta({ description: 'Eureka app name: the service name in any case (`ORDERS` is service `orders`)', example: 'ORDERS' })
+        : name === 'instanceId'
+          ? z.string().meta({ description: 'Instance id', example: 'orders-1' })
+          : z.string().meta({ description: 'VIP address (`vip:<name>` tag, or the service name of an instance without one)', example: 'orders' });
+    const document = (description: string) => ({
+      description,
+      content: {
+        'application/json': { schema: { type: 'object' as const, description: `${description} (JSON when \`Accept\` asks for it)` } },
+        'application/xml': { schema: { type: 'object' as const, description: `${description} (XML otherwise, Eureka's default)` } },
+      },
+    });
+    const status = z.enum(['UP', 'DOWN', 'STARTING', 'OUT_OF_SERVICE', 'UNKNOWN']);
+    const query = {
+      Heartbeat: z.object({
+        status: z.string().optional().meta({ description: "The Java client's own status: accepted, not used" }),
+        lastDirtyTimestamp: z.string().optional().meta({ description: 'Accepted, not used' }),
+      }),
+      SetStatus: z.object({ value: status.meta({ description: 'The status to set' }) }),
+      ClearStatus: z.object({ value: status.optional().meta({ description: 'The status after the override is removed. Default: UP' }) }),
+    }[op.name];
+    const done = { description: 'Done (empty body)' };
+    const notFound = { '404': err('No such instance (or its lease expired): a heartbeat 404 tells the client to register again') };
+    const byOperation: Record<string, ZodOpenApiOperationObject['responses']> = {
+      Register: { '204': { description: 'Registered' } },
+      Heartbeat: { '200': done, ...notFound, '409': err('Probe-driven instance (registered natively): no lease') },
+      Deregister: { '200': done, ...notFound },
+      SetStatus: { '200': done, ...notFound },
+      ClearStatus: { '200': done, ...notFound },
+      SetMetadata: { '200': done, ...notFound },
+      Apps: { '200': document('Every application the caller may read') },
+      Delta: { '200': document('Instances changed in the last 3 minutes, `apps__hashcode` of the full registry') },
+      App: { '200': document('The application'), '404': err('No live instance of this app') },
+      Instance: { '200': document('The instance'), '404': err('No such instance (or its lease expired)') },
+      Vip: { '200': document('Applications with instances of this VIP') },
+      SecureVip: { '200': document('Applications with instances of this secure VIP') },
+    };
+    const responses = byOperation[op.name];
+    return {
+      id: `Eureka${prefix === '/eureka/v2' ? 'V2' : ''}${op.name}`,
+      method: op.method,
+      path: `${prefix}${op.path}`,
+      handler: 'eureka',
+      table: op.table,
+      auth: 'token',
+      operation: {
+        summary: `Eureka: ${op.summary}`,
+        tags: ['Eureka'],
+        requestParams: {
+          ...(params.length > 0 && { path: z.object(Object.fromEntries(params.map((name) => [name, pathParam(name)]))) }),
+          ...(query && { query }),
+        },
+        ...(op.name === 'SetMetadata' && {
+          parameters: [
+            z.record(z.string(), z.string()).meta({
+              param: { name: 'metadata', in: 'query', style: 'form', explode: true, required: true, description: 'Metadata to add or change, each `key=value`', example: { build: '42' } },
+            }),
+          ],
+        }),
+        ...(op.name === 'Register' && {
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: { type: 'object', description: 'A Eureka `{"instance":{…}}` document' } },
+              'application/xml': { schema: { type: 'object', description: 'A Eureka `<instance>…</instance>` document' } },
+            },
+          },
+        }),
+        responses: { ...responses, ...badInput, ...authErrors('The caller may not write (or read) this service, or the instance is owned by another principal') },
+      },
+    };
+  }),
+);
+
+/** Every route: the registry's own and the Eureka connector's. */
+export const routes: readonly RouteDefinition[] = [...Object.values(ROUTES), ...EUREKA_ROUTES];

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import Router, { type HTTPMethod } from 'find-my-way';
-import { RouteNotFoundError } from '../lambdas/domain/errors.js';
+import { RouteNotFoundError } from '../lambdas/http/errors.js';
 import { errorResponse, json, type HttpResponse } from '../lambdas/http/errors.js';
 import type { RouteDefinition } from '../lambdas/routes.js';
 import type { Caller } from '../lambdas/domain/caller.js';

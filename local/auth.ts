@@ -11,8 +11,7 @@ import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import type { Caller } from '../lambdas/domain/caller.js';
 import { UnauthenticatedError } from '../lambdas/domain/errors.js';
-import { bearerOf, Tokens } from '../lambdas/domain/tokens.js';
-import { DynamoDbTokenStore } from '../lambdas/adapters/dynamodb-token-store.js';
+import { bearerOf, type Tokens } from '../lambdas/domain/tokens.js';
 import { serviceName } from '@service-registry/contracts';
 
 const MIN_TOKEN_LENGTH = 16;
@@ -81,21 +80,12 @@ export function loadAuthorizer(file: string | undefined, tables?: TableTokens): 
 
 /**
  * The table's bearer tokens for the local authorizer, through the same domain and adapter as the AWS Lambda
- * authorizer, and the same table and DynamoDB client as the handlers that create them (`lambdas/shared/registry.ts`,
- * loaded on the first lookup, once the runtime has set `TABLE_NAME` and pointed the SDK at DynamoDB Local). Like
- * the handlers' configuration, that is fixed per process: a second runtime in one process shares the first's table.
+ * authorizer and the same `Tokens` the token routes of this runtime use (`tokens()` is asked at each lookup: the
+ * runtime builds its dependencies after it has decided whether auth is on).
  *
  * @example
- * const { authorize } = loadAuthorizer(process.env.REGISTRY_AUTH_FILE, tableTokens());
+ * const { authorize } = loadAuthorizer(process.env.REGISTRY_AUTH_FILE, tableTokens(() => deps.tokens));
  */
-export function tableTokens(): TableTokens {
-  let tokens: Promise<Tokens> | undefined;
-  return {
-    authenticate: async (authorization) => {
-      tokens ??= import('../lambdas/shared/registry.js').then(
-        ({ config, documentClient }) => new Tokens({ store: new DynamoDbTokenStore(documentClient, config.tableName) }),
-      );
-      return (await tokens).authenticate(authorization);
-    },
-  };
+export function tableTokens(tokens: () => Tokens): TableTokens {
+  return { authenticate: (authorization) => tokens().authenticate(authorization) };
 }

@@ -22,6 +22,7 @@ import packet, { type Answer, type DecodedPacket, type Question } from 'dns-pack
 import { parseName, readServiceRecordSets, type RecordSet } from '../lambdas/connectors/dns.js';
 import type { Caller } from '../lambdas/domain/caller.js';
 import { ForbiddenError } from '../lambdas/domain/errors.js';
+import type { Registry } from '../lambdas/domain/registry.js';
 
 /** Most queries a TCP connection may have waiting for an answer before it is closed. */
 const MAX_PIPELINED = 16;
@@ -349,6 +350,8 @@ export interface LocalDnsOptions {
   readonly authEnabled: boolean;
   /** Services DNS may show when auth is on (`REGISTRY_DNS_READ`; `*` for all). @default - none: every query REFUSED */
   readonly read?: readonly string[];
+  /** The runtime's registry, which DNS reads through like the HTTP functions. */
+  readonly registry: Registry;
 }
 
 /**
@@ -358,10 +361,9 @@ export interface LocalDnsOptions {
  *   would not;
  * - with an auth file: DNS reads as a principal `dns` whose read scope is `read` (`REGISTRY_DNS_READ`), nothing by
  *   default, so a runtime bound beyond loopback never answers for a service nobody chose to publish (REFUSED).
- * Must be started after the runtime has set the handlers' environment: it reads through the same registry module.
  */
 export async function startRegistryDns(options: LocalDnsOptions): Promise<DnsServer> {
-  const { registry } = await import('../lambdas/shared/registry.js');
+  const { registry } = options;
   const caller: Caller = { principal: options.authEnabled ? 'dns' : 'anonymous', services: [], read: options.authEnabled ? [...(options.read ?? [])] : ['*'], admin: false };
   const zone = { domain: options.domain, ttlSeconds: options.ttlSeconds };
   const respond = createDnsResponder({ ...zone, lookup: (service) => readServiceRecordSets(registry, caller, service, zone) });

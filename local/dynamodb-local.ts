@@ -24,6 +24,21 @@ export interface DynamoDbLocalOptions {
 /** Credentials and region every local client uses (DynamoDB Local accepts any; they must only agree). */
 export const LOCAL_AWS_ENV = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' } as const;
 
+/**
+ * The configuration of an AWS SDK client of the local runtime: an endpoint on this machine, and the local region and
+ * credentials. Passed to each client, never set in `process.env`, so two runtimes in one process keep their own.
+ *
+ * @example
+ * const client = new DynamoDBClient(localClientConfig(runtime.dynamoEndpoint));
+ */
+export function localClientConfig(endpoint: string) {
+  return {
+    endpoint,
+    region: LOCAL_AWS_ENV.AWS_REGION,
+    credentials: { accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY },
+  };
+}
+
 /** Fails fast, with the fix, when no Java 17+ is on the PATH. */
 export function assertJava(env: NodeJS.ProcessEnv = process.env): void {
   const probe = spawnSync('java', ['-version'], { encoding: 'utf8', env });
@@ -95,12 +110,7 @@ function killWhenOrphaned(javaPid: number): void {
 }
 
 async function waitUntilReady(endpoint: string, child: ChildProcess, output: () => string): Promise<void> {
-  const client = new DynamoDBClient({
-    endpoint,
-    region: LOCAL_AWS_ENV.AWS_REGION,
-    credentials: { accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY },
-    maxAttempts: 1,
-  });
+  const client = new DynamoDBClient({ ...localClientConfig(endpoint), maxAttempts: 1 });
   const deadline = Date.now() + 60_000;
   try {
     for (;;) {

@@ -12,19 +12,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { EventEnvelope } from '@service-registry/contracts';
 
-/** An event as EventBridge delivers it to targets. */
-export interface BusEvent {
-  readonly version: '0';
-  readonly id: string;
-  readonly 'detail-type': string;
-  readonly source: string;
-  readonly account: string;
-  readonly time: string;
-  readonly region: string;
-  readonly resources: string[];
-  readonly detail: Record<string, unknown>;
-}
+/** An event as EventBridge delivers it to targets: the contract's envelope. */
+export type BusEvent = Readonly<EventEnvelope>;
 
 interface Numbered {
   readonly seq: number;

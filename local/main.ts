@@ -8,6 +8,9 @@
  */
 import { startLocalRuntime } from './runtime.js';
 
+// The SDK's notice that Node 20 is nearing its end: the functions run on nodejs22.x in AWS; this process only hosts them.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 function port(value: string | undefined): number {
   if (value === undefined || value === '') return 4000;
   const n = Number(value);

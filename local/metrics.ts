@@ -20,7 +20,9 @@ import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { DynamoDbProberStore } from '../lambdas/adapters/dynamodb-prober-store.js';
 import { PrometheusTelemetry } from '../lambdas/adapters/prometheus-telemetry.js';
 import { mayRead, type Caller } from '../lambdas/domain/caller.js';
-import { ForbiddenError, RouteNotFoundError } from '../lambdas/domain/errors.js';
+import { ForbiddenError } from '../lambdas/domain/errors.js';
+import { RouteNotFoundError } from '../lambdas/http/errors.js';
+import { localClientConfig } from './dynamodb-local.js';
 import { isExpired } from '../lambdas/domain/instance.js';
 import type { Telemetry } from '../lambdas/domain/telemetry.js';
 import { METRICS, prometheusName } from '../lambdas/metrics.js';
@@ -55,7 +57,7 @@ export function createLocalMetrics(options: LocalMetricsOptions) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const prometheus = new PrometheusTelemetry(registry);
-  const client = new DynamoDBClient({ endpoint: options.dynamoEndpoint });
+  const client = new DynamoDBClient(localClientConfig(options.dynamoEndpoint));
   const store = new DynamoDbProberStore(DynamoDBDocumentClient.from(client), options.tableName, options.probeShards ?? 1);
 
   type Snapshot = { instances: Map<string, number>; guards: Array<{ service: string; kind: string; engaged: boolean }> };

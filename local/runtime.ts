@@ -1,13 +1,18 @@
 /**
  * The whole registry on one machine: DynamoDB Local, the table as CDK defines it, and the local API Gateway
- * serving the unchanged handlers through the real AWS SDK clients.
+ * serving the unchanged handlers through the real AWS SDK clients. The runtime is a composition root like the
+ * functions' `fromEnv()`: it builds the dependencies (clients pointed at DynamoDB Local and the local bus, a logger,
+ * the local metrics) and hands them to the same factories (`lambdas/functions/`); it never sets `process.env`, so two
+ * runtimes in one process keep their own table, bus and metrics.
  */
-import './env-defaults.js';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import ipaddr from 'ipaddr.js';
+import { DEFAULTS } from '@service-registry/contracts';
 import { routes, type RouteDefinition } from '../lambdas/routes.js';
 import { createApiGateway, type LambdaHandler } from './api-gateway.js';
 import { createConsoleSite } from './console.js';
@@ -15,13 +20,22 @@ import { loadAuthorizer, tableTokens } from './auth.js';
 import { bootstrapTable } from './bootstrap-table.js';
 import { startRegistryDns } from './dns-server.js';
 import { DEFAULT_DNS_DOMAIN, DEFAULT_DNS_TTL_SECONDS } from '../lambdas/connectors/dns.js';
-import { LOCAL_AWS_ENV, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
+import { localClientConfig, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { startSchedule, type Schedule, type ScheduledHandler } from './scheduler.js';
 import { LocalEventBus } from './event-bus.js';
 import { startStreamPoller, type StreamHandler } from './stream-poller.js';
 import { mayRead } from '../lambdas/domain/caller.js';
-import { ForbiddenError, RouteNotFoundError } from '../lambdas/domain/errors.js';
-import { flag, loadConfig } from '../lambdas/shared/config.js';
+import { ForbiddenError } from '../lambdas/domain/errors.js';
+import { RouteNotFoundError } from '../lambdas/http/errors.js';
+import { DynamoDbHistoryStore } from '../lambdas/adapters/dynamodb-history-store.js';
+import { EventBridgeSink } from '../lambdas/adapters/eventbridge-sink.js';
+import { FanOutTelemetry } from '../lambdas/domain/telemetry.js';
+import { historyHandler } from '../lambdas/functions/history.js';
+import { HTTP_FUNCTIONS } from '../lambdas/functions/index.js';
+import { proberHandler } from '../lambdas/functions/prober.js';
+import { publisherHandler } from '../lambdas/functions/publisher.js';
+import { flag, historyRetentionDays, loadConfig, loadProberConfig, loadPublisherConfig } from '../lambdas/wiring/config.js';
+import { createDependencies, createPlatform, type Dependencies } from '../lambdas/wiring/dependencies.js';
 import { createLocalMetrics } from './metrics.js';
 
 export interface LocalRuntimeOptions {
@@ -83,6 +97,8 @@ export interface LocalRuntime {
   readonly tableName: string;
   /** The event bus stand-in (tests inject PutEvents faults through it). */
   readonly bus: LocalEventBus;
+  /** The DynamoDB client every function of this runtime uses (tests and the cost benchmark count its requests). */
+  readonly dynamodb: DynamoDBClient;
   /** The DNS server's port (UDP and TCP), when it runs. */
   readonly dnsPort?: number;
   stop(): Promise<void>;
@@ -103,7 +119,14 @@ export function isLoopbackHost(host: string): boolean {
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const host = options.host ?? '127.0.0.1';
   // Bearer tokens: the auth file's, then those admins created in the table (lambdas/domain/tokens.ts).
-  const { authorize, enabled } = loadAuthorizer(options.authFile, tableTokens());
+  let deps: Dependencies | undefined;
+  const { authorize, enabled } = loadAuthorizer(
+    options.authFile,
+    tableTokens(() => {
+      if (!deps) throw new Error('the runtime is still starting');
+      return deps.tokens;
+    }),
+  );
   if (!enabled && !isLoopbackHost(host)) {
     throw new Error(`refusing to bind ${host} without REGISTRY_AUTH_FILE: open mode lets anyone write. Bind 127.0.0.1 or set an auth file.`);
   }
@@ -120,24 +143,35 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     dynamo = options.dynamoEndpoint ? undefined : await startDynamoDbLocal(dataDir ? { dataDir } : {});
     const dynamoEndpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
     const busEndpoint = await bus.start();
-    // The handlers read their configuration from the environment, as in Lambda; set it before loading them.
-    Object.assign(process.env, LOCAL_AWS_ENV, {
+    // The functions' configuration, read by the same loaders as in Lambda, from this process's environment with the
+    // runtime's own settings on top (an object of its own: process.env is left alone).
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
       TABLE_NAME: tableName,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
-      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamoEndpoint,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: busEndpoint,
       EVENT_BUS_NAME: process.env.EVENT_BUS_NAME ?? 'service-registry',
       REGISTRY_ALLOW_LOOPBACK: String(allowLoopback),
-      REGISTRY_PROBE_INTERVAL_SECONDS: String(options.probeIntervalSeconds ?? process.env.REGISTRY_PROBE_INTERVAL_SECONDS ?? 10),
+      REGISTRY_PROBE_INTERVAL_SECONDS: String(options.probeIntervalSeconds ?? process.env.REGISTRY_PROBE_INTERVAL_SECONDS ?? DEFAULTS.prober.roundIntervalSeconds),
       REGISTRY_PROBER_HOLDER: proberHolder(dataDir),
-    });
-    const client = new DynamoDBClient({});
+    };
+    const config = loadConfig(env);
+    const client = new DynamoDBClient(localClientConfig(dynamoEndpoint));
     const created = await bootstrapTable(client, tableName);
-    client.destroy();
 
-    // Change events: stream stand-in → the publisher handler → the local bus → SSE subscribers.
-    const { handler: publisher } = (await import('../lambdas/handlers/publisher.js')) as { handler: StreamHandler };
+    // `GET /metrics` (local/metrics.ts): every function reports through the runtime's prom-client adapter.
+    const metrics = createLocalMetrics({ tableName, dynamoEndpoint, probeShards: config.probeShards });
+    stopMetrics = () => metrics.stop();
+    // Logs at WARN unless POWERTOOLS_LOG_LEVEL says otherwise: the runtime prints its own access log.
+    const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME || 'service-registry', logLevel: (env.POWERTOOLS_LOG_LEVEL || 'WARN') as 'WARN' });
+    const telemetry = new FanOutTelemetry([metrics.telemetry]);
+    const platform = createPlatform(config, { logger, telemetry, dynamodb: client });
+    deps = createDependencies(platform);
+
+    // Change events: stream stand-in → the publisher function → the local bus → SSE subscribers.
+    const publishing = loadPublisherConfig(env);
+    const events = new EventBridgeClient(localClientConfig(busEndpoint));
+    const publisher = publisherHandler({ logger, telemetry, sink: new EventBridgeSink(events, publishing.busName, publishing.source) }) as StreamHandler;
     poller = await startStreamPoller({
+      endpoint: dynamoEndpoint,
       tableName,
       handler: options.onPublish ? timed(publisher, options.onPublish) : publisher,
       fromStart: created,
@@ -152,8 +186,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     // Change history: the stream's second consumer, as in AWS (its own event source mapping there), so a history
     // failure never holds back publishing; its own position and failure files, since its position is its own.
-    const { handler: historyWriter } = (await import('../lambdas/handlers/history.js')) as { handler: StreamHandler };
+    const historyWriter = historyHandler({ store: new DynamoDbHistoryStore(platform.documentClient, tableName, historyRetentionDays(env)), logger }) as StreamHandler;
     if (options.history ?? true) historyPoller = await startStreamPoller({
+      endpoint: dynamoEndpoint,
       tableName,
       handler: options.historyHandler ? options.historyHandler(historyWriter) : historyWriter,
       fromStart: created,
@@ -164,15 +199,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       onDiscard: (info) => console.error(`history stream poller: gave up on ${info.records} record(s) after ${info.reason} (sequence ${info.firstSequence}…${info.lastSequence})`),
     });
 
-    const handlers = await loadHandlers(routes);
-    // `GET /metrics` (local/metrics.ts): the handlers report through `telemetry`; this runtime's registry listens.
-    const metrics = createLocalMetrics({ tableName, dynamoEndpoint, probeShards: loadConfig().probeShards });
-    const { telemetry } = await import('../lambdas/shared/powertools.js');
-    const detachMetrics = telemetry.attach(metrics.telemetry);
-    stopMetrics = () => {
-      detachMetrics();
-      metrics.stop();
-    };
+    const handlers = httpFunctions(routes, deps);
     const consoleSite = createConsoleSite();
     const server = createApiGateway({
       routes,
@@ -202,7 +229,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       server.listen(options.port ?? 4000, host, () => resolve());
     });
     const { port } = server.address() as AddressInfo;
-    // DNS (local/dns-server.ts) on the API's host, reading through the same registry module as the handlers.
+    // DNS (local/dns-server.ts) on the API's host, reading through the same registry as the HTTP functions.
     const dns = options.dnsPort === undefined || options.dnsPort === 'off'
       ? undefined
       : await startRegistryDns({
@@ -211,6 +238,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           domain: options.dnsDomain ?? DEFAULT_DNS_DOMAIN,
           ttlSeconds: options.dnsTtlSeconds ?? DEFAULT_DNS_TTL_SECONDS,
           authEnabled: enabled,
+          registry: deps.registry,
           ...(options.dnsRead && { read: options.dnsRead }),
         }).catch((error: unknown) => {
           server.close();
@@ -218,7 +246,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         });
     const schedules: Schedule[] = [];
     if (options.prober ?? true) {
-      const { handler } = (await import('../lambdas/handlers/prober.js')) as { handler: ScheduledHandler };
+      const handler = proberHandler({ ...platform, prober: loadProberConfig(env) }) as ScheduledHandler;
       schedules.push(startSchedule('Prober', handler, { timeoutMs: 60_000, onError: (e) => console.error(`prober invocation failed: ${describe(e)}`) }));
     }
     const urlHost = host.includes(':') ? `[${host}]` : host;
@@ -228,6 +256,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       dynamoEndpoint,
       tableName,
       bus,
+      dynamodb: client,
       ...(dns && { dnsPort: dns.port }),
       stop: async () => {
         // Producers first, DynamoDB Local last, since everything before it still writes: the schedule (the prober
@@ -241,6 +270,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         server.closeAllConnections();
         await new Promise<void>((done) => server.close(() => done()));
         await dns?.stop();
+        client.destroy();
+        events.destroy();
         await running.dynamo?.stop();
       },
     };
@@ -272,12 +303,14 @@ function timed(handler: StreamHandler, report: NonNullable<LocalRuntimeOptions['
   };
 }
 
-async function loadHandlers(list: readonly RouteDefinition[]): Promise<Map<string, LambdaHandler>> {
+/** One function per route-table `handler`, built once from the runtime's dependencies (as one Lambda function each in AWS). */
+function httpFunctions(list: readonly RouteDefinition[], deps: Dependencies): Map<string, LambdaHandler> {
   const handlers = new Map<string, LambdaHandler>();
   for (const route of list) {
     if (handlers.has(route.handler)) continue;
-    const module = (await import(`../lambdas/handlers/${route.handler}.js`)) as { handler: LambdaHandler };
-    handlers.set(route.handler, module.handler);
+    const factory = HTTP_FUNCTIONS[route.handler];
+    if (!factory) throw new Error(`route ${route.id} names handler '${route.handler}', which lambdas/functions/index.ts does not list`);
+    handlers.set(route.handler, factory(deps) as unknown as LambdaHandler);
   }
   return handlers;
 }

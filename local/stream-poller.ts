@@ -31,6 +31,7 @@ import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetSha
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { streamFilterPatterns } from '../lambdas/stream-filter.js';
 import { passesFilters } from './event-pattern.js';
+import { localClientConfig } from './dynamodb-local.js';
 import { lambdaContext } from './lambda-context.js';
 
 export type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse | void>;
@@ -61,6 +62,8 @@ export interface StreamPollerOptions {
   readonly now?: () => number;
   /** The Streams client to read with (tests inject faults through its middleware). @default one from the environment */
   readonly streams?: DynamoDBStreamsClient;
+  /** DynamoDB Local's endpoint, for the poller's own clients. @default - the SDK's configuration (`AWS_ENDPOINT_URL_*`) */
+  readonly endpoint?: string;
 }
 
 /** What the on-failure destination receives (AWS sends the batch's metadata; the S3 destination the records too). */
@@ -117,8 +120,9 @@ function toLambdaRecord(record: _Record): DynamoDBRecord {
  * await poller.stop();
  */
 export async function startStreamPoller(options: StreamPollerOptions): Promise<{ stop(): Promise<void> }> {
-  const dynamodb = new DynamoDBClient({});
-  const streams = options.streams ?? new DynamoDBStreamsClient({});
+  const clientConfig = options.endpoint ? localClientConfig(options.endpoint) : {};
+  const dynamodb = new DynamoDBClient(clientConfig);
+  const streams = options.streams ?? new DynamoDBStreamsClient(clientConfig);
   const table = await dynamodb.send(new DescribeTableCommand({ TableName: options.tableName }));
   const streamArn = table.Table?.LatestStreamArn;
   if (!streamArn) throw new Error(`table ${options.tableName} has no stream`);

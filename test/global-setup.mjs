@@ -5,6 +5,8 @@
 import { tsImport } from 'tsx/esm/api';
 
 export default async function globalSetup() {
+  // As `npm start` does (local/main.ts): the functions run on nodejs22.x in AWS. Workers inherit it.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { startDynamoDbLocal } = await tsImport('../local/dynamodb-local.ts', import.meta.url);
   const db = await startDynamoDbLocal();
   process.env.TEST_DYNAMODB_ENDPOINT = db.endpoint;

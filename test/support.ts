@@ -1,5 +1,9 @@
 /** Helpers shared by the integration and black-box tests. */
 import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { NO_TELEMETRY } from '../lambdas/domain/telemetry.js';
+import { loadConfig } from '../lambdas/wiring/config.js';
+import { createDependencies, createPlatform, type Dependencies } from '../lambdas/wiring/dependencies.js';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../local/runtime.js';
 import { readSse } from '../packages/client/src/sse.js';
 
@@ -13,6 +17,15 @@ export async function startTestRuntime(options: LocalRuntimeOptions = {}): Promi
   const endpoint = process.env.TEST_DYNAMODB_ENDPOINT;
   if (!endpoint) throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run the tests with `npm test`');
   return startLocalRuntime({ port: 0, dynamoEndpoint: endpoint, tableName: `t-${randomUUID()}`, history: false, ...options });
+}
+
+/**
+ * The functions' dependencies over a runtime's table and DynamoDB client, for tests that drive a factory of
+ * `lambdas/functions/` directly (with extra configuration in `env`, read by the same loader as in AWS).
+ */
+export function runtimeDependencies(runtime: LocalRuntime, env: NodeJS.ProcessEnv = {}): Dependencies {
+  const config = loadConfig({ TABLE_NAME: runtime.tableName, REGISTRY_ALLOW_LOOPBACK: 'true', ...env });
+  return createDependencies(createPlatform(config, { logger: new Logger({ logLevel: 'WARN' }), telemetry: NO_TELEMETRY, dynamodb: runtime.dynamodb }));
 }
 
 export interface Reply<T = any> {

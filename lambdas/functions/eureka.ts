@@ -6,11 +6,11 @@
  */
 import { address as addressSchema, instanceId as instanceIdSchema, registerBody } from '@service-registry/contracts';
 import { isIP } from 'node:net';
-import { AddressPolicy } from '../domain/address-policy.js';
-import { ForbiddenError, InstanceNotFoundError, RouteNotFoundError, ValidationError } from '../domain/errors.js';
+import type { AddressPolicy } from '../domain/address-policy.js';
+import { ForbiddenError, InstanceNotFoundError, ValidationError } from '../domain/errors.js';
 import type { InstanceKey } from '../domain/instance.js';
 import type { Registry } from '../domain/registry.js';
-import { parse } from '../domain/validate.js';
+import { parse } from '../http/validate.js';
 import {
   delta,
   eurekaProblems,
@@ -32,25 +32,30 @@ import {
 import { operationOf } from '../connectors/eureka-routes.js';
 import { emptyResponse, eurekaResponse, readEurekaBody } from '../connectors/eureka-xml.js';
 import { callerFrom } from '../http/caller.js';
-import type { HttpResponse } from '../http/errors.js';
+import { type HttpResponse, RouteNotFoundError } from '../http/errors.js';
 import { queryPairs } from '../http/query.js';
-import { httpRoute, type HttpEvent } from '../http/route.js';
+import { type EdgeDependencies, httpFunction, type HttpEvent } from '../http/route.js';
 import type { Caller } from '../domain/caller.js';
-import { config, registry, resolveAll } from '../shared/registry.js';
 
-export interface EurekaDeps {
+export interface EurekaDeps extends EdgeDependencies {
   readonly registry: Registry;
-  readonly adminPrincipals: readonly string[];
+  /** The registry's address policy and resolver, for {@link addressRefusal}. */
+  readonly addressPolicy: AddressPolicy;
+  readonly resolve: (hostname: string) => Promise<string[]>;
   /**
    * Why an address is refused (the registry's own policy), for the second of `hostName`/`ipAddr` that the registry
-   * does not hold as the address but serves to Eureka clients.
+   * does not hold as the address but serves to Eureka clients. @default - {@link addressRefusal} of the policy
    */
-  readonly refusal: (address: string) => Promise<string | undefined>;
+  readonly refusal?: (address: string) => Promise<string | undefined>;
   readonly clock?: () => number;
 }
 
-/** The handler, with its dependencies passed in (tests and the module's own `handler` below). */
+/**
+ * @example
+ * export const handler = eurekaHandler(fromEnv());
+ */
 export function eurekaHandler(deps: EurekaDeps) {
+  const refusal = deps.refusal ?? addressRefusal(deps.addressPolicy, deps.resolve);
   const clock = deps.clock ?? Date.now;
   const reg = deps.registry;
 
@@ -91,7 +96,7 @@ export function eurekaHandler(deps: EurekaDeps) {
       try {
         if (plan.secondaryAddress) {
           parse(addressSchema, plan.secondaryAddress.value, plan.secondaryAddress.field);
-          const refused = await deps.refusal(plan.secondaryAddress.value);
+          const refused = await refusal(plan.secondaryAddress.value);
           if (refused) throw new ValidationError([{ field: plan.secondaryAddress.field, message: refused }]);
         }
         // A status other than UP (OUT_OF_SERVICE, DOWN, STARTING) is part of the one registering write: the instance
@@ -165,7 +170,7 @@ export function eurekaHandler(deps: EurekaDeps) {
     return eurekaResponse(event, 200, fullRegistry(matching));
   };
 
-  return httpRoute(async (event) => {
+  return httpFunction(deps, async (event) => {
     const operation = operationOf(event.routeKey);
     const run = operation && operations[operation.name];
     if (!run) throw new RouteNotFoundError(`no Eureka route for ${event.routeKey}`);
@@ -180,17 +185,18 @@ function single(event: HttpEvent, name: string): string | undefined {
   return values[0];
 }
 
-const policy = new AddressPolicy({ allowLoopback: config.allowLoopback, allowCidrs: config.allowCidrs });
-
-/** The registry's address policy, applied as `Registry.register` applies it (a name is resolved and each address checked). */
-async function refusal(address: string): Promise<string | undefined> {
-  if (isIP(address)) return policy.refusal(address);
-  const resolved = await resolveAll(address).catch(() => [] as string[]);
-  for (const ip of resolved) {
-    const refused = policy.refusal(ip);
-    if (refused) return `${address} resolves to a refused address: ${refused}`;
-  }
-  return undefined;
+/**
+ * The registry's address policy, applied as `Registry.register` applies it (a name is resolved and each address
+ * checked).
+ */
+export function addressRefusal(policy: AddressPolicy, resolve: (hostname: string) => Promise<string[]>) {
+  return async (address: string): Promise<string | undefined> => {
+    if (isIP(address)) return policy.refusal(address);
+    const resolved = await resolve(address).catch(() => [] as string[]);
+    for (const ip of resolved) {
+      const refused = policy.refusal(ip);
+      if (refused) return `${address} resolves to a refused address: ${refused}`;
+    }
+    return undefined;
+  };
 }
-
-export const handler = eurekaHandler({ registry, adminPrincipals: config.adminPrincipals, refusal });

@@ -1,5 +1,5 @@
-/** `GET /v1/health`: the registry's own liveness. Touches nothing else, so it answers even when storage is slow. */
-import { json } from '../http/errors.js';
-import { httpRoute } from '../http/route.js';
+/** The `health` function's entry: its factory (lambdas/functions/health.ts) over dependencies read from the environment once. */
+import { healthHandler } from '../functions/health.js';
+import { edgeFromEnv } from '../wiring/dependencies.js';
 
-export const handler = httpRoute(async () => json(200, { status: 'ok' }));
+export const handler = healthHandler(edgeFromEnv());

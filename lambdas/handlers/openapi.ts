@@ -1,8 +1,5 @@
-/** `GET /v1/openapi.json`: the OpenAPI 3.1 document, generated from the route table and the request schemas. */
-import { json } from '../http/errors.js';
-import { openApiDocument } from '../http/openapi.js';
-import { httpRoute } from '../http/route.js';
+/** The `openapi` function's entry: its factory (lambdas/functions/openapi.ts) over dependencies read from the environment once. */
+import { openApiHandler } from '../functions/openapi.js';
+import { edgeFromEnv } from '../wiring/dependencies.js';
 
-const document = openApiDocument();
-
-export const handler = httpRoute(async () => json(200, document));
+export const handler = openApiHandler(edgeFromEnv());

@@ -1,18 +1,5 @@
-/** `PATCH /v1/services/{service}/instances/{instanceId}`: change status, weight, metadata or tags. */
-import { toRecord } from '../domain/instance.js';
-import { instancePath, patchBody } from '@service-registry/contracts';
-import { parse } from '../domain/validate.js';
-import { callerFrom } from '../http/caller.js';
-import { json } from '../http/errors.js';
-import { httpRoute } from '../http/route.js';
-import { config, registry } from '../shared/registry.js';
+/** The `patch-instance` function's entry: its factory (lambdas/functions/patch-instance.ts) over dependencies read from the environment once. */
+import { patchInstanceHandler } from '../functions/patch-instance.js';
+import { fromEnv } from '../wiring/dependencies.js';
 
-export const handler = httpRoute(
-  async (event) => {
-    const key = parse(instancePath, event.pathParameters, 'path');
-    const changes = parse(patchBody, event.parsedBody, 'body');
-    const instance = await registry.patch(callerFrom(event, config.adminPrincipals), key, changes);
-    return json(200, toRecord(instance));
-  },
-  { body: true },
-);
+export const handler = patchInstanceHandler(fromEnv());

@@ -1,18 +1,5 @@
-/** `PUT /v1/services/{service}/instances/{instanceId}`: register or replace. 201 when created, 200 when replaced. */
-import { toRecord } from '../domain/instance.js';
-import { instancePath, registerBody } from '@service-registry/contracts';
-import { parse } from '../domain/validate.js';
-import { callerFrom } from '../http/caller.js';
-import { json } from '../http/errors.js';
-import { httpRoute } from '../http/route.js';
-import { config, registry } from '../shared/registry.js';
+/** The `register` function's entry: its factory (lambdas/functions/register.ts) over dependencies read from the environment once. */
+import { registerHandler } from '../functions/register.js';
+import { fromEnv } from '../wiring/dependencies.js';
 
-export const handler = httpRoute(
-  async (event) => {
-    const key = parse(instancePath, event.pathParameters, 'path');
-    const body = parse(registerBody, event.parsedBody, 'body');
-    const { instance, created } = await registry.register(callerFrom(event, config.adminPrincipals), key, body);
-    return json(created ? 201 : 200, toRecord(instance));
-  },
-  { body: true },
-);
+export const handler = registerHandler(fromEnv());

@@ -2,27 +2,25 @@
  * The one place errors become HTTP responses. Domain errors map to 4xx with the one error shape
  * `{"error":{"code","message","details?"}}`; anything else is a 500 whose message is never exposed.
  */
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import {
-  ConflictError,
-  ForbiddenError,
-  InstanceNotFoundError,
-  RegistryError,
-  RouteNotFoundError,
-  UnauthenticatedError,
-  ValidationError,
-} from '../domain/errors.js';
-import { logger } from '../shared/powertools.js';
+import { type ErrorKind, RegistryError, ValidationError } from '../domain/errors.js';
 
-const STATUS = new Map<Function, number>([
-  [ValidationError, 400],
-  [UnauthenticatedError, 401],
-  [ForbiddenError, 403],
-  [InstanceNotFoundError, 404],
-  [RouteNotFoundError, 404],
-  [ConflictError, 409],
-]);
+/** The one mapping from an error's kind to its status; every {@link RegistryError} declares its kind. */
+const STATUS: Readonly<Record<ErrorKind, number>> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+};
+
+/** No route matches the request, or the route exists but not for this method: edge vocabulary, not the domain's. */
+export class RouteNotFoundError extends RegistryError {
+  readonly code: string = 'ROUTE_NOT_FOUND';
+  readonly kind = 'not-found';
+}
 
 export type HttpResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number; headers: Record<string, string> };
 
@@ -41,22 +39,27 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
  * @example
  * errorResponse(new ForbiddenError('not yours')); // => 403 {"error":{"code":"FORBIDDEN","message":"not yours"}}
  */
-export function errorResponse(error: unknown): HttpResponse {
-  const status = error instanceof RegistryError ? STATUS.get(error.constructor) : undefined;
-  if (error instanceof RegistryError && status !== undefined) {
+export function errorResponse(error: unknown, logger?: Pick<Logger, 'error'>): HttpResponse {
+  if (error instanceof RegistryError) {
+    const status = STATUS[error.kind];
     const details = error instanceof ValidationError ? { details: error.problems } : {};
     const headers: Record<string, string> = status === 401 ? { 'www-authenticate': 'Bearer' } : {};
     return json(status, { error: { code: error.code, message: error.message, ...details } }, headers);
   }
-  logger.error('unhandled error', { error: error as Error });
+  if (logger) logger.error('unhandled error', { error: error as Error });
+  else console.error('unhandled error', error);
   return json(500, { error: { code: 'INTERNAL', message: 'internal error' } });
 }
 
-/** Middy error middleware: register it first so its `onError` runs last and catches everything. */
-export function httpErrors(): MiddlewareObj {
+/**
+ * Middy error middleware: turns any error into the one error shape. `httpRoute` registers it after the Powertools
+ * middlewares, so (middy runs `onError` in reverse order of `use`) it answers, and logs a 500 with the request's
+ * context, before they flush metrics and clear the logger's keys.
+ */
+export function httpErrors(logger: Pick<Logger, 'error'>): MiddlewareObj {
   return {
     onError: async (request) => {
-      request.response = errorResponse(request.error);
+      request.response = errorResponse(request.error, logger);
     },
   };
 }

@@ -4,9 +4,9 @@
  * parameters from a schema's input shape (fields with defaults optional) and responses from its output shape.
  */
 import * as z from 'zod';
-import { createDocument, type ZodOpenApiPathItemObject, type ZodOpenApiPathsObject } from 'zod-openapi';
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathItemObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { DETAIL_TYPES, errorBody, serviceName } from '@service-registry/contracts';
-import { routes } from '../routes.js';
+import { type RouteDefinition, routes } from '../routes.js';
 
 /** The local runtime's default address (`npm start`; `HOST` and `PORT` change it). */
 export const LOCAL_SERVER = { url: 'http://127.0.0.1:4000', description: 'Local runtime (`npm start`), bearer tokens or open mode' };
@@ -103,6 +103,17 @@ function defaultsAsText(document: ReturnType<typeof createDocument>): void {
   }
 }
 
+/** The route's operation with the parameters and body its `request` schemas declare (declared once, in routes.ts). */
+function withRequest({ request, operation }: RouteDefinition): ZodOpenApiOperationObject {
+  if (!request) return operation;
+  const params = { ...(request.path && { path: request.path }), ...(request.query && { query: request.query }) };
+  return {
+    ...operation,
+    ...((request.path || request.query) && { requestParams: { ...params, ...operation.requestParams } as ZodOpenApiOperationObject['requestParams'] }),
+    ...(request.body && { requestBody: { required: true, content: { 'application/json': { schema: request.body } } } }),
+  };
+}
+
 /**
  * @example
  * const doc = openApiDocument();
@@ -115,7 +126,7 @@ export function openApiDocument() {
     // IAM (SigV4) in AWS, a bearer token locally (open local mode needs neither); `auth: 'token'` routes (the
     // connectors, for clients that cannot sign) take a bearer token in AWS as well, through the token authorizer.
     const security = route.auth === 'token' ? [{ bearer: [] }] : [{ sigv4: [] }, { bearer: [] }];
-    item[route.method.toLowerCase()] = { operationId: route.id, security, ...route.operation };
+    item[route.method.toLowerCase()] = { operationId: route.id, security, ...withRequest(route) };
   }
   paths['/v1/events'] = eventsPath;
   const document = createDocument({

@@ -3,6 +3,7 @@
  * with commas (`tag=a&tag=b` → `a,b`), which would corrupt values that contain a comma.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type * as z from 'zod';
 import { ValidationError } from '../domain/errors.js';
 
 /** Every `key=value` pair, decoded, in order. */
@@ -14,7 +15,7 @@ export function queryPairs(event: Pick<APIGatewayProxyEventV2, 'rawQueryString'>
  * Folds pairs into an object: keys in `repeatable` become arrays, others must appear at most once. Keys that
  * start with one of `skipPrefixes` are left out (they are parsed elsewhere).
  */
-export function queryObject(pairs: Array<[string, string]>, repeatable: readonly string[] = [], skipPrefixes: readonly string[] = []) {
+export function queryObject(pairs: ReadonlyArray<[string, string]>, repeatable: readonly string[] = [], skipPrefixes: readonly string[] = []) {
   const out: Record<string, string | string[]> = Object.create(null);
   for (const [key, value] of pairs) {
     if (skipPrefixes.some((prefix) => key.startsWith(prefix))) continue;
@@ -27,4 +28,37 @@ export function queryObject(pairs: Array<[string, string]>, repeatable: readonly
     }
   }
   return out;
+}
+
+/** The zod internals this module reads: a definition's kind and what wraps what. */
+interface SchemaDef {
+  readonly type: string;
+  readonly shape?: Record<string, { _zod: { def: SchemaDef } }>;
+  readonly innerType?: { _zod: { def: SchemaDef } };
+  readonly in?: { _zod: { def: SchemaDef } };
+}
+
+const WRAPPERS = new Set(['optional', 'default', 'prefault', 'nullable', 'readonly', 'catch']);
+
+function unwrap(def: SchemaDef): SchemaDef {
+  let current = def;
+  for (;;) {
+    if (WRAPPERS.has(current.type) && current.innerType) current = current.innerType._zod.def;
+    else if (current.type === 'pipe' && current.in) current = current.in._zod.def;
+    else return current;
+  }
+}
+
+/**
+ * The keys of a query schema whose values are arrays: those may repeat in a query string (`tag=a&tag=b`), and
+ * every other key may appear once. Read from the schema, so the route table's declaration is the only one.
+ *
+ * @example
+ * repeatableKeys(z.object({ tag: z.array(z.string()).default([]), limit: z.coerce.number() })); // => ['tag']
+ */
+export function repeatableKeys(schema: z.ZodType): string[] {
+  const object = unwrap((schema as unknown as { _zod: { def: SchemaDef } })._zod.def);
+  return Object.entries(object.shape ?? {})
+    .filter(([, field]) => unwrap(field._zod.def).type === 'array')
+    .map(([key]) => key);
 }

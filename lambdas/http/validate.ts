@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ValidationError } from './errors.js';
+import { ValidationError } from '../domain/errors.js';
 
 /**
  * Parses `value` with `schema`, or throws one {@link ValidationError} naming every bad field.

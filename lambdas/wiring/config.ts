@@ -1,8 +1,11 @@
 /**
- * Function configuration, read once from the environment. A missing required variable fails at cold start,
- * not on the first request that needs it.
+ * Function configuration, read once from the environment by the `fromEnv` functions of `lambdas/wiring/` (and by
+ * nothing else: handlers and the domain receive it). A missing or malformed variable fails at cold start, naming
+ * it, not on the first request that needs it. Defaults come from the one defaults module (`DEFAULTS`).
  */
-import { DEFAULT_PROTECTION } from '../domain/protection.js';
+import { DEFAULTS } from '@service-registry/contracts';
+import { DEFAULT_DNS_TTL_SECONDS } from '../connectors/dns.js';
+import { HISTORY_RETENTION_DAYS } from '../table.js';
 
 export interface RegistryConfig {
   /** DynamoDB table holding instances and service summaries. */
@@ -64,10 +67,10 @@ export function loadProberConfig(env: NodeJS.ProcessEnv = process.env): ProberCo
   const shards = probeShards(env);
   return {
     ...shared(env),
-    concurrency: number(env, 'REGISTRY_PROBE_CONCURRENCY', 256, 1, 10_000),
-    probeFailureShare: number(env, 'REGISTRY_PROTECTION_PROBE_SHARE', 0.5, 0, 1),
+    concurrency: number(env, 'REGISTRY_PROBE_CONCURRENCY', DEFAULTS.prober.concurrency, 1, 10_000),
+    probeFailureShare: number(env, 'REGISTRY_PROTECTION_PROBE_SHARE', DEFAULTS.protection.probeFailureShare, 0, 1),
     maxLeaseProtectionSeconds: maxLeaseProtection(env),
-    maxProbesPerEndpoint: number(env, 'REGISTRY_PROBE_MAX_PER_ENDPOINT', 8, 1, 10_000),
+    maxProbesPerEndpoint: number(env, 'REGISTRY_PROBE_MAX_PER_ENDPOINT', DEFAULTS.prober.maxProbesPerEndpoint, 1, 10_000),
     ...(env.REGISTRY_PROBER_HOLDER?.trim() && { holder: env.REGISTRY_PROBER_HOLDER.trim() }),
     shard: number(env, 'REGISTRY_PROBE_SHARD', 0, 0, shards - 1),
     shards,
@@ -94,24 +97,25 @@ export function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): b
 
 /** One reading of the shard count for the prober (which writes its shard's guard item) and the reads (which read it). */
 function probeShards(env: NodeJS.ProcessEnv): number {
-  return number(env, 'REGISTRY_PROBE_SHARDS', 1, 1, 1000);
+  return number(env, 'REGISTRY_PROBE_SHARDS', DEFAULTS.prober.shards, 1, 1000);
 }
 
 /** What the prober and the reads must read alike: the round interval and the lease guard's thresholds. */
 function shared(env: NodeJS.ProcessEnv) {
   return {
-    roundIntervalSeconds: number(env, 'REGISTRY_PROBE_INTERVAL_SECONDS', 10, 1, 600),
-    leaseExpiryShare: number(env, 'REGISTRY_PROTECTION_LEASE_SHARE', DEFAULT_PROTECTION.leaseExpiryShare, 0, 1),
-    minPopulation: number(env, 'REGISTRY_PROTECTION_MIN_INSTANCES', DEFAULT_PROTECTION.minPopulation, 1, 1_000_000),
+    roundIntervalSeconds: number(env, 'REGISTRY_PROBE_INTERVAL_SECONDS', DEFAULTS.prober.roundIntervalSeconds, 1, 600),
+    leaseExpiryShare: number(env, 'REGISTRY_PROTECTION_LEASE_SHARE', DEFAULTS.protection.leaseExpiryShare, 0, 1),
+    minPopulation: number(env, 'REGISTRY_PROTECTION_MIN_INSTANCES', DEFAULTS.protection.minPopulation, 1, 1_000_000),
   };
 }
 
 /** One reading of the lease guard's maximum for the prober (which lets go) and the reads (which stop trusting it). */
 function maxLeaseProtection(env: NodeJS.ProcessEnv): number {
-  return number(env, 'REGISTRY_PROTECTION_MAX_SECONDS', DEFAULT_PROTECTION.maxLeaseProtectionSeconds, 1, 7 * 86_400);
+  return number(env, 'REGISTRY_PROTECTION_MAX_SECONDS', DEFAULTS.protection.maxLeaseProtectionSeconds, 1, 7 * 86_400);
 }
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
+/** A variable that must be set; fails at cold start naming it. */
+export function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
   if (!value) throw new Error(`environment variable ${name} is required`);
   return value;
@@ -135,4 +139,69 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RegistryConfig
     probeShards: probeShards(env),
     ...shared(env),
   };
+}
+
+/** Configuration of the stream publisher. */
+export interface PublisherConfig {
+  /** The EventBridge bus change events go to (`EVENT_BUS_NAME`, required). */
+  readonly busName: string;
+  /** The events' `source` (`REGISTRY_EVENT_SOURCE`). @default 'service-registry' */
+  readonly source: string;
+}
+
+/**
+ * @example
+ * loadPublisherConfig({ EVENT_BUS_NAME: 'registry' }); // => { busName: 'registry', source: 'service-registry' }
+ */
+export function loadPublisherConfig(env: NodeJS.ProcessEnv = process.env): PublisherConfig {
+  return { busName: required(env, 'EVENT_BUS_NAME'), source: env.REGISTRY_EVENT_SOURCE?.trim() || 'service-registry' };
+}
+
+/**
+ * `REGISTRY_HISTORY_RETENTION_DAYS`, a whole number of days, 1-3650.
+ *
+ * @example
+ * historyRetentionDays({ REGISTRY_HISTORY_RETENTION_DAYS: '7' }); // => 7
+ */
+export function historyRetentionDays(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.REGISTRY_HISTORY_RETENTION_DAYS;
+  if (raw === undefined || raw.trim() === '') return HISTORY_RETENTION_DAYS.default;
+  const days = Number(raw);
+  if (!Number.isInteger(days) || days < 1 || days > HISTORY_RETENTION_DAYS.max) {
+    throw new Error(`REGISTRY_HISTORY_RETENTION_DAYS must be a whole number of days from 1 to ${HISTORY_RETENTION_DAYS.max}, got '${raw}'`);
+  }
+  return days;
+}
+
+/** Configuration of the DNS sync (Route 53 private zone). */
+export interface DnsSyncConfig {
+  readonly hostedZoneId: string;
+  /** Lower case, no trailing dot. */
+  readonly domain: string;
+  readonly ttlSeconds: number;
+}
+
+/**
+ * @example
+ * loadDnsSyncConfig({ HOSTED_ZONE_ID: 'Z123', REGISTRY_DNS_DOMAIN: 'registry.internal' }).ttlSeconds; // => 5
+ */
+export function loadDnsSyncConfig(env: NodeJS.ProcessEnv = process.env): DnsSyncConfig {
+  const hostedZoneId = env.HOSTED_ZONE_ID;
+  const domain = env.REGISTRY_DNS_DOMAIN?.trim().toLowerCase().replace(/\.$/, '');
+  if (!hostedZoneId) throw new Error('environment variable HOSTED_ZONE_ID is required');
+  if (!domain) throw new Error('environment variable REGISTRY_DNS_DOMAIN is required');
+  const rawTtl = env.REGISTRY_DNS_TTL_SECONDS;
+  const ttlSeconds = rawTtl === undefined || rawTtl === '' ? DEFAULT_DNS_TTL_SECONDS : Number(rawTtl);
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0 || ttlSeconds > 86_400) throw new Error(`REGISTRY_DNS_TTL_SECONDS must be an integer 0-86400, got '${rawTtl}'`);
+  return { hostedZoneId, domain, ttlSeconds };
+}
+
+/**
+ * What a function that touches no table reads (health, the OpenAPI document): who counts as an admin.
+ *
+ * @example
+ * loadEdgeConfig({}); // => { adminPrincipals: [] }
+ */
+export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): { readonly adminPrincipals: readonly string[] } {
+  return { adminPrincipals: list(env.REGISTRY_ADMIN_PRINCIPALS) };
 }

@@ -22,7 +22,11 @@ import { tableActionsOf } from '../../packages/cdk/src/table-access.js';
 import { instanceLabel, type RecordChange } from '../../lambdas/connectors/dns.js';
 import { lambdaContext } from '../../local/lambda-context.js';
 import type { LocalRuntime } from '../../local/runtime.js';
-import { apiClient, startTestRuntime } from '../support.js';
+import { apiClient, runtimeDependencies, startTestRuntime } from '../support.js';
+import { batchChanges } from '../../lambdas/adapters/route53-zone.js';
+import { dnsSyncHandler } from '../../lambdas/functions/dns-sync.js';
+import { loadDnsSyncConfig } from '../../lambdas/wiring/config.js';
+import { createDnsSyncDependencies } from '../../lambdas/wiring/dns-sync.js';
 
 const D = 'registry.internal';
 const ZONE_ID = 'ZTEST0000000001';
@@ -79,7 +83,6 @@ function fakeRoute53(): void {
 
 let runtime: LocalRuntime;
 let handler: (event: SQSEvent | ScheduledEvent, context: Context) => Promise<{ services: number; upserts: number; deletes: number; requests: number }>;
-let batchChanges: (changes: readonly RecordChange[]) => RecordChange[][];
 const api = () => apiClient(runtime.url);
 
 /** An SQS batch of EventBridge events as the rule delivers them. */
@@ -117,9 +120,10 @@ const sortedChanges = (input: ChangeResourceRecordSetsCommandInput) =>
 
 beforeAll(async () => {
   runtime = await startTestRuntime({ prober: false });
-  // The variables the construct sets on the function (test/infra/dns.test.ts checks their names there).
-  Object.assign(process.env, { HOSTED_ZONE_ID: ZONE_ID, REGISTRY_DNS_DOMAIN: D, REGISTRY_DNS_TTL_SECONDS: '5' });
-  ({ handler, batchChanges } = (await import('../../lambdas/handlers/dns-sync.js')) as unknown as { handler: typeof handler; batchChanges: typeof batchChanges });
+  // The variables the construct sets on the function (test/infra/dns.test.ts checks their names there), read by
+  // the same loader as in AWS; the registry over the runtime's table; Route 53 mocked (fakeRoute53).
+  const config = loadDnsSyncConfig({ HOSTED_ZONE_ID: ZONE_ID, REGISTRY_DNS_DOMAIN: D, REGISTRY_DNS_TTL_SECONDS: '5' });
+  handler = dnsSyncHandler(createDnsSyncDependencies(runtimeDependencies(runtime), config, new Route53Client({ maxAttempts: 1 })));
 });
 
 afterAll(async () => {

@@ -1,5 +1,5 @@
 /** Function configuration: booleans parsed one way everywhere, failing fast on anything else. */
-import { flag, loadConfig } from '../../lambdas/shared/config.js';
+import { flag, loadConfig } from '../../lambdas/wiring/config.js';
 
 describe('flag', () => {
   it.each([

@@ -10,10 +10,14 @@ import { registerBody, resyncEventDetail } from '@service-registry/contracts';
 import { instanceItemKey } from '../../lambdas/table.js';
 import { toStoredChange } from '../../lambdas/adapters/stream-record.js';
 import { lambdaContext } from '../../local/lambda-context.js';
+import { NO_TELEMETRY } from '../../lambdas/domain/telemetry.js';
+import { publisherHandler } from '../../lambdas/functions/publisher.js';
+import { publisherFromEnv } from '../../lambdas/wiring/publisher.js';
 
-process.env.EVENT_BUS_NAME = 'bus';
 const eventbridge = mockClient(EventBridgeClient);
-const { handler } = await import('../../lambdas/handlers/publisher.js');
+// The function as its entry builds it (configuration from the environment), reporting nowhere.
+const { sink, logger } = publisherFromEnv({ EVENT_BUS_NAME: 'bus' });
+const handler = publisherHandler({ sink, logger, telemetry: NO_TELEMETRY });
 
 const T = Date.UTC(2026, 10, 24, 12);
 function insert(id: string, seq: number, service = 'orders'): DynamoDBRecord {

@@ -2,7 +2,7 @@
  * Change history through the local runtime over HTTP: every kind of change leaves an entry naming who made it
  * (callers, the prober, the sweeper), newest first, paginated, filtered, scoped like discovery, expiring.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbHistoryStore } from '../../lambdas/adapters/dynamodb-history-store.js';
 import { historyPartition } from '../../lambdas/table.js';
+import { localClientConfig } from '../../local/dynamodb-local.js';
 import type { LocalRuntime } from '../../local/runtime.js';
 import { apiClient, sleep, startTestRuntime } from '../support.js';
 
@@ -29,11 +30,13 @@ const alice = () => as('alice-token-0123456789');
 const root = () => as('root-token-0123456789a');
 const body = { address: '10.0.0.1', port: 80, leaseSeconds: 600 };
 
+let authDir: string | undefined;
 beforeAll(async () => {
   server = createServer((_req, res) => res.writeHead(200).end());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   healthPort = (server.address() as AddressInfo).port;
-  const authFile = join(mkdtempSync(join(tmpdir(), 'registry-history-')), 'auth.json');
+  authDir = mkdtempSync(join(tmpdir(), 'registry-history-'));
+  const authFile = join(authDir, 'auth.json');
   writeFileSync(authFile, JSON.stringify({ tokens }));
   runtime = await startTestRuntime({ authFile, probeIntervalSeconds: 1, streamRetryBaseMs: 10, history: true });
 });
@@ -41,6 +44,7 @@ afterAll(async () => {
   await runtime.stop();
   server.closeAllConnections();
   await new Promise((r) => server.close(r));
+  if (authDir) rmSync(authDir, { recursive: true, force: true });
 });
 
 interface Entry {
@@ -186,24 +190,31 @@ describe('reading', () => {
   });
 
   it('never shows history items in the service list or in discovery', async () => {
+    // Prepare: a service of its own whose changes (a registration, a patch, a removal) left history items
+    const kept = await root().register('hidden', 'h-1', body);
+    await root().register('hidden', 'h-2', body);
+    await root().patch('hidden', 'h-1', { weight: 7 });
+    await root().deregister('hidden', 'h-2');
+    await entry('hidden', 'h-1', (e) => e.revision > kept.body.revision);
+    await entry('hidden', 'h-2', (e) => e.detailType === 'Instance Deregistered');
     const services = (await root().services()).body.services.map((s: { service: string }) => s.service);
     expect(services.every((s: string) => !s.includes('#'))).toBe(true);
-    expect(services).toContain('orders');
-    const ids = (await root().discover('orders', 'status=all&limit=1000')).body.instances.map((i: { instanceId: string }) => i.instanceId);
-    expect(ids.sort()).toEqual(['o-1', 'o-hb', 'p-1', 'q-1', 'q-2', 'q-3', 'q-4']);
+    expect(services).toContain('hidden');
+    const ids = (await root().discover('hidden', 'status=all&limit=1000')).body.instances.map((i: { instanceId: string }) => i.instanceId);
+    expect(ids).toEqual(['h-1']);
     // The connectors read the same summaries and instance pages
     const prometheus = await root().call('GET', '/v1/sd/prometheus');
     expect(prometheus.status).toBe(200);
     expect(JSON.stringify(prometheus.body)).not.toContain('HISTORY');
     const eureka = await root().call('GET', '/eureka/v2/apps', undefined, { accept: 'application/json' });
     expect(eureka.status).toBe(200);
-    expect(JSON.stringify(eureka.body)).toContain('"name":"ORDERS"');
+    expect(JSON.stringify(eureka.body)).toContain('"name":"HIDDEN"');
     expect(JSON.stringify(eureka.body)).not.toContain('HISTORY');
   });
 });
 
 describe('retention', () => {
-  const documents = () => DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: runtime.dynamoEndpoint }));
+  const documents = () => DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig(runtime.dynamoEndpoint)));
 
   it('sets each item to expire 30 days (REGISTRY_HISTORY_RETENTION_DAYS) after its change, under both keys', async () => {
     const registered = await alice().register('orders', 'r-1', body);

@@ -1,5 +1,5 @@
 /** Authentication (bearer tokens locally) and ownership, through the local runtime over HTTP. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.js';
@@ -15,8 +15,11 @@ const tokens = {
   'reader-token-012345678': { principal: 'auditor', services: [], read: ['*'], admin: false },
 };
 
+const authDirs: string[] = [];
 function authFile(content: unknown): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'registry-auth-')), 'auth.json');
+  const dir = mkdtempSync(join(tmpdir(), 'registry-auth-'));
+  authDirs.push(dir);
+  const file = join(dir, 'auth.json');
   writeFileSync(file, JSON.stringify(content));
   return file;
 }
@@ -36,6 +39,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await runtime.stop();
+  for (const dir of authDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('authentication', () => {

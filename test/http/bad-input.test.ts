@@ -1,5 +1,6 @@
 /** Every kind of bad input gets a 400 naming the field, and the table is byte-for-byte unchanged afterwards. */
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { localClientConfig } from '../../local/dynamodb-local.js';
 import type { LocalRuntime } from '../../local/runtime.js';
 import { apiClient, startTestRuntime } from '../support.js';
 
@@ -10,7 +11,7 @@ let dynamo: DynamoDBClient;
 beforeAll(async () => {
   runtime = await startTestRuntime({ allowLoopback: false, prober: false });
   api = apiClient(runtime.url);
-  dynamo = new DynamoDBClient({ endpoint: runtime.dynamoEndpoint });
+  dynamo = new DynamoDBClient(localClientConfig(runtime.dynamoEndpoint));
   expect((await api.register('orders', 'existing', { address: '10.0.0.1', port: 80, leaseSeconds: 3600 })).status).toBe(201);
 });
 afterAll(async () => {

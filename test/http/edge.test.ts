@@ -2,7 +2,7 @@ import { callerFrom, roleOf } from '../../lambdas/http/caller.js';
 import { etagMatches } from '../../lambdas/http/etag.js';
 import { errorResponse } from '../../lambdas/http/errors.js';
 import { MAX_BODY_BYTES, readJsonBody } from '../../lambdas/http/json-body.js';
-import { ForbiddenError, UnauthenticatedError, ValidationError } from '../../lambdas/domain/errors.js';
+import { ForbiddenError, InstanceNotFoundError, UnauthenticatedError, ValidationError } from '../../lambdas/domain/errors.js';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 
 const event = (authorizer: unknown) => ({ requestContext: { authorizer } }) as unknown as APIGatewayProxyEventV2;
@@ -99,9 +99,18 @@ describe('errorResponse', () => {
     expect(errorResponse(new ForbiddenError('no')).statusCode).toBe(403);
   });
 
-  it('never exposes the message of an unexpected error', () => {
-    const res = errorResponse(new Error('secret table name in stack'));
+  it('never exposes the message of an unexpected error, and logs it', () => {
+    const logged: unknown[][] = [];
+    const res = errorResponse(new Error('secret table name in stack'), { error: (...args: unknown[]) => void logged.push(args) });
     expect(res.statusCode).toBe(500);
     expect(res.body).not.toContain('secret');
+    expect(logged).toHaveLength(1);
+  });
+
+  it('maps an error by its kind, so a subclass answers like its parent', () => {
+    class TooManyTagsError extends ValidationError {}
+    class StillNotFoundError extends InstanceNotFoundError {}
+    expect(errorResponse(new TooManyTagsError([{ field: 'body.tags', message: 'too many' }])).statusCode).toBe(400);
+    expect(errorResponse(new StillNotFoundError('orders', 'a')).statusCode).toBe(404);
   });
 });

@@ -53,9 +53,8 @@ beforeAll(async () => {
   });
   doc = DynamoDBDocumentClient.from(raw);
   prober = new DynamoDbProberStore(doc, runtime.tableName);
-  // The same module instance the runtime's handlers use (loaded by the runtime, after it set the environment).
-  const { documentClient } = await import('../../lambdas/shared/registry.js');
-  documentClient.middlewareStack.add((next, context) => async (args) => {
+  // The client the runtime's functions use.
+  runtime.dynamodb.middlewareStack.add((next, context) => async (args) => {
     if (context.commandName === 'GetItemCommand') gets++;
     return next(args);
   });

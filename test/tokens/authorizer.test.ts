@@ -14,7 +14,7 @@ import { callerFrom } from '../../lambdas/http/caller.js';
 import { tokenItemKey } from '../../lambdas/table.js';
 import { bootstrapTable } from '../../local/bootstrap-table.js';
 import { LOCAL_AWS_ENV } from '../../local/dynamodb-local.js';
-import type { tokenAuthorizer as TokenAuthorizerFactory } from '../../lambdas/handlers/token-authorizer.js';
+import { tokenAuthorizer } from '../../lambdas/functions/token-authorizer.js';
 
 const tableName = `tokens-${randomUUID()}`;
 const raw = new DynamoDBClient({
@@ -27,9 +27,6 @@ let now = Date.UTC(2026, 10, 24, 12);
 const tokens = new Tokens({ store: new DynamoDbTokenStore(client, tableName), now: () => now });
 const admin = { principal: 'root', services: [], read: [], admin: true };
 
-// The handler module builds its own adapter from TABLE_NAME at import (as at a cold start); the factory is what we test.
-process.env.TABLE_NAME = tableName;
-const { tokenAuthorizer } = (await import('../../lambdas/handlers/token-authorizer.js')) as { tokenAuthorizer: typeof TokenAuthorizerFactory };
 const authorize = tokenAuthorizer(tokens);
 const request = (authorization: string | undefined) => ({
   headers: authorization === undefined ? {} : { authorization },
