@@ -14,7 +14,7 @@
  * here may be called `service`.
  */
 
-/** The namespace of the functions' metrics (Powertools `Metrics` in lambdas/shared/powertools.ts). */
+/** The namespace of the functions' metrics (Powertools `Metrics`, built in lambdas/wiring/dependencies.ts `observabilityFromEnv`). */
 export const METRICS_NAMESPACE = 'ServiceRegistry';
 
 export type MetricType = 'counter' | 'gauge' | 'histogram';
@@ -64,15 +64,14 @@ export const METRICS = {
     dimensions: false,
     buckets: LATENCY_BUCKETS,
   },
-  HandlerDuration: {
-    type: 'histogram',
-    unit: 'Milliseconds',
-    help: "Time inside an HTTP function, from the parsed request to its answer, by route id: the function's own share of the latency",
-    labels: ['route'],
-    // One CloudWatch metric for the whole API (the route is a label locally only): buffered, so the logMetrics
-    // middleware flushes it with Powertools' own ColdStart metric once per invocation.
-    dimensions: [],
-    buckets: LATENCY_BUCKETS,
+  HttpErrors: {
+    type: 'counter',
+    unit: 'Count',
+    help: 'Errors the HTTP functions answered, by route id and kind (invalid, unauthenticated, forbidden, not-found, conflict; internal for a 500)',
+    labels: ['route', 'kind'],
+    // API Gateway counts 4xx and 5xx; what it cannot tell is which kind. Sent only when an error happens, so a
+    // successful request (a heartbeat) costs no metric line.
+    dimensions: ['kind'],
   },
   Instances: {
     type: 'gauge',

@@ -1,6 +1,6 @@
 /**
  * The local runtime's `GET /metrics` (Prometheus text format, prom-client): what the handlers report through the
- * telemetry port (the prom-client adapter is attached to `telemetry` of lambdas/shared/powertools.ts), the HTTP
+ * telemetry port (the runtime hands every function this prom-client adapter as its `telemetry`), the HTTP
  * requests the API Gateway stand-in answers (by route id, never the raw path), the propagation lag to SSE
  * subscribers, gauges of the current state read from the table when scraped, and prom-client's process metrics.
  *
@@ -50,7 +50,7 @@ const PAGE = 1000;
 /**
  * @example
  * const metrics = createLocalMetrics({ tableName, dynamoEndpoint });
- * const detach = telemetry.attach(metrics.telemetry);
+ * const platform = createPlatform(config, { logger, telemetry: metrics.telemetry });
  * // in the local hook: if (url.pathname === '/metrics') return metrics.serve(req, res, await authorize(...));
  */
 export function createLocalMetrics(options: LocalMetricsOptions) {

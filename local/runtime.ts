@@ -29,7 +29,6 @@ import { ForbiddenError } from '../lambdas/domain/errors.js';
 import { RouteNotFoundError } from '../lambdas/http/errors.js';
 import { DynamoDbHistoryStore } from '../lambdas/adapters/dynamodb-history-store.js';
 import { EventBridgeSink } from '../lambdas/adapters/eventbridge-sink.js';
-import { FanOutTelemetry } from '../lambdas/domain/telemetry.js';
 import { historyHandler } from '../lambdas/functions/history.js';
 import { HTTP_FUNCTIONS } from '../lambdas/functions/index.js';
 import { proberHandler } from '../lambdas/functions/prober.js';
@@ -162,7 +161,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     stopMetrics = () => metrics.stop();
     // Logs at WARN unless POWERTOOLS_LOG_LEVEL says otherwise: the runtime prints its own access log.
     const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME || 'service-registry', logLevel: (env.POWERTOOLS_LOG_LEVEL || 'WARN') as 'WARN' });
-    const telemetry = new FanOutTelemetry([metrics.telemetry]);
+    const telemetry = metrics.telemetry;
     const platform = createPlatform(config, { logger, telemetry, dynamodb: client });
     deps = createDependencies(platform);
 

@@ -3,7 +3,7 @@
  * mass-failure guard's banner and the drain / undrain / deregister actions. Everything comes from the public API
  * (`api.ts`) and the event feed (`feed.ts`); tables update in place as events arrive.
  */
-import type { InstanceEventDetail, InstanceRecord, ProtectionEventDetail, ResyncEventDetail, ServiceSummary } from '@service-registry/contracts';
+import type { EventEnvelope, InstanceEventDetail, InstanceRecord, ProtectionEventDetail, ResyncEventDetail, ServiceSummary } from '@service-registry/contracts';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { deregister, describeError, discoverAll, listServices, setStatus, storedToken, storeToken } from './api.js';
 import { coalesced } from './coalesced.js';
@@ -35,11 +35,8 @@ interface FeedLine {
   readonly lagMs?: number;
 }
 
-/** An event as the bus delivers it (EventBridge's envelope). */
-interface BusEvent {
-  readonly 'detail-type': string;
-  readonly detail: Record<string, unknown>;
-}
+/** An event as the bus delivers it: the one envelope declaration's fields the console reads. */
+type BusEvent = Readonly<Pick<EventEnvelope, 'detail-type' | 'detail'>>;
 
 const INSTANCE_EVENTS = new Set(['Instance Registered', 'Instance Updated', 'Instance Health Changed', 'Instance Deregistered', 'Instance Expired']);
 

@@ -1,61 +1,47 @@
 /**
- * A Server-Sent Events parser for text that arrives in arbitrary chunks (a `fetch` body read as a stream). No DOM:
- * unit-tested in Node.
+ * Server-Sent Events for text that arrives in arbitrary chunks (a `fetch` body read as a stream), parsed by
+ * `eventsource-parser` (lines ending in LF, CR or CRLF, `:` comments, `retry:`). This adds what an `EventSource`
+ * would keep and the feed needs: the last event id and retry interval. No DOM: unit-tested in Node.
  */
+import { createParser } from 'eventsource-parser';
 
 /** One message of the stream (the SSE fields we use). */
 export interface FeedMessage {
+  /** The last id the stream sent, on this message or an earlier one (as `EventSource`'s `lastEventId`). */
   readonly id?: string;
+  /** The `event:` field; `message` when there is none. */
   readonly event: string;
   readonly data: string;
 }
 
-/**
- * Splits an SSE byte stream into messages (https://html.spec.whatwg.org/multipage/server-sent-events.html#parsing-an-event-stream):
- * lines end in LF, CR or CRLF; a blank line ends a message; `:` lines are comments.
- */
+/** Splits an SSE stream into messages, keeping its last event id and `retry:`. */
 export class SseParser {
-  private buffer = '';
-  private id: string | undefined;
-  private event = '';
-  private data: string[] = [];
   /** The last `retry:` the server asked for, in ms. */
   retryMs: number | undefined;
-
+  private id: string | undefined;
+  private completed: FeedMessage[] = [];
   /** True after a chunk ended in CR: an LF starting the next chunk is the rest of that CRLF. */
   private afterCr = false;
+  private readonly parser = createParser({
+    onEvent: ({ id, event, data }) => {
+      // The parser reports the id of this message only; the stream's last event id lasts until another replaces it.
+      if (id !== undefined) this.id = id;
+      this.completed.push({ ...(this.id !== undefined && { id: this.id }), event: event ?? 'message', data });
+    },
+    onRetry: (ms) => {
+      this.retryMs = ms;
+    },
+  });
 
   /** Feeds decoded text; returns the messages it completed. */
   push(text: string): FeedMessage[] {
     if (this.afterCr && text.startsWith('\n')) text = text.slice(1);
     this.afterCr = text.endsWith('\r');
-    this.buffer += text;
-    const out: FeedMessage[] = [];
-    const newline = /\r\n|\r|\n/g;
-    let start = 0;
-    for (let end = newline.exec(this.buffer); end !== null; end = newline.exec(this.buffer)) {
-      this.line(this.buffer.slice(start, end.index), out);
-      start = end.index + end[0].length;
-    }
-    this.buffer = this.buffer.slice(start);
-    return out;
-  }
-
-  private line(line: string, out: FeedMessage[]): void {
-    if (line === '') {
-      if (this.data.length > 0) out.push({ ...(this.id !== undefined && { id: this.id }), event: this.event || 'message', data: this.data.join('\n') });
-      this.event = '';
-      this.data = [];
-      return;
-    }
-    if (line.startsWith(':')) return;
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-    if (field === 'data') this.data.push(value);
-    else if (field === 'event') this.event = value;
-    else if (field === 'id' && !value.includes('\0')) this.id = value;
-    else if (field === 'retry' && /^\d+$/.test(value)) this.retryMs = Number(value);
+    // The parser holds a trailing CR until the next character says whether it is half of a CRLF, so a message
+    // ended by a bare CR would wait for the stream's next bytes (a heartbeat, 15 s later). The CR ends its line
+    // now, as CRLF; the LF of a real CRLF is dropped when it arrives (above).
+    this.parser.feed(this.afterCr ? `${text}\n` : text);
+    return this.completed.splice(0);
   }
 
   /** The id of the last message (sent back as `Last-Event-ID` on reconnect). */

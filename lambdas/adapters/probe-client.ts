@@ -9,6 +9,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP, Socket } from 'node:net';
+import { DEFAULTS } from '@service-registry/contracts';
 import type { AddressPolicy, Resolver } from '../domain/address-policy.js';
 import type { Probe, ProbeOutcome, ProbeTarget } from '../domain/prober-ports.js';
 
@@ -68,7 +69,7 @@ function get(target: ProbeTarget, ip: string, timeoutMs: number): Promise<ProbeO
     const options = {
       host: ip,
       port: target.port,
-      path: target.path ?? '/health',
+      path: target.path ?? DEFAULTS.healthCheck.path,
       method: 'GET',
       headers: { host: hostHeader, 'user-agent': 'service-registry-prober/1', accept: '*/*' },
     };

@@ -61,7 +61,7 @@ export interface ProberStore {
  * What one prober invocation hands the next through its shard's lock item. In AWS consecutive invocations may run
  * in different execution environments (a 75 s function scheduled every minute overlaps the next one), so nothing
  * the guard or the thresholds judge by may live only in one environment's memory. Bounded (see `MAX_HANDOVER` and
- * `HANDOVER_BUDGET_BYTES` in prober.ts) so the lock item stays far below DynamoDB's 400 KB item limit.
+ * `HANDOVER_BUDGET_BYTES` in prober-handover.ts) so the lock item stays far below DynamoDB's 400 KB item limit.
  */
 export interface Handover {
   /** Streaks in flight (heading towards a change of health), by `service/instanceId`. */

@@ -4,11 +4,13 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { Telemetry } from '../domain/telemetry.js';
+import { routes } from '../routes.js';
 import { type ErrorKind, RegistryError, ValidationError } from '../domain/errors.js';
 
 /** The one mapping from an error's kind to its status; every {@link RegistryError} declares its kind. */
-const STATUS: Readonly<Record<ErrorKind, number>> = {
+export const STATUS_BY_KIND: Readonly<Record<ErrorKind, number>> = {
   invalid: 400,
   unauthenticated: 401,
   forbidden: 403,
@@ -41,7 +43,7 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
  */
 export function errorResponse(error: unknown, logger?: Pick<Logger, 'error'>): HttpResponse {
   if (error instanceof RegistryError) {
-    const status = STATUS[error.kind];
+    const status = STATUS_BY_KIND[error.kind];
     const details = error instanceof ValidationError ? { details: error.problems } : {};
     const headers: Record<string, string> = status === 401 ? { 'www-authenticate': 'Bearer' } : {};
     return json(status, { error: { code: error.code, message: error.message, ...details } }, headers);
@@ -56,10 +58,19 @@ export function errorResponse(error: unknown, logger?: Pick<Logger, 'error'>): H
  * middlewares, so (middy runs `onError` in reverse order of `use`) it answers, and logs a 500 with the request's
  * context, before they flush metrics and clear the logger's keys.
  */
-export function httpErrors(logger: Pick<Logger, 'error'>): MiddlewareObj {
+export function httpErrors(logger: Pick<Logger, 'error'>, telemetry: Telemetry): MiddlewareObj<APIGatewayProxyEventV2> {
   return {
     onError: async (request) => {
       request.response = errorResponse(request.error, logger);
+      const kind = request.error instanceof RegistryError ? request.error.kind : 'internal';
+      telemetry.count('HttpErrors', { route: routeIdOf(request.event.routeKey), kind });
     },
   };
+}
+
+const ROUTE_IDS = new Map(routes.map((route) => [`${route.method} ${route.path}`, route.id]));
+
+/** The route id of an API Gateway route key (`GET /v1/health` → `Health`): metric labels name routes, never paths. */
+function routeIdOf(routeKey: string | undefined): string {
+  return (routeKey && ROUTE_IDS.get(routeKey)) ?? 'unmatched';
 }

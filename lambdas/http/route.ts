@@ -1,8 +1,9 @@
 /**
  * The edge of every HTTP function: one middy chain per function, built here and nowhere else.
  * - Powertools first: `injectLambdaContext` (every log line carries the request's context) and `logMetrics`
- *   (metrics flushed once per invocation, with Powertools' `ColdStart`), then the one error middleware, whose `onError`
- *   middy runs before theirs (reverse order of `use`), so a 500 is logged with the request's context.
+ *   (Powertools' `ColdStart` on a cold start, and what the function reported, flushed once per invocation), then the
+ *   one error middleware, whose `onError` middy runs before theirs (reverse order of `use`), so a 500 is logged with
+ *   the request's context and its `HttpErrors` count leaves with the invocation's flush.
  * - {@link httpRoute} reads the route's input with the schemas its entry in the route table declares (path, query,
  *   JSON body), so a function receives typed `{ path, query, body, caller }` and never parses for itself.
  */
@@ -57,7 +58,7 @@ export type RouteFunction<R extends RouteRequest> = (input: RouteInput<R>) => Pr
 export function httpFunction(deps: EdgeDependencies, fn: (event: HttpEvent, context: Context) => Promise<HttpResponse>) {
   const chain = middy<HttpEvent, HttpResponse>().use(injectLambdaContext(deps.logger));
   if (deps.metrics) chain.use(logMetrics(deps.metrics, { captureColdStartMetric: true }));
-  return chain.use(httpErrors(deps.logger)).handler(fn);
+  return chain.use(httpErrors(deps.logger, deps.telemetry)).handler(fn);
 }
 
 /**
@@ -68,7 +69,7 @@ export function httpFunction(deps: EdgeDependencies, fn: (event: HttpEvent, cont
  *   httpRoute(ROUTES.RegisterInstance, async ({ path, body, caller }) => json(201, await deps.registry.register(caller, path, body)), deps);
  */
 export function httpRoute<R extends RouteRequest>(route: RouteDefinition<R>, fn: RouteFunction<R>, deps: EdgeDependencies) {
-  return httpFunction(deps, (event) => run(route, fn, event, deps));
+  return httpFunction(deps, (event) => fn(readInput(route, event, deps.adminPrincipals)));
 }
 
 /** One route of a function that serves several (see {@link httpRoutes}). */
@@ -93,17 +94,8 @@ export function httpRoutes(bindings: readonly RouteBinding[], deps: EdgeDependen
   return httpFunction(deps, async (event) => {
     const binding = byKey.get(event.routeKey);
     if (!binding) throw new RouteNotFoundError(`no route for ${event.routeKey}`);
-    return run(binding.route, binding.fn, event, deps);
+    return binding.fn(readInput(binding.route, event, deps.adminPrincipals));
   });
-}
-
-async function run<R extends RouteRequest>(route: RouteDefinition<R>, fn: RouteFunction<R>, event: HttpEvent, deps: EdgeDependencies): Promise<HttpResponse> {
-  const started = performance.now();
-  try {
-    return await fn(readInput(route, event, deps.adminPrincipals));
-  } finally {
-    deps.telemetry.observe('HandlerDuration', performance.now() - started, { route: route.id });
-  }
 }
 
 /**

@@ -64,8 +64,13 @@ export interface PlatformOptions extends Observability {
 /** The Powertools logger and metrics of a function in AWS, configured by the `POWERTOOLS_*` variables. */
 export function observabilityFromEnv(env: NodeJS.ProcessEnv = process.env): Observability {
   const serviceName = env.POWERTOOLS_SERVICE_NAME || 'service-registry';
-  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
-  return { logger: new Logger({ serviceName }), metrics, telemetry: new PowertoolsTelemetry(metrics) };
+  const logger = new Logger({ serviceName });
+  // `logMetrics` flushes after every invocation and Powertools warns when nothing is buffered — which, by design,
+  // is every successful HTTP request (they report only errors, so a heartbeat costs no metric line). Its warnings
+  // therefore go to debug; its errors stay errors.
+  const metricsLogger = { debug: logger.debug.bind(logger), info: logger.info.bind(logger), warn: logger.debug.bind(logger), error: logger.error.bind(logger) };
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName, logger: metricsLogger });
+  return { logger, metrics, telemetry: new PowertoolsTelemetry(metrics) };
 }
 
 /**

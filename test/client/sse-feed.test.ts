@@ -2,7 +2,8 @@
  * The SSE change feed built from a client: it carries the client's bearer token, reports a refused token once and
  * stops, and asks for a resync when the server says `event: resync` (the local bus's answer to a `Last-Event-ID` it
  * no longer buffers or never issued, e.g. after a restart: its ids keep increasing across restarts) or, as a guard,
- * when a server's event ids go backwards.
+ * when a server's event ids go backwards. Underneath, `readSse` turns the byte stream into messages however the
+ * network cut it.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalRuntime } from '../../local/runtime.js';
 import { RegistryApiError, RegistryClient, type RegistryEvent, RegistryResponseError, RegistryValidationError, ServiceCache, SseFeed } from '@service-registry/client';
+import { readSse } from '../../packages/client/src/sse.js';
 import { sleep, startTestRuntime } from '../support.js';
 
 const TOKEN = 'feed-test-token-0123456789';
@@ -148,5 +150,28 @@ describe('SseFeed against a scripted event stream', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(RegistryResponseError);
     expect(errors[0]).toMatchObject({ issues: [{ path: 'revision', message: expect.stringContaining('number') }] });
+  });
+});
+
+describe('readSse', () => {
+  it('yields messages wherever the bytes are cut, skipping heartbeats and retry lines, leaving absent fields out', async () => {
+    // Prepare: the local bus's output (retry, a heartbeat comment, numbered events, a resync without an id), with a
+    // multi-byte character, a two-line data field and CRLF line ends, cut into chunks of every size below.
+    const stream = 'retry: 1000\n\n: keep-alive\n\nid: 7\nevent: Instance Updated\ndata: {"zone":"Zürich"}\n\nid: 8\r\nevent: Instance Expired\r\ndata: {"a":\r\ndata: 1}\r\n\r\nevent: resync\ndata: {}\n\n';
+    const bytes = new TextEncoder().encode(stream);
+    for (const size of [1, 2, 5, bytes.length]) {
+      const chunks = Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size));
+
+      // Act
+      const messages = [];
+      for await (const message of readSse(ReadableStream.from(chunks))) messages.push(message);
+
+      // Assess
+      expect(messages).toStrictEqual([
+        { id: '7', event: 'Instance Updated', data: '{"zone":"Zürich"}' },
+        { id: '8', event: 'Instance Expired', data: '{"a":\n1}' },
+        { event: 'resync', data: '{}' },
+      ]);
+    }
   });
 });

@@ -15,7 +15,7 @@ let port: number;
 let healthy = true;
 
 beforeAll(async () => {
-  server = createServer((req, res) => res.writeHead(healthy ? 200 : 503).end());
+  server = createServer((_req, res) => res.writeHead(healthy ? 200 : 503).end());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   port = (server.address() as AddressInfo).port;
   runtime = await startTestRuntime({ probeIntervalSeconds: 1 });

@@ -20,7 +20,7 @@ describe('the removal mark', () => {
     const answer = await t.registry.discover({ principal: 'r', services: [], read: ['*'], admin: false }, 'marked', { status: 'all', tag: [], limit: 100 }, {});
     expect(answer.instances.find((i) => i.instanceId === 'm-0')).toMatchObject({ revision: registered, leaseExpired: true });
     // ...and the removal, when it comes, is still the next revision.
-    const removal = classify({ kind: 'instance', eventName: 'REMOVE', oldImage: item as unknown as Instance, byTtl: false, atMs: t.clock() });
+    const removal = classify({ kind: 'instance', oldImage: item as unknown as Instance, byTtl: false, atMs: t.clock() });
     expect(removal).toMatchObject({ detailType: 'Instance Expired', detail: { revision: registered + 1 } });
   });
 });

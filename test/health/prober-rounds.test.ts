@@ -3,7 +3,7 @@
  * the sweeper, removal of long-critical instances and the mass-failure guard.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { MAX_HANDOVER } from '../../lambdas/domain/prober.js';
+import { MAX_HANDOVER } from '../../lambdas/domain/prober-handover.js';
 import { protectionItemKey } from '../../lambdas/table.js';
 import { check, setup } from './harness.js';
 

@@ -5,7 +5,7 @@
  * seconds of the restart instead of waiting out the lock its previous run left.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,16 +79,24 @@ async function waitForHealth(url: string, service: string, id: string, health: s
 
 const STACK_LINE = /^\s+at .+:\d+:\d+\)?$/m;
 const running: Started[] = [];
+/** Data dirs (DynamoDB Local's files among them), removed once their processes are gone. */
+const dataDirs: string[] = [];
+const tempDataDir = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dataDirs.push(dir);
+  return dir;
+};
 afterEach(async () => {
   for (const r of running.splice(0)) {
     if (r.child.exitCode === null && r.child.signalCode === null) process.kill(r.child.pid!, 'SIGKILL');
     await r.exited;
     await gone(r.dynamoEndpoint).catch(() => undefined);
   }
+  for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 it('stops cleanly on Ctrl-C (DynamoDB Local last, no stack trace) and the restarted prober runs a round within seconds', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'registry-restart-'));
+  const dataDir = tempDataDir('registry-restart-');
   const probe = await target();
   const first = await start(dataDir);
   running.push(first);
@@ -122,7 +130,7 @@ it('stops cleanly on Ctrl-C (DynamoDB Local last, no stack trace) and the restar
 }, 120_000);
 
 it('publishes every acknowledged change after a kill -9 and a restart on the same data dir, and the prober takes over its own stale lock', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'registry-kill-'));
+  const dataDir = tempDataDir('registry-kill-');
   const probe = await target();
   // A slow stream poll (3 s) leaves the last changes unpublished when the process is killed.
   const first = await start(dataDir, { REGISTRY_STREAM_POLL_MS: '3000' });

@@ -4,7 +4,7 @@
  * alone before it is discarded; and with a position file a restart resumes where handling stopped.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -18,7 +18,17 @@ import { sleep } from '../support.js';
 const endpoint = process.env.TEST_DYNAMODB_ENDPOINT!;
 Object.assign(process.env, LOCAL_AWS_ENV, { AWS_ENDPOINT_URL_DYNAMODB: endpoint, AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoint });
 const client = new DynamoDBClient({});
-afterAll(() => client.destroy());
+const dirs: string[] = [];
+/** A temporary directory for a poller's files, removed after the file's tests. */
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'poller-'));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  client.destroy();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
 async function freshTable(): Promise<string> {
   const tableName = `poller-${randomUUID()}`;
@@ -54,7 +64,7 @@ async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void
 describe('stream poller (event source mapping stand-in)', () => {
   it('retries a failing record 10 times, then hands it to the on-failure destination and goes on', async () => {
     const tableName = await freshTable();
-    const dir = mkdtempSync(join(tmpdir(), 'poller-'));
+    const dir = tempDir();
     const { handled, attempts, handler } = recorder();
     const discarded: DiscardInfo[] = [];
     const poller = await startStreamPoller({ tableName, handler, fromStart: true, pollMs: 10, retryBaseMs: 1, failureFile: join(dir, 'failures.jsonl'), onDiscard: (d) => discarded.push(d) });
@@ -95,7 +105,7 @@ describe('stream poller (event source mapping stand-in)', () => {
 
   it('resumes after the last handled record when restarted with its position file, losing nothing written meanwhile', async () => {
     const tableName = await freshTable();
-    const positionFile = join(mkdtempSync(join(tmpdir(), 'poller-')), 'stream-positions.json');
+    const positionFile = join(tempDir(), 'stream-positions.json');
     const first = recorder();
     let poller = await startStreamPoller({ tableName, handler: first.handler, fromStart: true, pollMs: 10, positionFile });
     await put(tableName, 'a');
@@ -123,7 +133,7 @@ describe('stream poller (event source mapping stand-in)', () => {
 
   it('keeps reading a shard through GetRecords errors and a failing on-failure destination, losing nothing', async () => {
     const tableName = await freshTable();
-    const dir = mkdtempSync(join(tmpdir(), 'poller-'));
+    const dir = tempDir();
     // The destination cannot be written at first: a directory stands where the file goes.
     const failureFile = join(dir, 'failures.jsonl');
     mkdirSync(failureFile);

@@ -5,6 +5,7 @@ import { PowertoolsTelemetry } from '../../lambdas/adapters/powertools-telemetry
 import { reportRound } from '../../lambdas/domain/prober-loop.js';
 import { METRICS, METRIC_NAMES, METRICS_NAMESPACE, prometheusName, type MetricDeclaration } from '../../lambdas/metrics.js';
 import { healthState, instanceStatus } from '@service-registry/contracts';
+import { STATUS_BY_KIND } from '../../lambdas/http/errors.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const section = readme.slice(readme.indexOf('\n## Metrics\n'), readme.indexOf('\n## Benchmarks\n'));
@@ -23,11 +24,13 @@ describe('README ## Metrics', () => {
     }
   });
 
-  it('counts the custom metrics it prices: 9 without dimensions, 3 outcomes, 2 guard kinds, 6 status × health', () => {
+  it('counts the custom metrics it prices: 11 without dimensions, 3 outcomes, 2 guard kinds, 6 status × health, 6 error kinds', () => {
     const sent = METRIC_NAMES.map((n) => METRICS[n] as MetricDeclaration).filter((d) => d.dimensions !== false);
-    expect(sent.filter((d) => d.dimensions !== false && d.dimensions.length === 0)).toHaveLength(9);
+    expect(sent.filter((d) => d.dimensions !== false && d.dimensions.length === 0)).toHaveLength(11);
     expect(instanceStatus.options.length * healthState.options.length).toBe(6);
-    expect(section).toContain('at most 20 custom metrics (9\nwithout dimensions, 3 probe outcomes, 2 guard kinds, up to 6 status × health) at $0.30 each, **$6.00 a month**');
+    // The kinds a RegistryError declares, plus `internal` for anything else.
+    expect(Object.keys(STATUS_BY_KIND).length + 1).toBe(6);
+    expect(section).toContain('at most 28 custom metrics (11\nwithout dimensions, 2 of them only with the DNS sync; 3 probe outcomes, 2 guard kinds, up to 6 status × health, up to\n6 error kinds, each only in a month one is answered) at $0.30 each, **$8.40 a month**');
   });
 
   it('states the EMF size of a prober round: at most 12 lines, about 3.3 KB', () => {

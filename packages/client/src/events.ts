@@ -4,10 +4,12 @@
  * handlers see it, and what a custom feed (a Lambda SQS trigger, say) should run before `ServiceCache.apply`.
  */
 import {
+  eventEnvelope,
   instanceEventDetail,
   protectionEventDetail,
   resyncEventDetail,
   type DetailType,
+  type EventEnvelope,
   type InstanceEventDetail,
   type ProtectionEventDetail,
   type ResyncEventDetail,
@@ -20,13 +22,18 @@ export type ProtectionDetailType = 'Registry Protection Engaged' | 'Registry Pro
 /** Detail-types whose `detail` is an {@link InstanceEventDetail}. */
 export type InstanceDetailType = Exclude<DetailType, ProtectionDetailType | 'Registry Resync Required'>;
 
-/** A change event as delivered: the envelope's `id`, `detail-type` and `time`, and the validated `detail`. */
-export interface RegistryEventOf<T extends DetailType, D> {
-  readonly id: string;
+/**
+ * A change event as delivered: the contract's envelope ({@link EventEnvelope}) with its `id` and `time`, the
+ * `detail-type` and the validated `detail`. The envelope's other fields (`source`, `account`, …) travel along
+ * unchecked: no subscriber reads them, so a feed is not held to sending them.
+ */
+export interface RegistryEventOf<T extends DetailType, D> extends Readonly<Pick<EventEnvelope, 'id' | 'time'>> {
   readonly 'detail-type': T;
-  readonly time: string;
   readonly detail: D;
 }
+
+/** What a feed checks of the envelope before it looks at `detail`: the fields of {@link RegistryEventOf}. */
+const deliveredEnvelope = eventEnvelope.pick({ id: true, 'detail-type': true, time: true });
 
 /** One {@link RegistryEventOf} per detail-type of `T`, so that comparing `detail-type` narrows `detail`. */
 export type RegistryEventsOf<T extends DetailType, D> = T extends DetailType ? RegistryEventOf<T, D> : never;
@@ -69,10 +76,11 @@ const DETAIL_SCHEMAS: Record<DetailType, typeof instanceEventDetail | typeof pro
  * };
  */
 export function parseRegistryEvent(value: unknown): RegistryEvent | undefined {
-  const envelope = value as { id?: unknown; 'detail-type'?: unknown; time?: unknown; detail?: unknown } | null;
-  if (typeof envelope !== 'object' || envelope === null || typeof envelope.id !== 'string' || typeof envelope['detail-type'] !== 'string' || typeof envelope.time !== 'string') {
+  if (!deliveredEnvelope.safeParse(value).success) {
     throw new RegistryResponseError('event', [{ path: '', message: 'expected an event envelope with string id, detail-type and time' }]);
   }
+  // The event as sent, not the parse's output: that would drop the envelope fields not checked here.
+  const envelope = value as Pick<EventEnvelope, 'id' | 'detail-type' | 'time'> & { readonly detail?: unknown };
   const type = envelope['detail-type'];
   const schema = Object.hasOwn(DETAIL_SCHEMAS, type) ? DETAIL_SCHEMAS[type as DetailType] : undefined;
   if (!schema) return undefined;

@@ -4,25 +4,21 @@
  * baseline that a test holds every later version to (no breaking change without a new major version).
  */
 import * as z from 'zod';
-import { DETAIL_TYPES, instanceEventDetail, protectionEventDetail, resyncEventDetail, type DetailType } from './events.js';
+import { DETAIL_TYPES, eventEnvelope, instanceEventDetail, protectionEventDetail, resyncEventDetail, type DetailType } from './events.js';
 
 /** File name of a detail-type's schema: `Instance Registered` → `instance-registered.schema.json`. */
 export function contractFile(detailType: DetailType): string {
   return `${detailType.toLowerCase().replace(/\s+/g, '-')}.schema.json`;
 }
 
-/** The EventBridge envelope of one detail-type, with its `detail` schema. */
+/** The JSON Schema of one detail-type: the shared {@link eventEnvelope} narrowed to it and its `detail` schema. */
 export function eventSchema(detailType: DetailType, source = 'service-registry') {
   const detail = detailType === 'Registry Resync Required' ? resyncEventDetail : detailType.startsWith('Registry Protection') ? protectionEventDetail : instanceEventDetail;
-  const envelope = z.object({
-    version: z.string(),
-    id: z.string(),
+  // `extend` keeps each overridden field where the envelope declares it: the properties and `required` keep the
+  // order of the published files.
+  const envelope = eventEnvelope.extend({
     'detail-type': z.literal(detailType),
     source: z.string().meta({ description: `Configurable; default "${source}"` }),
-    account: z.string(),
-    time: z.string(),
-    region: z.string(),
-    resources: z.array(z.string()),
     detail,
   });
   return {

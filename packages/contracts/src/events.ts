@@ -94,6 +94,34 @@ export const resyncEventDetail = z
   })
   .meta({ id: 'ResyncEventDetail' });
 
+/**
+ * The EventBridge envelope around every change event's `detail`, as a subscriber receives it (an SQS queue fed by an
+ * EventBridge rule; the local runtime's `GET /v1/events` sends the same JSON). Declared once: the JSON Schemas narrow
+ * `detail-type` and `detail` per event (`eventSchema`), the local bus builds it, and the client SDK checks its
+ * `id`, `detail-type` and `time` before a feed hands an event on. EventBridge, not the publisher, fills it in: the
+ * publisher sends only `Source`, `DetailType` and `Detail`.
+ *
+ * @example
+ * const event: EventEnvelope = JSON.parse(sqsMessage.Body);
+ * if (event['detail-type'] === 'Instance Registered') instanceEventDetail.parse(event.detail);
+ */
+export const eventEnvelope = z.object({
+  /** Always `"0"` (EventBridge's envelope version). */
+  version: z.string(),
+  /** EventBridge's id of this delivery (a UUID); not the change's `detail.eventId`. */
+  id: z.string(),
+  'detail-type': z.string(),
+  source: z.string(),
+  account: z.string(),
+  /** When EventBridge received the event (ISO 8601, whole seconds). */
+  time: z.string(),
+  region: z.string(),
+  resources: z.array(z.string()),
+  /** The event's own fields: one of the `…EventDetail` schemas, by `detail-type`. */
+  detail: z.record(z.string(), z.unknown()),
+});
+export type EventEnvelope = z.output<typeof eventEnvelope>;
+
 export type InstanceEventDetail = z.output<typeof instanceEventDetail>;
 export type ProtectionEventDetail = z.output<typeof protectionEventDetail>;
 export type ResyncEventDetail = z.output<typeof resyncEventDetail>;
