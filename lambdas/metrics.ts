@@ -14,7 +14,7 @@
  * here may be called `service`.
  */
 
-/** The namespace of the functions' metrics (Powertools `Metrics`, built in lambdas/wiring/dependencies.ts `observabilityFromEnv`). */
+/** The namespace of the functions' metrics (Powertools `Metrics`, built in lambdas/wiring/observability.ts). */
 export const METRICS_NAMESPACE = 'ServiceRegistry';
 
 export type MetricType = 'counter' | 'gauge' | 'histogram';

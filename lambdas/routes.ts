@@ -22,7 +22,7 @@ import {
   servicePath,
 } from '@service-registry/contracts';
 import { prometheusSdQuery, targetGroups } from './connectors/prometheus.js';
-import { EUREKA_OPERATIONS, EUREKA_PREFIXES } from './connectors/eureka-routes.js';
+import { EUREKA_OPERATIONS, EUREKA_PREFIXES, eurekaRouteId } from './connectors/eureka-routes.js';
 
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -394,7 +394,7 @@ const EUREKA_ROUTES: readonly RouteDefinition[] = EUREKA_PREFIXES.flatMap((prefi
     };
     const responses = byOperation[op.name];
     return {
-      id: `Eureka${prefix === '/eureka/v2' ? 'V2' : ''}${op.name}`,
+      id: eurekaRouteId(prefix, op.name),
       method: op.method,
       path: `${prefix}${op.path}`,
       handler: 'eureka',

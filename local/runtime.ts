@@ -12,7 +12,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import ipaddr from 'ipaddr.js';
-import { DEFAULTS } from '@service-registry/contracts';
+import { DEFAULTS } from '../packages/contracts/src/defaults.js';
 import { routes, type RouteDefinition } from '../lambdas/routes.js';
 import { createApiGateway, type LambdaHandler } from './api-gateway.js';
 import { createConsoleSite } from './console.js';
@@ -34,7 +34,8 @@ import { HTTP_FUNCTIONS } from '../lambdas/functions/index.js';
 import { proberHandler } from '../lambdas/functions/prober.js';
 import { publisherHandler } from '../lambdas/functions/publisher.js';
 import { flag, historyRetentionDays, loadConfig, loadProberConfig, loadPublisherConfig } from '../lambdas/wiring/config.js';
-import { createDependencies, createPlatform, type Dependencies } from '../lambdas/wiring/dependencies.js';
+import { createDependencies, type Dependencies } from '../lambdas/wiring/dependencies.js';
+import { createPlatform } from '../lambdas/wiring/platform.js';
 import { createLocalMetrics } from './metrics.js';
 
 export interface LocalRuntimeOptions {

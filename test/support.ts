@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { NO_TELEMETRY } from '../lambdas/domain/telemetry.js';
 import { loadConfig } from '../lambdas/wiring/config.js';
-import { createDependencies, createPlatform, type Dependencies } from '../lambdas/wiring/dependencies.js';
+import { createDependencies, type Dependencies } from '../lambdas/wiring/dependencies.js';
+import { createPlatform } from '../lambdas/wiring/platform.js';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../local/runtime.js';
 import { readSse } from '../packages/client/src/sse.js';
 

@@ -9,7 +9,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP, Socket } from 'node:net';
-import { DEFAULTS } from '@service-registry/contracts';
+import { DEFAULTS } from '../../packages/contracts/src/defaults.js';
 import type { AddressPolicy, Resolver } from '../domain/address-policy.js';
 import type { Probe, ProbeOutcome, ProbeTarget } from '../domain/prober-ports.js';
 

@@ -50,3 +50,26 @@ export function operationOf(routeKey: string): EurekaOperation | undefined {
   const rest = path.slice(prefix.length);
   return EUREKA_OPERATIONS.find((op) => op.method === method && op.path === rest);
 }
+
+/**
+ * The route-table id of an operation under a prefix: the one spelling, for the route table and for metric labels.
+ *
+ * @example
+ * eurekaRouteId('/eureka/v2', 'Register'); // => 'EurekaV2Register'
+ */
+export function eurekaRouteId(prefix: (typeof EUREKA_PREFIXES)[number], operation: string): string {
+  return `Eureka${prefix === '/eureka/v2' ? 'V2' : ''}${operation}`;
+}
+
+/**
+ * The route-table id of an API Gateway route key of the Eureka function, or `unmatched`.
+ *
+ * @example
+ * eurekaRouteIdOf('GET /eureka/apps'); // => 'EurekaApps'
+ */
+export function eurekaRouteIdOf(routeKey: string): string {
+  const operation = operationOf(routeKey);
+  const path = routeKey.split(' ')[1] ?? '';
+  const prefix = EUREKA_PREFIXES.find((p) => path.startsWith(`${p}/`));
+  return operation && prefix ? eurekaRouteId(prefix, operation.name) : 'unmatched';
+}

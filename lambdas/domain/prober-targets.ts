@@ -3,7 +3,8 @@
  * that spreads one host's many check paths over several rounds. No AWS imports, no state.
  */
 import { createHash } from 'node:crypto';
-import { DEFAULTS, type HealthCheck } from '@service-registry/contracts';
+import type { HealthCheck } from '@service-registry/contracts';
+import { DEFAULTS } from '../../packages/contracts/src/defaults.js';
 import type { Instance } from './instance.js';
 import { groupBy } from './prober-collections.js';
 import type { ProbeTarget } from './prober-ports.js';

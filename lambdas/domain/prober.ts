@@ -18,7 +18,8 @@
  * Each step is a private method of {@link Prober}; what a step hands the next is a value it returns.
  */
 import pMap from 'p-map';
-import { DEFAULTS, type HealthState } from '@service-registry/contracts';
+import type { HealthState } from '@service-registry/contracts';
+import { DEFAULTS } from '../../packages/contracts/src/defaults.js';
 import { criticalTooLong, nextHealth } from './health.js';
 import { isExpired, summaryDelta, type Instance, type RemovalReason } from './instance.js';
 import { groupBy } from './prober-collections.js';

@@ -29,7 +29,7 @@ import {
   withOverride,
   type EurekaStatus,
 } from '../connectors/eureka.js';
-import { operationOf } from '../connectors/eureka-routes.js';
+import { eurekaRouteIdOf, operationOf } from '../connectors/eureka-routes.js';
 import { emptyResponse, eurekaResponse, readEurekaBody } from '../connectors/eureka-xml.js';
 import { callerFrom } from '../http/caller.js';
 import { type HttpResponse, RouteNotFoundError } from '../http/errors.js';
@@ -170,7 +170,7 @@ export function eurekaHandler(deps: EurekaDeps) {
     return eurekaResponse(event, 200, fullRegistry(matching));
   };
 
-  return httpFunction(deps, async (event) => {
+  return httpFunction(deps, (event) => eurekaRouteIdOf(event.routeKey), async (event) => {
     const operation = operationOf(event.routeKey);
     const run = operation && operations[operation.name];
     if (!run) throw new RouteNotFoundError(`no Eureka route for ${event.routeKey}`);

@@ -12,7 +12,7 @@ import { Prober, type RoundReport } from '../domain/prober.js';
 import { reportRound, runRounds } from '../domain/prober-loop.js';
 import { describeProtection } from '../domain/protection.js';
 import type { ProberConfig } from '../wiring/config.js';
-import type { Platform } from '../wiring/dependencies.js';
+import type { Platform } from '../wiring/platform.js';
 
 /** What the prober needs: the platform (table, address policy, resolver, logging) and its own configuration. */
 export interface ProberDependencies extends Platform {

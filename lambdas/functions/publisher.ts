@@ -10,7 +10,7 @@ import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { toStoredChange } from '../adapters/stream-record.js';
 import { type EventSink, publishInOrder, reportPublished } from '../domain/publisher.js';
-import type { Observability } from '../wiring/dependencies.js';
+import type { Observability } from '../wiring/observability.js';
 
 /** What the publisher needs: where events go, and where it logs and reports. */
 export interface PublisherDependencies extends Observability {

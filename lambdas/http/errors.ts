@@ -6,7 +6,6 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Telemetry } from '../domain/telemetry.js';
-import { routes } from '../routes.js';
 import { type ErrorKind, RegistryError, ValidationError } from '../domain/errors.js';
 
 /** The one mapping from an error's kind to its status; every {@link RegistryError} declares its kind. */
@@ -58,19 +57,13 @@ export function errorResponse(error: unknown, logger?: Pick<Logger, 'error'>): H
  * middlewares, so (middy runs `onError` in reverse order of `use`) it answers, and logs a 500 with the request's
  * context, before they flush metrics and clear the logger's keys.
  */
-export function httpErrors(logger: Pick<Logger, 'error'>, telemetry: Telemetry): MiddlewareObj<APIGatewayProxyEventV2> {
+export function httpErrors(logger: Pick<Logger, 'error'>, telemetry: Telemetry, routeId: (event: APIGatewayProxyEventV2) => string): MiddlewareObj<APIGatewayProxyEventV2> {
   return {
     onError: async (request) => {
       request.response = errorResponse(request.error, logger);
       const kind = request.error instanceof RegistryError ? request.error.kind : 'internal';
-      telemetry.count('HttpErrors', { route: routeIdOf(request.event.routeKey), kind });
+      // Labelled by route id, never by path, so the series stay bounded.
+      telemetry.count('HttpErrors', { route: routeId(request.event), kind });
     },
   };
-}
-
-const ROUTE_IDS = new Map(routes.map((route) => [`${route.method} ${route.path}`, route.id]));
-
-/** The route id of an API Gateway route key (`GET /v1/health` → `Health`): metric labels name routes, never paths. */
-function routeIdOf(routeKey: string | undefined): string {
-  return (routeKey && ROUTE_IDS.get(routeKey)) ?? 'unmatched';
 }

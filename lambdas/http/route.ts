@@ -53,12 +53,13 @@ export type RouteFunction<R extends RouteRequest> = (input: RouteInput<R>) => Pr
 
 /**
  * The middy chain of an HTTP function around `fn`, for functions that read the raw event themselves (the Eureka
- * connector, which speaks Eureka's own formats). Prefer {@link httpRoute}.
+ * connector, which speaks Eureka's own formats; health, which reads nothing). `routeId` names the route of an event
+ * in metrics. Prefer {@link httpRoute}.
  */
-export function httpFunction(deps: EdgeDependencies, fn: (event: HttpEvent, context: Context) => Promise<HttpResponse>) {
+export function httpFunction(deps: EdgeDependencies, routeId: (event: HttpEvent) => string, fn: (event: HttpEvent, context: Context) => Promise<HttpResponse>) {
   const chain = middy<HttpEvent, HttpResponse>().use(injectLambdaContext(deps.logger));
   if (deps.metrics) chain.use(logMetrics(deps.metrics, { captureColdStartMetric: true }));
-  return chain.use(httpErrors(deps.logger, deps.telemetry)).handler(fn);
+  return chain.use(httpErrors(deps.logger, deps.telemetry, routeId)).handler(fn);
 }
 
 /**
@@ -69,7 +70,7 @@ export function httpFunction(deps: EdgeDependencies, fn: (event: HttpEvent, cont
  *   httpRoute(ROUTES.RegisterInstance, async ({ path, body, caller }) => json(201, await deps.registry.register(caller, path, body)), deps);
  */
 export function httpRoute<R extends RouteRequest>(route: RouteDefinition<R>, fn: RouteFunction<R>, deps: EdgeDependencies) {
-  return httpFunction(deps, (event) => fn(readInput(route, event, deps.adminPrincipals)));
+  return httpFunction(deps, () => route.id, (event) => fn(readInput(route, event, deps.adminPrincipals)));
 }
 
 /** One route of a function that serves several (see {@link httpRoutes}). */
@@ -91,7 +92,7 @@ export function bind<R extends RouteRequest>(route: RouteDefinition<R>, fn: Rout
  */
 export function httpRoutes(bindings: readonly RouteBinding[], deps: EdgeDependencies) {
   const byKey = new Map(bindings.map((b) => [`${b.route.method} ${b.route.path}`, b]));
-  return httpFunction(deps, async (event) => {
+  return httpFunction(deps, (event) => byKey.get(event.routeKey)?.route.id ?? 'unmatched', async (event) => {
     const binding = byKey.get(event.routeKey);
     if (!binding) throw new RouteNotFoundError(`no route for ${event.routeKey}`);
     return binding.fn(readInput(binding.route, event, deps.adminPrincipals));

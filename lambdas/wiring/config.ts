@@ -3,8 +3,7 @@
  * nothing else: handlers and the domain receive it). A missing or malformed variable fails at cold start, naming
  * it, not on the first request that needs it. Defaults come from the one defaults module (`DEFAULTS`).
  */
-import { DEFAULTS } from '@service-registry/contracts';
-import { DEFAULT_DNS_TTL_SECONDS } from '../connectors/dns.js';
+import { DEFAULTS } from '../../packages/contracts/src/defaults.js';
 import { HISTORY_RETENTION_DAYS } from '../table.js';
 
 export interface RegistryConfig {
@@ -173,28 +172,6 @@ export function historyRetentionDays(env: NodeJS.ProcessEnv = process.env): numb
   return days;
 }
 
-/** Configuration of the DNS sync (Route 53 private zone). */
-export interface DnsSyncConfig {
-  readonly hostedZoneId: string;
-  /** Lower case, no trailing dot. */
-  readonly domain: string;
-  readonly ttlSeconds: number;
-}
-
-/**
- * @example
- * loadDnsSyncConfig({ HOSTED_ZONE_ID: 'Z123', REGISTRY_DNS_DOMAIN: 'registry.internal' }).ttlSeconds; // => 5
- */
-export function loadDnsSyncConfig(env: NodeJS.ProcessEnv = process.env): DnsSyncConfig {
-  const hostedZoneId = env.HOSTED_ZONE_ID;
-  const domain = env.REGISTRY_DNS_DOMAIN?.trim().toLowerCase().replace(/\.$/, '');
-  if (!hostedZoneId) throw new Error('environment variable HOSTED_ZONE_ID is required');
-  if (!domain) throw new Error('environment variable REGISTRY_DNS_DOMAIN is required');
-  const rawTtl = env.REGISTRY_DNS_TTL_SECONDS;
-  const ttlSeconds = rawTtl === undefined || rawTtl === '' ? DEFAULT_DNS_TTL_SECONDS : Number(rawTtl);
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0 || ttlSeconds > 86_400) throw new Error(`REGISTRY_DNS_TTL_SECONDS must be an integer 0-86400, got '${rawTtl}'`);
-  return { hostedZoneId, domain, ttlSeconds };
-}
 
 /**
  * What a function that touches no table reads (health, the OpenAPI document): who counts as an admin.

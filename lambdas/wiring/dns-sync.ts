@@ -3,8 +3,32 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import { ROUTE53_SET_LIMITS, Route53Zone } from '../adapters/route53-zone.js';
 import type { Caller } from '../domain/caller.js';
 import type { DnsSyncDependencies } from '../functions/dns-sync.js';
-import { type DnsSyncConfig, loadDnsSyncConfig } from './config.js';
+import { DEFAULT_DNS_TTL_SECONDS } from '../connectors/dns.js';
 import { type Dependencies, fromEnv } from './dependencies.js';
+
+
+/** Configuration of the DNS sync (Route 53 private zone). */
+export interface DnsSyncConfig {
+  readonly hostedZoneId: string;
+  /** Lower case, no trailing dot. */
+  readonly domain: string;
+  readonly ttlSeconds: number;
+}
+
+/**
+ * @example
+ * loadDnsSyncConfig({ HOSTED_ZONE_ID: 'Z123', REGISTRY_DNS_DOMAIN: 'registry.internal' }).ttlSeconds; // => 5
+ */
+export function loadDnsSyncConfig(env: NodeJS.ProcessEnv = process.env): DnsSyncConfig {
+  const hostedZoneId = env.HOSTED_ZONE_ID;
+  const domain = env.REGISTRY_DNS_DOMAIN?.trim().toLowerCase().replace(/\.$/, '');
+  if (!hostedZoneId) throw new Error('environment variable HOSTED_ZONE_ID is required');
+  if (!domain) throw new Error('environment variable REGISTRY_DNS_DOMAIN is required');
+  const rawTtl = env.REGISTRY_DNS_TTL_SECONDS;
+  const ttlSeconds = rawTtl === undefined || rawTtl === '' ? DEFAULT_DNS_TTL_SECONDS : Number(rawTtl);
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0 || ttlSeconds > 86_400) throw new Error(`REGISTRY_DNS_TTL_SECONDS must be an integer 0-86400, got '${rawTtl}'`);
+  return { hostedZoneId, domain, ttlSeconds };
+}
 
 /** The sync reads every service: it publishes the whole registry into a zone only the VPCs associated with it can query. */
 const DNS_SYNC_CALLER: Caller = { principal: 'dns-sync', services: [], read: ['*'], admin: false };

@@ -1,7 +1,7 @@
 /** The prober's dependencies in AWS: the platform plus the prober's own configuration, read once. */
 import type { ProberDependencies } from '../functions/prober.js';
 import { loadProberConfig } from './config.js';
-import { platformFromEnv } from './dependencies.js';
+import { platformFromEnv } from './platform.js';
 
 /**
  * @example

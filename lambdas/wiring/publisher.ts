@@ -3,7 +3,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { EventBridgeSink } from '../adapters/eventbridge-sink.js';
 import type { PublisherDependencies } from '../functions/publisher.js';
 import { loadPublisherConfig } from './config.js';
-import { observabilityFromEnv } from './dependencies.js';
+import { observabilityFromEnv } from './observability.js';
 
 /**
  * @example

@@ -25,8 +25,7 @@ import type { LocalRuntime } from '../../local/runtime.js';
 import { apiClient, runtimeDependencies, startTestRuntime } from '../support.js';
 import { batchChanges } from '../../lambdas/adapters/route53-zone.js';
 import { dnsSyncHandler } from '../../lambdas/functions/dns-sync.js';
-import { loadDnsSyncConfig } from '../../lambdas/wiring/config.js';
-import { createDnsSyncDependencies } from '../../lambdas/wiring/dns-sync.js';
+import { createDnsSyncDependencies, loadDnsSyncConfig } from '../../lambdas/wiring/dns-sync.js';
 
 const D = 'registry.internal';
 const ZONE_ID = 'ZTEST0000000001';
