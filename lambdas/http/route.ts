@@ -3,9 +3,11 @@
  * - Powertools first: `injectLambdaContext` (every log line carries the request's context) and `logMetrics`
  *   (Powertools' `ColdStart` on a cold start, and what the function reported, flushed once per invocation), then the
  *   one error middleware, whose `onError` middy runs before theirs (reverse order of `use`), so a 500 is logged with
- *   the request's context and its `HttpErrors` count leaves with the invocation's flush.
+ *   the request's context and counted (`HttpErrors`, by route id and kind).
  * - {@link httpRoute} reads the route's input with the schemas its entry in the route table declares (path, query,
  *   JSON body), so a function receives typed `{ path, query, body, caller }` and never parses for itself.
+ * - No Powertools Tracer: a request makes one DynamoDB call, so a trace would show one segment that Lambda's
+ *   `Duration` and API Gateway's latency already measure, for X-Ray's price per trace and its SDK in every bundle.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
