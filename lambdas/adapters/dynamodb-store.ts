@@ -7,23 +7,19 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { firstRevision, TTL_GRACE_SECONDS, ttlSeconds, type Instance, type InstanceKey, type SummaryDelta } from '../domain/instance.js';
+import { firstRevision, TTL_GRACE_SECONDS, ttlSeconds, type Instance, type InstanceChanges, type InstanceKey, type SummaryDelta } from '../domain/instance.js';
 import type { InstancePage, InstanceStore, SummaryPage, WriteGuard, WriteResult } from '../domain/ports.js';
 import type { GuardState, ProtectionReader } from '../domain/registry.js';
-import type { PatchBody } from '@service-registry/contracts';
+import type { InstanceWrite } from '../domain/writes.js';
 import { INSTANCE_PREFIX, instanceItemKey, protectionItemKey, registryTable, servicePartition, SERVICES_PARTITION, summaryItemKey } from '../table.js';
 import { shardOf } from '../domain/shards.js';
-import type { LastWrite } from '../stream-filter.js';
+import { GUARD_FIELDS, INSTANCE_FIELDS, STORAGE_FIELDS, toGuardState, toInstance, type Item } from './items.js';
 import { UpdateExpression } from './update-expression.js';
 
-/** Attributes a registration may leave out; a replace removes them when the new registration has none. */
-const OPTIONAL_FIELDS = ['zone', 'healthCheck', 'leaseSeconds', 'leaseMs', 'leaseExpiresAtMs', 'ttl'] as const;
+export { toInstance } from './items.js';
+
 /** Tries of a deregistration's stamp-then-delete pair when other writes keep coming in between (see `remove`). */
 const REMOVE_ATTEMPTS = 5;
-/** Attributes other writers (the prober) keep on the item; a re-registration starts them afresh. */
-const PROBE_STATE_FIELDS = ['criticalSinceMs', 'removal'] as const;
-
-type Item = Record<string, unknown>;
 
 export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
   /**
@@ -37,13 +33,15 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
   ) {}
 
   async register(draft: Omit<Instance, 'revision'>, guard: WriteGuard): Promise<WriteResult> {
-    const fields: Item = { ...draft, lastWrite: 'register' satisfies LastWrite, lastWriter: writerOf(guard) };
+    const fields: Item = { ...draft, lastWrite: 'register' satisfies InstanceWrite, lastWriter: writerOf(guard) };
     if (draft.leaseSeconds !== undefined) fields.leaseMs = draft.leaseSeconds * 1000;
     const ttl = ttlSeconds(draft);
     if (ttl !== undefined) fields.ttl = ttl;
     const update = new UpdateExpression();
     for (const [name, value] of Object.entries(fields)) update.set(name, value);
-    for (const name of [...OPTIONAL_FIELDS, ...PROBE_STATE_FIELDS]) if (!(name in fields)) update.remove(name);
+    // A replace leaves nothing of the item before: every attribute this registration has not (optional fields it
+    // leaves out, the prober's critical and removal state) goes. The revision is the one kept, bumped below.
+    for (const name of [...INSTANCE_FIELDS, ...STORAGE_FIELDS]) if (name !== 'revision' && !(name in fields)) update.remove(name);
     // A new item starts at firstRevision (time-based, never reused); an existing one goes up by one.
     update.setExpression('revision', `if_not_exists(${update.name('revision')}, ${update.value(firstRevision(guard.nowMs) - 1)}) + ${update.value(1)}`);
     // Allowed: nothing there, ours, or an expired lease (the old one is gone). An admin may replace anything, so
@@ -62,10 +60,10 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
     return this.conditionalUpdate(instanceItemKey(draft.service, draft.instanceId), update, condition);
   }
 
-  async patch(key: InstanceKey, changes: PatchBody, guard: WriteGuard): Promise<WriteResult> {
+  async patch(key: InstanceKey, changes: InstanceChanges, guard: WriteGuard): Promise<WriteResult> {
     const update = new UpdateExpression();
     for (const [name, value] of Object.entries(changes)) if (value !== undefined) update.set(name, value);
-    update.set('updatedAtMs', guard.nowMs).set('lastWrite', 'patch' satisfies LastWrite).set('lastWriter', writerOf(guard));
+    update.set('updatedAtMs', guard.nowMs).set('lastWrite', 'patch' satisfies InstanceWrite).set('lastWriter', writerOf(guard));
     update.setExpression('revision', `${update.name('revision')} + ${update.value(1)}`);
     return this.conditionalUpdate(instanceItemKey(key.service, key.instanceId), update, this.liveAndOwned(update, guard));
   }
@@ -76,7 +74,7 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
     update.setExpression('leaseExpiresAtMs', `${update.value(guard.nowMs)} + ${update.name('leaseMs')}`);
     update.setExpression('ttl', `${update.value(Math.ceil(guard.nowMs / 1000) + TTL_GRACE_SECONDS)} + ${update.name('leaseSeconds')}`);
     // Marks the write as a renewal, so the stream filter keeps it from the publisher.
-    update.set('lastWrite', 'heartbeat' satisfies LastWrite);
+    update.set('lastWrite', 'heartbeat' satisfies InstanceWrite);
     const conditions = [`${update.name('leaseExpiresAtMs')} > ${update.value(guard.nowMs)}`];
     if (guard.owner !== undefined) conditions.push(`${update.name('owner')} = ${update.value(guard.owner)}`);
     try {
@@ -113,7 +111,7 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
     const itemKey = instanceItemKey(key.service, key.instanceId);
     for (let attempt = 1; ; attempt++) {
       const stamp = new UpdateExpression();
-      stamp.set('lastWrite', 'deregister' satisfies LastWrite).set('lastWriter', writerOf(guard));
+      stamp.set('lastWrite', 'deregister' satisfies InstanceWrite).set('lastWriter', writerOf(guard));
       const stamped = await this.conditionalUpdate(itemKey, stamp, this.liveAndOwned(stamp, guard), 'ALL_NEW');
       if (!stamped.ok) return stamped;
       const revision = stamped.previous?.revision;
@@ -122,7 +120,7 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
       // The last try deletes whatever stamp the item has (the history may then name the writer before): a
       // deregistration is never refused only because other writes kept landing in between.
       if (attempt < REMOVE_ATTEMPTS) {
-        conditions.push(`${remove.name('lastWrite')} = ${remove.value('deregister' satisfies LastWrite)}`, `${remove.name('lastWriter')} = ${remove.value(writerOf(guard))}`);
+        conditions.push(`${remove.name('lastWrite')} = ${remove.value('deregister' satisfies InstanceWrite)}`, `${remove.name('lastWriter')} = ${remove.value(writerOf(guard))}`);
         if (revision !== undefined) conditions.push(`${remove.name('revision')} = ${remove.value(revision)}`);
       }
       const { ExpressionAttributeNames, ExpressionAttributeValues } = remove.build();
@@ -167,20 +165,11 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
         TableName: this.tableName,
         Key: protectionItemKey(shardOf(service, this.probeShards)),
         ConsistentRead: true,
-        ProjectionExpression: '#engaged, #lease, #probe, #at, #since, #cutoff',
-        ExpressionAttributeNames: { '#engaged': 'engaged', '#lease': 'leaseEngaged', '#probe': 'probeEngaged', '#at': 'atMs', '#since': 'leaseSinceMs', '#cutoff': 'leaseCutoffMs' },
+        ProjectionExpression: GUARD_FIELDS.map((_, i) => `#g${i}`).join(', '),
+        ExpressionAttributeNames: Object.fromEntries(GUARD_FIELDS.map((name, i) => [`#g${i}`, name])),
       }),
     );
-    const item = out.Item;
-    if (!item) return undefined;
-    return {
-      engaged: item.engaged === true,
-      leaseEngaged: item.leaseEngaged === true,
-      probeEngaged: item.probeEngaged === true,
-      atMs: Number(item.atMs ?? 0),
-      ...(typeof item.leaseSinceMs === 'number' && { leaseSinceMs: item.leaseSinceMs }),
-      ...(typeof item.leaseCutoffMs === 'number' && { leaseCutoffMs: item.leaseCutoffMs }),
-    };
+    return out.Item && toGuardState(out.Item);
   }
 
   async page(service: string, after: string | undefined, limit: number): Promise<InstancePage> {
@@ -280,28 +269,4 @@ function writerOf(guard: WriteGuard): string {
 function refused(error: unknown): { ok: false; current?: Instance } {
   if (!(error instanceof ConditionalCheckFailedException)) throw error;
   return { ok: false, ...(error.Item && { current: toInstance(unmarshall(error.Item)) }) };
-}
-
-/** Item → domain instance: keeps the domain fields, drops keys and storage-only attributes. */
-export function toInstance(item: Item): Instance {
-  const instance: Record<string, unknown> = {
-    service: item.service,
-    instanceId: item.instanceId,
-    address: item.address,
-    port: item.port,
-    protocol: item.protocol,
-    weight: item.weight,
-    tags: item.tags ?? [],
-    metadata: item.metadata ?? {},
-    status: item.status,
-    health: item.health,
-    registeredAtMs: item.registeredAtMs,
-    updatedAtMs: item.updatedAtMs,
-    revision: item.revision,
-    owner: item.owner,
-  };
-  for (const name of ['zone', 'healthCheck', 'leaseSeconds', 'leaseExpiresAtMs', 'criticalSinceMs', 'removal'] as const) {
-    if (item[name] !== undefined) instance[name] = item[name];
-  }
-  return instance as unknown as Instance;
 }

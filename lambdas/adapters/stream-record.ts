@@ -1,10 +1,14 @@
-/** Maps a DynamoDB stream record (Lambda's event shape) to the domain's `StoredChange`. */
+/**
+ * Maps a DynamoDB stream record (Lambda's event shape) to the domain's `StoredChange`: the stream's INSERT, MODIFY
+ * and REMOVE become which images are present, and the new image's `lastWrite` stamp says which kind of write it was.
+ */
 import type { AttributeValue as StreamAttributeValue, DynamoDBRecord } from 'aws-lambda';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { StoredChange } from '../domain/events.js';
-import { PROTECTION_PARTITION, protectionShardOf } from '../table.js';
-import { toInstance } from './dynamodb-store.js';
+import type { InstanceWrite } from '../domain/writes.js';
+import { INSTANCE_PREFIX, PROTECTION_PARTITION, protectionShardOf, registryTable } from '../table.js';
+import { toInstance, toProtectionState } from './items.js';
 
 const TTL_PRINCIPAL = 'dynamodb.amazonaws.com';
 
@@ -13,42 +17,32 @@ const image = (value: Record<string, StreamAttributeValue> | undefined) =>
 
 /**
  * @example
- * toStoredChange(record); // => { kind: 'instance', eventName: 'INSERT', newImage: {...}, byTtl: false, atMs }
+ * toStoredChange(record); // => { kind: 'instance', newImage: {...}, write: 'register', byTtl: false, atMs }
  */
 export function toStoredChange(record: DynamoDBRecord): StoredChange {
   const keys = image(record.dynamodb?.Keys) ?? {};
+  const partition = keys[registryTable.partitionKey];
+  const sort = keys[registryTable.sortKey];
   const atMs = (record.dynamodb?.ApproximateCreationDateTime ?? Date.now() / 1000) * 1000;
-  const shard = keys.pk === PROTECTION_PARTITION ? protectionShardOf(keys.sk) : undefined;
+  const shard = partition === PROTECTION_PARTITION ? protectionShardOf(sort) : undefined;
   if (shard !== undefined) {
-    const state = image(record.dynamodb?.NewImage);
-    if (!state) return { kind: 'other' };
-    return {
-      kind: 'protection',
-      engaged: state.engaged === true,
-      state: {
-        shard,
-        engaged: state.engaged === true,
-        probeEngaged: state.probeEngaged === true,
-        leaseEngaged: state.leaseEngaged === true,
-        failedTargets: Number(state.failedTargets ?? 0),
-        probedTargets: Number(state.probedTargets ?? 0),
-        expiredLeases: Number(state.expiredLeases ?? 0),
-        leasedInstances: Number(state.leasedInstances ?? 0),
-      },
-      atMs: Number(state.atMs ?? atMs),
-    };
+    const item = image(record.dynamodb?.NewImage);
+    if (!item) return { kind: 'other' };
+    return { kind: 'protection', shard, state: toProtectionState(item, atMs) };
   }
-  if (typeof keys.sk !== 'string' || !keys.sk.startsWith('INST#')) return { kind: 'other' };
+  if (typeof sort !== 'string' || !sort.startsWith(INSTANCE_PREFIX)) return { kind: 'other' };
+  const removed = record.eventName === 'REMOVE';
   const oldImage = image(record.dynamodb?.OldImage);
-  const newImage = image(record.dynamodb?.NewImage);
+  const newImage = removed ? undefined : image(record.dynamodb?.NewImage);
+  const write = newImage?.lastWrite as InstanceWrite | undefined;
   return {
     kind: 'instance',
-    eventName: record.eventName ?? 'MODIFY',
     ...(oldImage && { oldImage: toInstance(oldImage) }),
     ...(newImage && { newImage: toInstance(newImage) }),
+    ...(write !== undefined && { write }),
     byTtl: record.userIdentity?.principalId === TTL_PRINCIPAL,
     // A write stamps updatedAtMs; a delete has no new image, and the stream's creation time is only approximate
     // (whole seconds in AWS, coarser in DynamoDB Local), so a removal is stamped when it is published.
-    atMs: newImage?.updatedAtMs !== undefined && record.eventName !== 'REMOVE' ? Number(newImage.updatedAtMs) : Math.max(atMs, Date.now()),
+    atMs: newImage?.updatedAtMs !== undefined ? Number(newImage.updatedAtMs) : Math.max(atMs, Date.now()),
   };
 }

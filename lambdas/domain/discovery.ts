@@ -3,7 +3,8 @@
  */
 import { createHash } from 'node:crypto';
 import { ValidationError } from './errors.js';
-import { countsHealthy, isExpired, isHealthy, toRecord, type Instance } from './instance.js';
+import { countsHealthy, isExpired, isHealthy, type Instance } from './instance.js';
+import { toRecord } from './record.js';
 import type { DiscoveryQuery, ProtectionStatus } from '@service-registry/contracts';
 
 /** Which instances a page is drawn from: only healthy ones, or every live one. */

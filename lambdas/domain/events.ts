@@ -13,7 +13,9 @@ import {
   type ResyncEventDetail,
 } from '@service-registry/contracts';
 import type { Instance, RemovalReason } from './instance.js';
-import { toRecord } from './instance.js';
+import type { ProtectionState } from './protection.js';
+import { toRecord } from './record.js';
+import { isPublished, type InstanceWrite, type PublishedWrite } from './writes.js';
 
 /** One event to publish. */
 export interface ChangeEvent {
@@ -23,26 +25,40 @@ export interface ChangeEvent {
   readonly orderingKey: string;
 }
 
-/** A stored change, as the stream adapter hands it over (images already mapped to domain objects). */
+/**
+ * A stored change, as the stream adapter hands it over (images already mapped to domain objects). An instance
+ * change is a creation (only `newImage`), an update (both) or a removal (only `oldImage`).
+ */
 export type StoredChange =
   | {
       readonly kind: 'instance';
-      readonly eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
+      /** The instance before the change; absent when it was created. */
       readonly oldImage?: Instance;
+      /** The instance after the change; absent when it was removed. */
       readonly newImage?: Instance;
+      /** The kind of write that made `newImage` (its `lastWrite` stamp); absent on a removal. */
+      readonly write?: InstanceWrite;
       /** Removed by DynamoDB TTL (the stream's `userIdentity.principalId` is `dynamodb.amazonaws.com`). */
       readonly byTtl: boolean;
       readonly atMs: number;
     }
   | {
       readonly kind: 'protection';
-      readonly engaged: boolean;
-      readonly state: Omit<ProtectionEventDetail, 'schemaVersion' | 'eventId' | 'time'>;
-      readonly atMs: number;
+      /** The prober shard whose guard this is. */
+      readonly shard: number;
+      /** The state the prober wrote; its `atMs` is the change's time. */
+      readonly state: ProtectionState;
     }
   | { readonly kind: 'other' };
 
 const REMOVAL_REASON: Record<RemovalReason, InstanceEventDetail['reason']> = { expired: 'lease-expired', critical: 'critical-too-long' };
+
+/** The reason an update event gives, by the write that made it (the unpublished kinds make no event). */
+const WRITE_REASON: Record<PublishedWrite, InstanceEventDetail['reason']> = {
+  register: 'replaced',
+  patch: 'patched',
+  health: 'health-check',
+};
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -69,20 +85,23 @@ export function resyncEvent(services: Iterable<string>, firstRecordId: string, a
 }
 
 /**
- * Classifies one stored change. Returns undefined for changes subscribers need not see: lease renewals
- * (heartbeats: no revision bump), the registry marking an instance for removal (the removal itself is published), bookkeeping items.
+ * Classifies one stored change by the kind of write that made it (every write stamps it: `lastWrite`). Returns
+ * undefined for changes subscribers need not see: lease renewals, the registry marking an instance for removal or a
+ * deregistration stamping its caller (the removal that follows is published; `UNPUBLISHED_WRITES` in writes.ts),
+ * bookkeeping items.
  *
  * @example
- * classify({ kind: 'instance', eventName: 'INSERT', newImage, byTtl: false, atMs })?.detailType; // => 'Instance Registered'
+ * classify({ kind: 'instance', newImage, write: 'register', byTtl: false, atMs })?.detailType; // => 'Instance Registered'
  */
 export function classify(change: StoredChange): ChangeEvent | undefined {
   if (change.kind === 'other') return undefined;
-  const time = new Date(change.atMs).toISOString();
   if (change.kind === 'protection') {
-    const shard = change.state.shard ?? 0;
-    const detail: ProtectionEventDetail = { schemaVersion: EVENT_SCHEMA_VERSION, eventId: `protection:${shard}:${change.atMs}:${change.engaged}`, ...change.state, engaged: change.engaged, time };
-    return { detailType: change.engaged ? 'Registry Protection Engaged' : 'Registry Protection Released', detail, orderingKey: `protection/${shard}` };
+    const { shard, state } = change;
+    const { atMs, leaseSinceMs: _since, leaseCutoffMs: _cutoff, ...fields } = state;
+    const detail: ProtectionEventDetail = { schemaVersion: EVENT_SCHEMA_VERSION, eventId: `protection:${shard}:${atMs}:${state.engaged}`, shard, ...fields, time: new Date(atMs).toISOString() };
+    return { detailType: state.engaged ? 'Registry Protection Engaged' : 'Registry Protection Released', detail, orderingKey: `protection/${shard}` };
   }
+  const time = new Date(change.atMs).toISOString();
   const { oldImage: before, newImage: after } = change;
   const instanceEvent = (detailType: DetailType, subject: Instance, revision: number, instance: Instance | undefined, changed: InstanceEventDetail['changed'], reason: InstanceEventDetail['reason']): ChangeEvent => ({
     detailType,
@@ -100,25 +119,26 @@ export function classify(change: StoredChange): ChangeEvent | undefined {
     },
   });
 
-  if (change.eventName === 'INSERT' && after) return instanceEvent('Instance Registered', after, after.revision, after, [], 'registered');
-  if (change.eventName === 'REMOVE' && before) {
+  if (!before && after) return instanceEvent('Instance Registered', after, after.revision, after, [], 'registered');
+  if (before && !after) {
     const revision = before.revision + 1;
     if (change.byTtl) return instanceEvent('Instance Expired', before, revision, undefined, [], 'ttl');
     if (before.removal === 'expired') return instanceEvent('Instance Expired', before, revision, undefined, [], 'lease-expired');
     return instanceEvent('Instance Deregistered', before, revision, undefined, [], before.removal ? REMOVAL_REASON[before.removal] : 'deregistered');
   }
-  if (change.eventName !== 'MODIFY' || !before || !after) return undefined;
-  if (after.revision === before.revision) return undefined; // a lease renewal: nothing a subscriber routes by
-  if (after.removal !== undefined) return undefined; // marked for removal; the REMOVE that follows is published
+  // An update no write kind names was not stamped, so the stream filter drops it (as it drops the unpublished ones).
+  if (!before || !after || change.write === undefined || !isPublished(change.write)) return undefined;
+  // Marked for removal (a patch or health mark landed between the mark and the delete): the removal is published.
+  if (after.removal !== undefined) return undefined;
   // A registration over an instance whose lease had run out is a new registration: the old one was gone.
-  const reRegistered = after.registeredAtMs !== before.registeredAtMs;
-  if (reRegistered && before.leaseExpiresAtMs !== undefined && before.leaseExpiresAtMs <= after.registeredAtMs) {
+  if (change.write === 'register' && before.leaseExpiresAtMs !== undefined && before.leaseExpiresAtMs <= after.registeredAtMs) {
     return instanceEvent('Instance Registered', after, after.revision, after, [], 'registered');
   }
-  // Every revision bump is published, even one that changed nothing routable (an identical re-registration, a
-  // patch to the same values): otherwise an event-fed cache would hold an older revision than discovery answers.
+  // Every published write bumps the revision and is published, even one that changed nothing routable (an identical
+  // re-registration, a patch to the same values): otherwise an event-fed cache would hold an older revision than
+  // discovery answers.
   const changed = changedFields(before, after);
-  const reason = reRegistered ? 'replaced' : after.health !== before.health && changed.length === 1 ? 'health-check' : 'patched';
+  const reason = WRITE_REASON[change.write];
   const detailType = changed.length === 1 && changed[0] === 'health' ? 'Instance Health Changed' : 'Instance Updated';
   return instanceEvent(detailType, after, after.revision, after, changed, reason);
 }

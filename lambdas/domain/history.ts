@@ -66,11 +66,11 @@ export interface HistoryStore {
  * Who made a change.
  *
  * @example
- * principalOf({ kind: 'instance', eventName: 'MODIFY', byTtl: false, atMs: 0 }, undefined, { lastWrite: 'health' }); // => 'registry:prober'
+ * principalOf({ kind: 'instance', oldImage, newImage, write: 'health', byTtl: false, atMs: 0 }, undefined, {}); // => 'registry:prober'
  */
 export function principalOf(change: StoredChange, oldStamp: WriterStamp | undefined, newStamp: WriterStamp | undefined): string {
   if (change.kind !== 'instance') return UNKNOWN_PRINCIPAL;
-  if (change.eventName === 'REMOVE') {
+  if (change.newImage === undefined) {
     if (change.byTtl) return TTL_PRINCIPAL;
     // A deregistration stamps its caller just before the delete (DynamoDbInstanceStore.remove), even over the
     // sweeper's mark; any other delete of a marked item is the sweeper's.
@@ -78,7 +78,7 @@ export function principalOf(change: StoredChange, oldStamp: WriterStamp | undefi
     if (oldStamp?.removal !== undefined) return SWEEPER_PRINCIPAL;
     return oldStamp?.lastWriter ?? UNKNOWN_PRINCIPAL;
   }
-  if (newStamp?.lastWrite === 'health') return PROBER_PRINCIPAL;
+  if (change.write === 'health') return PROBER_PRINCIPAL;
   return newStamp?.lastWriter ?? newStamp?.owner ?? UNKNOWN_PRINCIPAL;
 }
 
@@ -94,7 +94,7 @@ export function principalOf(change: StoredChange, oldStamp: WriterStamp | undefi
 export function historyItemOf(record: HistoryChange): HistoryItem | undefined {
   const { change } = record;
   if (change.kind !== 'instance') return undefined;
-  const atMs = change.eventName === 'REMOVE' ? Math.max(record.recordedAtMs, (record.oldStamp?.updatedAtMs ?? 0) + 1) : change.atMs;
+  const atMs = change.newImage === undefined ? Math.max(record.recordedAtMs, (record.oldStamp?.updatedAtMs ?? 0) + 1) : change.atMs;
   const event = classify({ ...change, atMs });
   if (!event || !('instanceId' in event.detail)) return undefined;
   const detail = event.detail as InstanceEventDetail;

@@ -1,29 +1,27 @@
 /**
  * The instance as the registry keeps it, and the rules about it: leases, visibility, health counting.
- * Times are epoch milliseconds inside the domain; the API shows ISO 8601 (see {@link toRecord}).
+ * Times are epoch milliseconds inside the domain; the API shows ISO 8601 (see `toRecord` in record.ts).
  */
-import type { HealthCheck, HealthState, InstanceRecord, InstanceStatus, RegisterBody } from '@service-registry/contracts';
+import type { HealthState, InstanceRecord, RegisterBody } from '@service-registry/contracts';
+import { DEFAULTS } from '../../packages/contracts/src/defaults.js';
 
-export interface Instance {
-  readonly service: string;
-  readonly instanceId: string;
-  readonly address: string;
-  readonly port: number;
-  readonly protocol: InstanceRecord['protocol'];
-  readonly zone?: string;
-  readonly weight: number;
+/** The record's times, which the API shows as ISO 8601 and the domain keeps as epoch milliseconds (`<name>Ms`). */
+/** The record's times and the instance's millisecond fields they are shown from (see `record.ts`). */
+export const TIMES = { leaseExpiresAt: 'leaseExpiresAtMs', registeredAt: 'registeredAtMs', updatedAt: 'updatedAtMs' } as const;
+
+/**
+ * The instance as the registry keeps it: the API's record (`instanceRecord` in `@service-registry/contracts`, the one
+ * declaration of its fields) with times in epoch milliseconds, plus what only the registry knows (owner, probe and
+ * removal state).
+ */
+export interface Instance extends Readonly<Omit<InstanceRecord, keyof typeof TIMES | 'tags' | 'metadata' | 'leaseSeconds' | 'leaseExpired'>> {
   readonly tags: readonly string[];
   readonly metadata: Readonly<Record<string, string>>;
-  readonly status: InstanceStatus;
-  readonly health: HealthState;
-  readonly healthCheck?: HealthCheck;
   /** Lease length; absent for probe-driven instances, which need no heartbeats. */
   readonly leaseSeconds?: number;
   readonly leaseExpiresAtMs?: number;
   readonly registeredAtMs: number;
   readonly updatedAtMs: number;
-  /** Increases on every change of this instance; orders change events. */
-  readonly revision: number;
   /** Principal that registered it; only it (or an admin) may change it. */
   readonly owner: string;
   /** When the prober last marked it critical (drives `deregisterCriticalAfterSeconds`). */
@@ -46,14 +44,15 @@ export interface InstanceKey {
   readonly instanceId: string;
 }
 
-/** Lease used when a registration gives neither `leaseSeconds` nor a `healthCheck`. */
-export const DEFAULT_LEASE_SECONDS = 30;
+/** Lease used when a registration gives neither `leaseSeconds` nor a `healthCheck` (`DEFAULTS.leaseSeconds`). */
+export const DEFAULT_LEASE_SECONDS = DEFAULTS.leaseSeconds;
 
 /**
- * How long after a lease expires DynamoDB TTL may delete the item. TTL is only the garbage collector: expiry is
- * decided at read time from `leaseExpiresAtMs`, and the sweeper removes expired instances promptly.
+ * How long after a lease expires DynamoDB TTL may delete the item (`DEFAULTS.ttlGraceSeconds`). TTL is only the
+ * garbage collector: expiry is decided at read time from `leaseExpiresAtMs`, and the sweeper removes expired
+ * instances promptly.
  */
-export const TTL_GRACE_SECONDS = 3600;
+export const TTL_GRACE_SECONDS = DEFAULTS.ttlGraceSeconds;
 
 /**
  * The first revision of an instance that did not exist: the registration time in microseconds. A deleted and
@@ -148,27 +147,49 @@ export function summaryDelta(before: Instance | undefined, after: Instance | und
   return { total: count(after) - count(before), healthy: healthy(after) - healthy(before) };
 }
 
-/** The instance as the API shows it. */
-export function toRecord(instance: Instance): InstanceRecord {
-  const iso = (ms: number) => new Date(ms).toISOString();
-  return {
-    service: instance.service,
-    instanceId: instance.instanceId,
-    address: instance.address,
-    port: instance.port,
-    protocol: instance.protocol,
-    ...(instance.zone !== undefined && { zone: instance.zone }),
-    weight: instance.weight,
-    tags: [...instance.tags],
-    metadata: { ...instance.metadata },
-    status: instance.status,
-    health: instance.health,
-    ...(instance.healthCheck && { healthCheck: instance.healthCheck }),
-    ...(instance.leaseSeconds !== undefined && { leaseSeconds: instance.leaseSeconds }),
-    ...(instance.leaseExpiresAtMs !== undefined && { leaseExpiresAt: iso(instance.leaseExpiresAtMs) }),
-    registeredAt: iso(instance.registeredAtMs),
-    updatedAt: iso(instance.updatedAtMs),
-    revision: instance.revision,
-    ...(instance.leaseExpired && { leaseExpired: true as const }),
-  };
+/** What a patch may change (the API's `PATCH` body carries the same fields). */
+export type InstanceChanges = { readonly [K in 'status' | 'weight' | 'metadata' | 'tags']?: Instance[K] };
+
+/** A write that changes an instance, as {@link nextInstance} applies it. */
+export type InstanceUpdate =
+  | { readonly kind: 'register'; readonly draft: Omit<Instance, 'revision'> }
+  | { readonly kind: 'patch'; readonly changes: InstanceChanges }
+  | { readonly kind: 'heartbeat' }
+  | { readonly kind: 'health'; readonly health: HealthState; readonly criticalSinceMs?: number };
+
+/**
+ * The instance a write leaves behind: the one statement of what register, patch, heartbeat and a health mark do to
+ * an instance. The registry answers with it; the DynamoDB adapters' update expressions must leave the same item
+ * (test/adapters/dynamodb-store.test.ts writes through them and compares what it reads back with this).
+ *
+ * - register: the draft, with the revision after `previous` (a replaced or expired one), or the first revision;
+ *   nothing of the previous instance survives (probe and removal state start afresh);
+ * - patch: the given fields, `updatedAtMs`, revision + 1;
+ * - heartbeat: the lease runs again from `nowMs`; nothing else moves (no revision bump: subscribers see nothing);
+ * - health: the health, `criticalSinceMs` (absent unless given), `updatedAtMs`, revision + 1.
+ *
+ * Every write but a registration needs the previous instance: the store refuses one to a missing item.
+ *
+ * @example
+ * const next = nextInstance(current, { kind: 'patch', changes: { weight: 5 } }, Date.now());
+ * next.revision; // => current.revision + 1
+ */
+export function nextInstance(previous: Instance | undefined, update: InstanceUpdate, nowMs: number): Instance {
+  if (update.kind === 'register') return { ...update.draft, revision: previous ? previous.revision + 1 : firstRevision(nowMs) };
+  if (!previous) throw new Error(`a ${update.kind} needs the instance it changes`);
+  switch (update.kind) {
+    case 'patch':
+      return { ...previous, ...definedOnly(update.changes), updatedAtMs: nowMs, revision: previous.revision + 1 };
+    case 'heartbeat':
+      return previous.leaseSeconds === undefined ? previous : { ...previous, leaseExpiresAtMs: nowMs + previous.leaseSeconds * 1000 };
+    case 'health': {
+      const { criticalSinceMs: _, ...rest } = previous;
+      return { ...rest, health: update.health, ...(update.criticalSinceMs !== undefined && { criticalSinceMs: update.criticalSinceMs }), updatedAtMs: nowMs, revision: previous.revision + 1 };
+    }
+  }
 }
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+

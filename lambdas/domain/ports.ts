@@ -2,8 +2,8 @@
  * The registry's storage port. The DynamoDB adapter implements it (`lambdas/adapters/dynamodb-store.ts`);
  * every write is a single conditional request, so ownership and existence checks cannot race other writes.
  */
-import type { Instance, InstanceKey, SummaryDelta } from './instance.js';
-import type { PatchBody, ServiceSummary } from '@service-registry/contracts';
+import type { Instance, InstanceChanges, InstanceKey, SummaryDelta } from './instance.js';
+import type { ServiceSummary } from '@service-registry/contracts';
 
 /** A conditional write either succeeds, returning the item it replaced, or fails, returning the item that stopped it. */
 export type WriteResult = { readonly ok: true; readonly previous?: Instance } | { readonly ok: false; readonly current?: Instance };
@@ -31,6 +31,11 @@ export interface SummaryPage {
   readonly lastService?: string;
 }
 
+/**
+ * Where instances are kept. Each write must leave the instance `nextInstance` (instance.ts) computes for it (register,
+ * patch, heartbeat; the prober's store the health mark): the registry answers with that instance without reading
+ * the item back, and test/adapters/dynamodb-store.test.ts holds the DynamoDB adapter to it.
+ */
 export interface InstanceStore {
   /**
    * Creates or replaces an instance. Succeeds when it does not exist, is owned by `guard.owner`, or its lease has
@@ -39,7 +44,7 @@ export interface InstanceStore {
    */
   register(draft: Omit<Instance, 'revision'>, guard: WriteGuard): Promise<WriteResult>;
   /** Changes some fields of a live instance, bumping its revision. */
-  patch(key: InstanceKey, changes: PatchBody, guard: WriteGuard): Promise<WriteResult>;
+  patch(key: InstanceKey, changes: InstanceChanges, guard: WriteGuard): Promise<WriteResult>;
   /** Renews the lease of a live, leased instance; touches nothing else (no revision bump). */
   heartbeat(key: InstanceKey, guard: WriteGuard): Promise<{ readonly ok: true; readonly instance: Instance } | { readonly ok: false; readonly current?: Instance }>;
   /** Deletes a live instance; an expired one is refused (it is the sweeper's to remove, as an expiry). */

@@ -16,6 +16,10 @@
  * lease guard also lets go after {@link ProtectionOptions.maxLeaseProtectionSeconds}, so instances that really died
  * do not stay forever.
  */
+import type { ProtectionEventDetail } from '@service-registry/contracts';
+import { DEFAULTS } from '../../packages/contracts/src/defaults.js';
+
+/** The guards' thresholds (`REGISTRY_PROTECTION_*`); defaults in `DEFAULTS.protection`. */
 export interface ProtectionOptions {
   /** Engage when more than this share of the probed targets' latest outcomes are failures. @default 0.5 */
   readonly probeFailureShare: number;
@@ -30,7 +34,8 @@ export interface ProtectionOptions {
   readonly maxLeaseProtectionSeconds: number;
 }
 
-export const DEFAULT_PROTECTION: ProtectionOptions = { probeFailureShare: 0.5, leaseExpiryShare: 0.15, minPopulation: 10, maxLeaseProtectionSeconds: 900 };
+/** {@link ProtectionOptions} as `DEFAULTS.protection` states them. */
+export const DEFAULT_PROTECTION: ProtectionOptions = DEFAULTS.protection;
 
 /**
  * @example
@@ -44,17 +49,13 @@ export function engages(affected: number, population: number, share: number, min
 /**
  * What the guard decided; written (and published) whenever `engaged`, `probeEngaged` or `leaseEngaged` changes.
  * The discovery side reads `leaseEngaged` to serve expired-but-present instances marked `leaseExpired`.
+ *
+ * The flags and counts are the `Registry Protection Engaged`/`Released` event's (declared once, in
+ * `@service-registry/contracts`): `failedTargets` of `probedTargets` are the probed targets whose latest outcome is
+ * a failure, of those with a known outcome; `expiredLeases` of `leasedInstances` the leases expired within the
+ * window (present or recently removed), of the leased instances in the window.
  */
-export interface ProtectionState {
-  readonly engaged: boolean;
-  readonly probeEngaged: boolean;
-  readonly leaseEngaged: boolean;
-  /** Probed targets whose latest outcome is a failure, of `probedTargets` with a known outcome. */
-  readonly failedTargets: number;
-  readonly probedTargets: number;
-  /** Leases expired within the window (present or recently removed), of `leasedInstances` in the window. */
-  readonly expiredLeases: number;
-  readonly leasedInstances: number;
+export interface ProtectionState extends Readonly<Pick<ProtectionEventDetail, ProtectionStateField>> {
   /** When this state last changed. */
   readonly atMs: number;
   /** When the lease guard engaged (present while `leaseEngaged`); drives the maximum protection duration. */
@@ -62,6 +63,9 @@ export interface ProtectionState {
   /** Expiries at or before this time no longer count towards the lease guard (set when it let go at its maximum). */
   readonly leaseCutoffMs?: number;
 }
+
+/** The fields a guard's state shares with its change event. */
+type ProtectionStateField = 'engaged' | 'probeEngaged' | 'leaseEngaged' | 'failedTargets' | 'probedTargets' | 'expiredLeases' | 'leasedInstances';
 
 /** What reads need to judge a mass lease expiry provisionally, before the prober has (see {@link LeaseTally}). */
 export interface ProvisionalOptions {
@@ -73,7 +77,12 @@ export interface ProvisionalOptions {
   readonly roundIntervalSeconds: number;
 }
 
-export const DEFAULT_PROVISIONAL: ProvisionalOptions = { leaseExpiryShare: DEFAULT_PROTECTION.leaseExpiryShare, minPopulation: DEFAULT_PROTECTION.minPopulation, roundIntervalSeconds: 10 };
+/** {@link ProvisionalOptions} from `DEFAULTS`: the lease guard's threshold and the prober's round interval. */
+export const DEFAULT_PROVISIONAL: ProvisionalOptions = {
+  leaseExpiryShare: DEFAULTS.protection.leaseExpiryShare,
+  minPopulation: DEFAULTS.protection.minPopulation,
+  roundIntervalSeconds: DEFAULTS.prober.roundIntervalSeconds,
+};
 
 /**
  * Slack past two prober rounds during which reads still judge an expiry themselves: the prober's first round after

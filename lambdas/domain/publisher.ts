@@ -69,7 +69,7 @@ export async function publishInOrder(records: ReadonlyArray<{ id: string; change
   const pending: Array<{ id: string; event: ChangeEvent; changedAtMs?: number }> = [];
   for (const { id, change } of records) {
     const event = classify(change);
-    const written = change.kind === 'instance' && change.eventName !== 'REMOVE';
+    const written = change.kind === 'instance' && change.newImage !== undefined;
     if (event) pending.push({ id, event, ...(written && { changedAtMs: change.atMs }) });
   }
   let published = 0;

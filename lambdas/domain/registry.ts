@@ -17,10 +17,10 @@ import {
   type DiscoveryMode,
 } from './discovery.js';
 import { ConflictError, ForbiddenError, InstanceNotFoundError, ValidationError } from './errors.js';
-import { draftInstance, firstRevision, isExpired, keptByLeaseGuard, summaryDelta, type Instance, type InstanceKey } from './instance.js';
+import { draftInstance, isExpired, keptByLeaseGuard, nextInstance, summaryDelta, type Instance, type InstanceChanges, type InstanceKey } from './instance.js';
 import type { InstanceStore } from './ports.js';
 import { DEFAULT_PROTECTION, DEFAULT_PROVISIONAL, LeaseTally, type ProtectionState, type ProvisionalOptions } from './protection.js';
-import type { DiscoveryQuery, PatchBody, ProtectionStatus, RegisterBody, ServiceSummary } from '@service-registry/contracts';
+import type { DiscoveryQuery, ProtectionStatus, RegisterBody, ServiceSummary } from '@service-registry/contracts';
 
 /** The mass-failure guard's state as the prober last wrote it; what reads need of it. */
 export type GuardState = Pick<ProtectionState, 'engaged' | 'leaseEngaged' | 'probeEngaged' | 'atMs' | 'leaseSinceMs' | 'leaseCutoffMs'>;
@@ -114,7 +114,7 @@ export class Registry {
     const result = await this.store.register(draft, { owner: ownerGuard(caller), nowMs, principal: caller.principal });
     if (!result.ok) throw refusedWrite(key, caller, result.current, nowMs);
     const previous = result.previous;
-    const instance: Instance = { ...draft, revision: previous ? previous.revision + 1 : firstRevision(nowMs) };
+    const instance = nextInstance(previous, { kind: 'register', draft }, nowMs);
     await this.store.adjustSummary(key.service, summaryDelta(previous, instance));
     return { instance, created: previous === undefined || isExpired(previous, nowMs) };
   }
@@ -143,13 +143,13 @@ export class Registry {
   }
 
   /** Changes status, weight, metadata or tags of a live instance without re-registering it. */
-  async patch(caller: Caller, key: InstanceKey, changes: PatchBody): Promise<Instance> {
+  async patch(caller: Caller, key: InstanceKey, changes: InstanceChanges): Promise<Instance> {
     this.assertMayWrite(caller, key.service);
     const nowMs = this.clock();
     const result = await this.store.patch(key, changes, { owner: ownerGuard(caller), nowMs, principal: caller.principal });
     if (!result.ok || !result.previous) throw refusedWrite(key, caller, result.ok ? undefined : result.current, nowMs);
     const previous = result.previous;
-    const instance: Instance = { ...previous, ...definedOnly(changes), updatedAtMs: nowMs, revision: previous.revision + 1 };
+    const instance = nextInstance(previous, { kind: 'patch', changes }, nowMs);
     await this.store.adjustSummary(key.service, summaryDelta(previous, instance));
     return instance;
   }
@@ -330,8 +330,4 @@ function protectionStatus(state: GuardState | undefined, provisionalSinceMs?: nu
   }
   if (!state?.engaged) return undefined;
   return { engaged: true, leases: state.leaseEngaged, probes: state.probeEngaged, since: iso(state.leaseEngaged ? (state.leaseSinceMs ?? state.atMs) : state.atMs) };
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -3,7 +3,7 @@
  * `If-None-Match` with 304, so clients can re-check cheaply. 403 for a service the caller may not read.
  */
 import { metaFilters } from '../domain/discovery.js';
-import { toRecord } from '../domain/instance.js';
+import { toRecord } from '../domain/record.js';
 import { json } from '../http/errors.js';
 import { etagMatches } from '../http/etag.js';
 import { httpRoute } from '../http/route.js';

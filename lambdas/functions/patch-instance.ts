@@ -1,5 +1,5 @@
 /** `PATCH /v1/services/{service}/instances/{instanceId}`: change status, weight, metadata or tags. */
-import { toRecord } from '../domain/instance.js';
+import { toRecord } from '../domain/record.js';
 import { json } from '../http/errors.js';
 import { httpRoute } from '../http/route.js';
 import { ROUTES } from '../routes.js';

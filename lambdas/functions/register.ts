@@ -1,5 +1,5 @@
 /** `PUT /v1/services/{service}/instances/{instanceId}`: register or replace. 201 when created, 200 when replaced. */
-import { toRecord } from '../domain/instance.js';
+import { toRecord } from '../domain/record.js';
 import type { Registry } from '../domain/registry.js';
 import { json } from '../http/errors.js';
 import { type EdgeDependencies, httpRoute } from '../http/route.js';

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbInstanceStore } from '../../lambdas/adapters/dynamodb-store.js';
-import { draftInstance } from '../../lambdas/domain/instance.js';
+import { DynamoDbProberStore } from '../../lambdas/adapters/dynamodb-prober-store.js';
+import { draftInstance, nextInstance, type Instance, type InstanceKey } from '../../lambdas/domain/instance.js';
 import { registerBody } from '@service-registry/contracts';
 import { instanceItemKey, protectionItemKey } from '../../lambdas/table.js';
 import { bootstrapTable } from '../../local/bootstrap-table.js';
@@ -128,5 +129,81 @@ describe('DynamoDbInstanceStore', () => {
     await store.adjustSummary('counted', { total: -1, healthy: 0 });
     const page = await store.listSummaries(undefined, 10);
     expect(page.summaries).toContainEqual({ service: 'counted', total: 2, healthy: 2 });
+  });
+});
+
+/**
+ * The domain states what each write does to an instance once (`nextInstance`); the adapters' update expressions must
+ * leave exactly that in the table. Each case writes through the adapter, reads the item back, and compares it with
+ * the pure function's answer for the same inputs.
+ */
+describe('the item each write leaves is the instance nextInstance computes', () => {
+  const prober = new DynamoDbProberStore(client, tableName);
+  const at = (instanceId: string): InstanceKey => ({ service: 'next', instanceId });
+  const registration = (k: InstanceKey, body: object, now: number) =>
+    draftInstance(k, registerBody.parse({ address: '10.0.0.1', port: 80, ...body }), 'alice', now);
+  const read = async (k: InstanceKey): Promise<Instance> => (await store.get(k))!;
+  const guard = (nowMs: number) => ({ owner: 'alice', nowMs, principal: 'alice' });
+
+  it('register: a new instance starts at its first revision', async () => {
+    // Prepare
+    const k = at('new');
+    const draft = registration(k, { zone: 'a', tags: ['x'], metadata: { v: '1' }, healthCheck: { type: 'http' } }, NOW);
+    // Act
+    expect((await store.register(draft, guard(NOW))).ok).toBe(true);
+    // Assess
+    expect(await read(k)).toEqual(nextInstance(undefined, { kind: 'register', draft }, NOW));
+  });
+
+  it("register: a replace keeps nothing of the instance before, the prober's critical and removal state included", async () => {
+    // Prepare: a probe-driven instance in a zone, marked critical by the prober and then for removal
+    const k = at('replaced');
+    await store.register(registration(k, { zone: 'a', healthCheck: { type: 'tcp' } }, NOW), guard(NOW));
+    expect(await prober.changeHealth(k, 'critical', NOW + 1, (await read(k)).revision, NOW + 1)).toBe(true);
+    expect(await prober.markForRemoval(k, 'critical', (await read(k)).revision)).toBe(true);
+    const previous = await read(k);
+    expect(previous).toMatchObject({ criticalSinceMs: NOW + 1, removal: 'critical', zone: 'a' });
+    const draft = registration(k, { leaseSeconds: 30 }, NOW + 2);
+    // Act
+    expect((await store.register(draft, guard(NOW + 2))).ok).toBe(true);
+    // Assess
+    expect(await read(k)).toEqual(nextInstance(previous, { kind: 'register', draft }, NOW + 2));
+  });
+
+  it('patch: the given fields, the update time and the next revision', async () => {
+    // Prepare
+    const k = at('patched');
+    await store.register(registration(k, { tags: ['x'] }, NOW), guard(NOW));
+    const previous = await read(k);
+    const changes = { status: 'DRAINING', weight: 7, metadata: { v: '2' } } as const;
+    // Act
+    expect((await store.patch(k, changes, guard(NOW + 3))).ok).toBe(true);
+    // Assess
+    expect(await read(k)).toEqual(nextInstance(previous, { kind: 'patch', changes }, NOW + 3));
+  });
+
+  it('heartbeat: the lease runs again from now, and nothing else moves', async () => {
+    // Prepare
+    const k = at('renewed');
+    await store.register(registration(k, { leaseSeconds: 45 }, NOW), guard(NOW));
+    const previous = await read(k);
+    // Act
+    expect((await store.heartbeat(k, guard(NOW + 4000))).ok).toBe(true);
+    // Assess
+    expect(await read(k)).toEqual(nextInstance(previous, { kind: 'heartbeat' }, NOW + 4000));
+  });
+
+  it('health: the mark, its critical time (cleared when passing again), the update time and the next revision', async () => {
+    // Prepare
+    const k = at('probed');
+    await store.register(registration(k, { healthCheck: { type: 'tcp' } }, NOW), guard(NOW));
+    const unknown = await read(k);
+    // Act: critical since now, then passing again
+    expect(await prober.changeHealth(k, 'critical', NOW + 5, unknown.revision, NOW + 5)).toBe(true);
+    const critical = await read(k);
+    expect(await prober.changeHealth(k, 'passing', undefined, critical.revision, NOW + 6)).toBe(true);
+    // Assess
+    expect(critical).toEqual(nextInstance(unknown, { kind: 'health', health: 'critical', criticalSinceMs: NOW + 5 }, NOW + 5));
+    expect(await read(k)).toEqual(nextInstance(critical, { kind: 'health', health: 'passing' }, NOW + 6));
   });
 });

@@ -6,7 +6,7 @@ import { registerBody } from '@service-registry/contracts';
 import type { Caller } from '../../lambdas/domain/caller.js';
 import { ForbiddenError, ValidationError } from '../../lambdas/domain/errors.js';
 import { draftInstance, keptByLeaseGuard, type Instance } from '../../lambdas/domain/instance.js';
-import { parse } from '../../lambdas/domain/validate.js';
+import { parse } from '../../lambdas/http/validate.js';
 import { openApiDocument } from '../../lambdas/http/openapi.js';
 import {
   groupBytes,

@@ -1,6 +1,7 @@
 import { decodeCursor, discoveryEtag, encodeCursor, matches, metaFilters, recordBytes } from '../../lambdas/domain/discovery.js';
 import { ValidationError } from '../../lambdas/domain/errors.js';
-import { draftInstance, keptByLeaseGuard, toRecord, type Instance } from '../../lambdas/domain/instance.js';
+import { draftInstance, keptByLeaseGuard, type Instance } from '../../lambdas/domain/instance.js';
+import { toRecord } from '../../lambdas/domain/record.js';
 import { registerBody } from '@service-registry/contracts';
 
 const NOW = 1_800_000_000_000;

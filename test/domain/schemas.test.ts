@@ -1,6 +1,6 @@
 import { ValidationError } from '../../lambdas/domain/errors.js';
 import { instanceId, registerBody, serviceName } from '@service-registry/contracts';
-import { parse } from '../../lambdas/domain/validate.js';
+import { parse } from '../../lambdas/http/validate.js';
 
 describe('names', () => {
   it.each(['a', 'orders', 'order-service-2', 'a'.repeat(63)])('accepts service name %s', (name) => {

@@ -35,7 +35,7 @@ describe('event contracts', () => {
 
   it('describes the events the publisher actually builds', () => {
     const instance = { ...draftInstance({ service: 's', instanceId: 'i' }, registerBody.parse({ address: '10.0.0.1', port: 80, healthCheck: { type: 'http' } }), 'o', 0), revision: 1 };
-    const event = classify({ kind: 'instance', eventName: 'INSERT', newImage: instance, byTtl: false, atMs: 0 })!;
+    const event = classify({ kind: 'instance', newImage: instance, write: 'register', byTtl: false, atMs: 0 })!;
     expect(instanceEventDetail.safeParse(event.detail).success).toBe(true);
   });
 });

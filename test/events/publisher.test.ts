@@ -108,7 +108,7 @@ describe('publisher handler', () => {
 describe('publishInOrder under PutEvents faults', () => {
   const change = (instanceId: string, revision: number): StoredChange => ({
     kind: 'instance',
-    eventName: 'INSERT',
+    write: 'register',
     newImage: { ...draftInstance({ service: 'orders', instanceId }, registerBody.parse({ address: '10.0.0.1', port: 80 }), 'o', T), revision },
     byTtl: false,
     atMs: T,

@@ -23,15 +23,15 @@ const instance = (overrides: Partial<Instance> = {}): Instance => ({
 });
 
 describe('principalOf', () => {
-  const modify = { kind: 'instance', eventName: 'MODIFY', byTtl: false, atMs: T0 } as const;
-  const remove = { kind: 'instance', eventName: 'REMOVE', byTtl: false, atMs: T0 } as const;
+  const modify = { kind: 'instance', oldImage: instance(), newImage: instance(), write: 'patch', byTtl: false, atMs: T0 } as const;
+  const remove = { kind: 'instance', oldImage: instance(), byTtl: false, atMs: T0 } as const;
 
   it('names the caller stamped on the item, not its owner', () => {
     expect(principalOf(modify, { lastWriter: 'alice' }, { lastWrite: 'patch', lastWriter: 'root', owner: 'alice' })).toBe('root');
   });
 
   it("names the prober for a health mark, whoever wrote the item before", () => {
-    expect(principalOf(modify, undefined, { lastWrite: 'health', lastWriter: 'root' })).toBe('registry:prober');
+    expect(principalOf({ ...modify, write: 'health' }, undefined, { lastWrite: 'health', lastWriter: 'root' })).toBe('registry:prober');
   });
 
   it("names the sweeper for the delete of an item it marked, and the deregistering caller even over the sweeper's mark", () => {
@@ -45,7 +45,7 @@ describe('principalOf', () => {
   });
 
   it('falls back to the owner for items written before writers were stamped', () => {
-    expect(principalOf({ ...modify, eventName: 'INSERT' }, undefined, { owner: 'alice' })).toBe('alice');
+    expect(principalOf({ kind: 'instance', newImage: instance(), write: 'register', byTtl: false, atMs: T0 }, undefined, { owner: 'alice' })).toBe('alice');
   });
 });
 
@@ -55,7 +55,7 @@ describe('historyItemOf', () => {
     const before = instance({ updatedAtMs: T0 + 400 });
     const record: HistoryChange = {
       id: '1',
-      change: { kind: 'instance', eventName: 'REMOVE', oldImage: before, byTtl: false, atMs: Date.now() },
+      change: { kind: 'instance', oldImage: before, byTtl: false, atMs: Date.now() },
       oldStamp: { lastWrite: 'deregister', lastWriter: 'root', updatedAtMs: T0 + 400 },
       recordedAtMs: T0, // whole seconds, as in AWS: earlier than the last write
     };
@@ -70,13 +70,13 @@ describe('historyItemOf', () => {
   it('keeps no entry for a lease renewal (no revision bump)', () => {
     const before = instance();
     const after = instance({ leaseExpiresAtMs: T0 + 30_000 });
-    expect(historyItemOf({ id: '1', change: { kind: 'instance', eventName: 'MODIFY', oldImage: before, newImage: after, byTtl: false, atMs: T0 }, recordedAtMs: T0 })).toBeUndefined();
+    expect(historyItemOf({ id: '1', change: { kind: 'instance', oldImage: before, newImage: after, write: 'heartbeat', byTtl: false, atMs: T0 }, recordedAtMs: T0 })).toBeUndefined();
   });
 
   it('records the fields a patch changed', () => {
     const before = instance();
     const after = instance({ status: 'DRAINING', revision: before.revision + 1, updatedAtMs: T0 + 5 });
-    const item = historyItemOf({ id: '1', change: { kind: 'instance', eventName: 'MODIFY', oldImage: before, newImage: after, byTtl: false, atMs: T0 + 5 }, newStamp: { lastWrite: 'patch', lastWriter: 'root' }, recordedAtMs: T0 });
+    const item = historyItemOf({ id: '1', change: { kind: 'instance', oldImage: before, newImage: after, write: 'patch', byTtl: false, atMs: T0 + 5 }, newStamp: { lastWrite: 'patch', lastWriter: 'root' }, recordedAtMs: T0 });
     expect(item).toMatchObject({ detailType: 'Instance Updated', changed: ['status'], reason: 'patched', principal: 'root', time: new Date(T0 + 5).toISOString() });
   });
 });
@@ -84,7 +84,7 @@ describe('historyItemOf', () => {
 describe('recordHistory', () => {
   const change = (n: number): HistoryChange => ({
     id: String(n),
-    change: { kind: 'instance', eventName: 'INSERT', newImage: instance({ instanceId: `o-${n}` }), byTtl: false, atMs: T0 },
+    change: { kind: 'instance', newImage: instance({ instanceId: `o-${n}` }), write: 'register', byTtl: false, atMs: T0 },
     recordedAtMs: T0,
   });
 

@@ -7,8 +7,8 @@ import { registerBody } from '@service-registry/contracts';
 
 const T = Date.UTC(2026, 10, 24, 12);
 const instance = (id: string, atMs: number) => ({ ...draftInstance({ service: 'orders', instanceId: id }, registerBody.parse({ address: '10.0.0.1', port: 80 }), 'o', atMs), revision: 1 });
-const insert = (id: string, atMs: number): StoredChange => ({ kind: 'instance', eventName: 'INSERT', newImage: instance(id, atMs), byTtl: false, atMs });
-const remove = (id: string, atMs: number): StoredChange => ({ kind: 'instance', eventName: 'REMOVE', oldImage: instance(id, T), byTtl: false, atMs });
+const insert = (id: string, atMs: number): StoredChange => ({ kind: 'instance', write: 'register', newImage: instance(id, atMs), byTtl: false, atMs });
+const remove = (id: string, atMs: number): StoredChange => ({ kind: 'instance', oldImage: instance(id, T), byTtl: false, atMs });
 
 describe('publishInOrder change times', () => {
   it('gives the write time of each published write and leaves removals out (their time is stamped at publishing)', async () => {

@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import * as z from 'zod';
+import { DEFAULTS } from './defaults.js';
 
 /** Lower-case DNS-label-like service name, at most 63 characters. */
 export const serviceName = z
@@ -52,7 +53,7 @@ export const metadata = z
 
 export const weight = z.number().int().min(0).max(1000);
 
-/** How the prober checks an instance. Defaults match the health-checking design. */
+/** How the prober checks an instance. Defaults: {@link DEFAULTS}`.healthCheck`. */
 export const healthCheck = z
   .strictObject({
     type: z.enum(['http', 'tcp']),
@@ -61,13 +62,13 @@ export const healthCheck = z
       .regex(/^\/[\x21-\x7e]*$/, "must start with '/' and contain only visible ASCII")
       .max(256)
       .optional(),
-    intervalSeconds: z.number().int().min(1).max(3600).default(10),
-    timeoutSeconds: z.number().int().min(1).max(60).default(2),
-    healthyThreshold: z.number().int().min(1).max(10).default(2),
-    unhealthyThreshold: z.number().int().min(1).max(10).default(3),
-    deregisterCriticalAfterSeconds: z.number().int().min(60).max(7 * 86400).default(600),
+    intervalSeconds: z.number().int().min(1).max(3600).default(DEFAULTS.healthCheck.intervalSeconds),
+    timeoutSeconds: z.number().int().min(1).max(60).default(DEFAULTS.healthCheck.timeoutSeconds),
+    healthyThreshold: z.number().int().min(1).max(10).default(DEFAULTS.healthCheck.healthyThreshold),
+    unhealthyThreshold: z.number().int().min(1).max(10).default(DEFAULTS.healthCheck.unhealthyThreshold),
+    deregisterCriticalAfterSeconds: z.number().int().min(60).max(7 * 86400).default(DEFAULTS.healthCheck.deregisterCriticalAfterSeconds),
   })
-  .transform((check) => (check.type === 'http' ? { ...check, path: check.path ?? '/health' } : check))
+  .transform((check) => (check.type === 'http' ? { ...check, path: check.path ?? DEFAULTS.healthCheck.path } : check))
   .meta({ id: 'HealthCheck' });
 
 export const LEASE_MIN_SECONDS = 2;
@@ -79,9 +80,9 @@ export const registerBody = z
   .strictObject({
     address,
     port: z.number().int().min(1).max(65535),
-    protocol: protocol.default('http'),
+    protocol: protocol.default(DEFAULTS.protocol),
     zone: z.string().min(1).max(64).optional(),
-    weight: weight.default(100),
+    weight: weight.default(DEFAULTS.weight),
     tags: tags.default([]),
     metadata: metadata.default({}),
     healthCheck: healthCheck.optional(),
@@ -110,12 +111,12 @@ export const discoveryQuery = z.strictObject({
   status: z.enum(['healthy', 'all', 'healthy_or_else_all']).default('healthy'),
   zone: z.string().min(1).max(64).optional(),
   tag: z.array(tag).max(32).default([]),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: z.coerce.number().int().min(1).max(1000).default(DEFAULTS.pageLimit),
   cursor: z.string().max(1024).optional(),
 });
 
 export const listServicesQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: z.coerce.number().int().min(1).max(1000).default(DEFAULTS.pageLimit),
   cursor: z.string().max(1024).optional(),
 });
 
@@ -292,7 +293,7 @@ export const historyQuery = z.strictObject({
     .refine((value) => HISTORY_SINCE_DURATION.test(value) || isoTime.safeParse(value).success, 'must be an ISO 8601 time (2026-01-01T00:00:00Z) or a duration back from now: 30s, 30m, 1h, 7d')
     .optional()
     .meta({ description: 'Only changes at or after this time: ISO 8601, or a duration back from now (`30m`, `1h`, `7d`)', example: '1h' }),
-  limit: z.coerce.number().int().min(1).max(HISTORY_MAX_LIMIT).default(100),
+  limit: z.coerce.number().int().min(1).max(HISTORY_MAX_LIMIT).default(DEFAULTS.pageLimit),
   cursor: z.string().max(1024).optional().meta({ description: 'Opaque: the `cursor` of the previous page' }),
 });
 
