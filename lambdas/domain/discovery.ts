@@ -98,22 +98,3 @@ export function discoveryEtag(items: readonly Instance[], cursor: string | undef
   if (protection) hash.update(`\u0000${JSON.stringify(protection)}`);
   return `W/"${hash.digest('base64url').slice(0, 27)}"`;
 }
-
-/**
- * Parses the free `meta.<key>=<value>` filters from raw query pairs.
- *
- * @example
- * metaFilters([['meta.version', '2'], ['zone', 'a']]); // => { version: '2' }
- */
-export function metaFilters(pairs: Iterable<[string, string]>): Record<string, string> {
-  const meta: Record<string, string> = {};
-  for (const [key, value] of pairs) {
-    if (!key.startsWith('meta.')) continue;
-    const name = key.slice('meta.'.length);
-    if (name.length === 0 || name.length > 128) {
-      throw new ValidationError([{ field: `query.${key}`, message: 'metadata key must be 1-128 characters' }]);
-    }
-    meta[name] = value;
-  }
-  return meta;
-}

@@ -2,10 +2,10 @@
  * `GET /v1/services/{service}/instances`: discovery. Carries a weak ETag of the result and answers a matching
  * `If-None-Match` with 304, so clients can re-check cheaply. 403 for a service the caller may not read.
  */
-import { metaFilters } from '../domain/discovery.js';
 import { toRecord } from '../domain/record.js';
 import { json } from '../http/errors.js';
 import { etagMatches } from '../http/etag.js';
+import { metaFilters } from '../http/query.js';
 import { httpRoute } from '../http/route.js';
 import { ROUTES } from '../routes.js';
 import type { RegistryRouteDependencies } from './register.js';

@@ -62,3 +62,22 @@ export function repeatableKeys(schema: z.ZodType): string[] {
     .filter(([, field]) => unwrap(field._zod.def).type === 'array')
     .map(([key]) => key);
 }
+
+/**
+ * Parses discovery's free `meta.<key>=<value>` filters from raw query pairs (the route's `queryPrefixes`).
+ *
+ * @example
+ * metaFilters([['meta.version', '2'], ['zone', 'a']]); // => { version: '2' }
+ */
+export function metaFilters(pairs: Iterable<[string, string]>): Record<string, string> {
+  const meta: Record<string, string> = {};
+  for (const [key, value] of pairs) {
+    if (!key.startsWith('meta.')) continue;
+    const name = key.slice('meta.'.length);
+    if (name.length === 0 || name.length > 128) {
+      throw new ValidationError([{ field: `query.${key}`, message: 'metadata key must be 1-128 characters' }]);
+    }
+    meta[name] = value;
+  }
+  return meta;
+}

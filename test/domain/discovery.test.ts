@@ -1,4 +1,4 @@
-import { decodeCursor, discoveryEtag, encodeCursor, matches, metaFilters, recordBytes } from '../../lambdas/domain/discovery.js';
+import { decodeCursor, discoveryEtag, encodeCursor, matches, recordBytes } from '../../lambdas/domain/discovery.js';
 import { ValidationError } from '../../lambdas/domain/errors.js';
 import { draftInstance, keptByLeaseGuard, type Instance } from '../../lambdas/domain/instance.js';
 import { toRecord } from '../../lambdas/domain/record.js';
@@ -94,9 +94,3 @@ describe('discoveryEtag', () => {
   });
 });
 
-describe('metaFilters', () => {
-  it('takes only meta.<key> pairs and refuses an empty key', () => {
-    expect(metaFilters([['meta.v', '1'], ['zone', 'a'], ['meta.r', 'eu']])).toEqual({ v: '1', r: 'eu' });
-    expect(() => metaFilters([['meta.', 'x']])).toThrow(ValidationError);
-  });
-});
