@@ -7,6 +7,8 @@
  * - service summary (counters): `pk = SVC#<service>`, `sk = #SUMMARY`, indexed in `services` under
  *   `gsi1pk = SERVICES`, `gsi1sk = <service>` so listing services never touches instances.
  */
+import { DEFAULTS } from '../packages/contracts/src/defaults.js';
+
 export const registryTable = {
   partitionKey: 'pk',
   sortKey: 'sk',
@@ -94,10 +96,10 @@ export const HISTORY_PREFIX = 'HISTORY#';
 
 /**
  * Days history items are kept before their TTL (`REGISTRY_HISTORY_RETENTION_DAYS`, the construct's
- * `historyRetention`): the default and the most accepted (ten years). Here, beside the keys, because the writer
+ * `historyRetention`): the default (from DEFAULTS) and the most accepted (ten years). Here, beside the keys, because the writer
  * and the construct both state it.
  */
-export const HISTORY_RETENTION_DAYS = { default: 30, max: 3650 } as const;
+export const HISTORY_RETENTION_DAYS = { default: DEFAULTS.historyRetentionDays, max: 3650 } as const;
 
 /** Partition of a service's history, or of one instance's when `instanceId` is given. */
 export function historyPartition(service: string, instanceId?: string): string {

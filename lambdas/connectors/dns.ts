@@ -22,12 +22,13 @@ import ipaddr from 'ipaddr.js';
 import type { Caller } from '../domain/caller.js';
 import type { Instance } from '../domain/instance.js';
 import type { Registry } from '../domain/registry.js';
+import { DEFAULTS } from '../../packages/contracts/src/defaults.js';
 
 /** The domain the registry answers for when none is configured (`REGISTRY_DNS_DOMAIN`). */
-export const DEFAULT_DNS_DOMAIN = 'registry.internal';
+export const DEFAULT_DNS_DOMAIN = DEFAULTS.dns.domain;
 
 /** Record TTL when none is configured (`REGISTRY_DNS_TTL_SECONDS`): small, so a change reaches clients quickly. */
-export const DEFAULT_DNS_TTL_SECONDS = 5;
+export const DEFAULT_DNS_TTL_SECONDS = DEFAULTS.dns.ttlSeconds;
 
 /** The label between an instance's label and its service: `<label>.instance.<service>.<domain>`. */
 export const INSTANCE_LABEL = 'instance';

@@ -51,4 +51,13 @@ export const DEFAULTS = {
   },
   /** How often the client agent and the throttle sizing expect heartbeats. */
   heartbeatIntervalSeconds: 10,
+  /** Days change history is kept (`REGISTRY_HISTORY_RETENTION_DAYS`, the construct's `historyRetention`). */
+  historyRetentionDays: 30,
+  /** The DNS view (`REGISTRY_DNS_*`). */
+  dns: {
+    /** The domain answered for. */
+    domain: 'registry.internal',
+    /** Record TTL: small, so a change reaches clients quickly. */
+    ttlSeconds: 5,
+  },
 } as const;
