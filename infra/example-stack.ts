@@ -13,14 +13,14 @@
  * for that domain in it, kept in step with the registry by the construct's `dns` option (SRV/A/AAAA records).
  *
  * `-c retainTable=false` deletes the table with the stack (default: retained). Switches read `true`/`false`,
- * `1`/`0`, `yes`/`no` in any case, like the functions' boolean variables (`flag` in lambdas/shared/config.ts);
+ * `1`/`0`, `yes`/`no` in any case, like the functions' boolean variables (`flag` in lambdas/wiring/config.ts);
  * any other value fails the synth.
  */
 import { App, CfnOutput, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { FlowLogDestination, SubnetType, Vpc, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ServiceRegistry } from '@service-registry/cdk';
-import { flag } from '../lambdas/shared/config.js';
+import { flag } from '../lambdas/wiring/config.js';
 
 export interface ExampleStack {
   readonly stack: Stack;

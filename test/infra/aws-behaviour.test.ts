@@ -73,7 +73,7 @@ describe('grantAdmin (issue 11.2)', () => {
     });
   });
 
-  it('refuses an adminPrincipals entry that is not a role ARN', () => {
+  it('fails when an adminPrincipals entry is not a role ARN', () => {
     expect(() => build({ adminPrincipals: ['arn:aws:iam::123456789012:user/alice'] })).toThrow(/adminPrincipals: .* is not an IAM role ARN/);
     expect(() => build({ adminPrincipals: ['arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_1'] })).not.toThrow();
   });
@@ -131,7 +131,7 @@ describe('the prober in a VPC (issue 11.3)', () => {
     expect(envOf(tpl, functionId(tpl, 'RegisterInstance')).REGISTRY_ALLOW_CIDRS).toBe('10.20.0.0/16,fd00:1::/64');
   });
 
-  it('refuses an allowedCidrs entry that is not a CIDR', () => {
+  it('fails when an allowedCidrs entry is not a CIDR', () => {
     expect(() => build({ allowedCidrs: ['10.0.0.0/33'] }, true)).toThrow(/allowedCidrs: '10\.0\.0\.0\/33' is not a CIDR/);
   });
 
@@ -163,7 +163,7 @@ describe('the stage throttle (issue 11.4)', () => {
     Annotations.fromStack(stack).hasWarning('/Test/Registry', Match.stringLikeRegexp('above API Gateway.s default account quota'));
   });
 
-  it('fails on an expectedInstances that is not a positive integer', () => {
+  it('fails when expectedInstances is not a positive integer', () => {
     expect(() => build({ expectedInstances: 0 })).toThrow(/expectedInstances must be a positive integer/);
   });
 
@@ -189,7 +189,7 @@ describe('the stage throttle (issue 11.4)', () => {
   });
 });
 
-describe("the read functions share the prober's settings (lambdas/shared/config.ts loadConfig)", () => {
+describe("the read functions share the prober's settings (lambdas/wiring/config.ts loadConfig)", () => {
   const template = build({ proberShards: 3, probeInterval: Duration.seconds(5) }).template();
   const settings = {
     REGISTRY_PROBE_SHARDS: '3',
@@ -228,7 +228,7 @@ describe("the read functions share the prober's settings (lambdas/shared/config.
     expect(inputs.sort((a, b) => a.shard - b.shard)).toEqual([0, 1, 2].map((shard) => ({ shard, shards: 3 })));
   });
 
-  it('refuses a shard count the prober would refuse', () => {
+  it('fails when the shard count is one the prober would refuse', () => {
     expect(() => build({ proberShards: 0 })).toThrow(/proberShards must be an integer from 1 to 1000/);
     expect(() => build({ proberShards: 1.5 })).toThrow(/proberShards/);
   });

@@ -35,10 +35,10 @@ const manifest = JSON.parse(await readFile(join(packageDir, 'package.json'), 'ut
 const declared = [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})];
 const isDeclared = (path: string) => declared.some((name) => path === name || path.startsWith(`${name}/`));
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
-/** The only modules of the app the construct may inline: the shared contracts named above, the guard's defaults
- * (lambdas/domain/protection.ts, no imports) that the construct states on the prober and the reads alike, and the
- * connectors' wire schemas the route table names for OpenAPI (zod and the contracts only). */
-const sharedContracts = new Set(['lambdas/routes.ts', 'lambdas/table.ts', 'lambdas/stream-filter.ts', 'lambdas/domain/protection.ts', 'lambdas/connectors/prometheus.ts', 'lambdas/connectors/eureka-routes.ts', 'lambdas/metrics.ts']);
+/** The only modules outside the construct it may inline: the shared contracts named above, the registry's defaults
+ * (packages/contracts/src/defaults.ts, no imports) that the construct states on the prober and the reads alike, the
+ * write kinds the stream filter is built from (lambdas/domain/writes.ts, no imports), and the connectors' wire schemas the route table names for OpenAPI (zod and the contracts only). */
+const sharedContracts = new Set(['lambdas/routes.ts', 'lambdas/table.ts', 'lambdas/stream-filter.ts', 'lambdas/domain/writes.ts', 'packages/contracts/src/defaults.ts', 'lambdas/connectors/prometheus.ts', 'lambdas/connectors/eureka-routes.ts', 'lambdas/metrics.ts']);
 
 await rm(dist, { recursive: true, force: true });
 const lambdas = await buildLambdas();

@@ -36,6 +36,8 @@ export interface RegistryDashboardProps {
 /** The values of the dimensioned metrics' dimensions, as the prober emits them (lambdas/domain/prober-loop.ts). */
 const OUTCOMES = ['passed', 'failed', 'deferred'] as const;
 const METRIC_KINDS = ['probe', 'lease'] as const;
+/** The `kind` dimension of `HttpErrors`: lambdas/domain/errors.ts `ErrorKind`, and `internal` for a 500. */
+const ERROR_KINDS = ['invalid', 'unauthenticated', 'forbidden', 'not-found', 'conflict', 'internal'] as const;
 
 const PERIOD = Duration.minutes(1);
 const WIDTH = 8;
@@ -92,6 +94,7 @@ export class RegistryDashboard extends Construct {
         [api.metricCount({ period: PERIOD, label: 'requests' })],
         [api.metricClientError({ period: PERIOD, label: '4xx' }), api.metricServerError({ period: PERIOD, label: '5xx' })],
       ),
+      graph('API errors by kind (from the functions)', each(ERROR_KINDS, (kind) => sum('HttpErrors', { kind }, kind))),
       graph('API latency (ms)', [api.metricLatency({ period: PERIOD, statistic: 'p50', label: 'p50' }), api.metricLatency({ period: PERIOD, statistic: 'p99', label: 'p99' })]),
       graph('Throttles', [
         new Metric({ namespace: METRICS_NAMESPACE, metricName: THROTTLED_REQUESTS_METRIC, statistic: 'Sum', period: PERIOD, label: 'API 429s' }),
@@ -145,6 +148,8 @@ export class RegistryDashboard extends Construct {
         sum('InstancesRemovedCritical', {}, 'removed critical'),
         sum('ProberWrites', {}, 'writes'),
       ]),
+      // Empty unless the registry has `dns`.
+      graph('DNS sync (with `dns`)', [sum('DnsRecordSetsChanged', {}, 'record sets changed'), sum('DnsChangeRequests', {}, 'change requests')]),
     );
   }
 

@@ -1,18 +1,20 @@
 /**
  * The change history's AWS pieces (lambdas/domain/history.ts): the stream's second consumer, with an event source
  * mapping of its own so a history failure never holds back publishing, and the EventBridge archive of the bus, so
- * published events can be replayed into a new subscriber. `ServiceRegistry` calls these; the function itself is
- * made by its shared `lambda()` helper, like every registry function.
+ * published events can be replayed into a new subscriber, and the stream consumers' failure destination.
+ * `ServiceRegistry` calls these; the function itself is a `RegistryFunction`, like every registry function.
  */
 import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Archive, type IEventBus } from 'aws-cdk-lib/aws-events';
-import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, StartingPosition, type IEventSourceDlq, type IFunction } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource, S3OnFailureDestination } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { streamFilterPatterns } from '../../../lambdas/stream-filter.js';
 import { HISTORY_PREFIX, HISTORY_RETENTION_DAYS } from '../../../lambdas/table.js';
+import type { BindTableOptions } from './registry-function.js';
 import { tableActionsOf } from './table-access.js';
 
 /** How long the bus's archive keeps events by default. */
@@ -43,18 +45,14 @@ export function historyEnvironment(retention: Duration | undefined): Record<stri
 }
 
 /**
- * Lets the history writer put history items and nothing else: its table actions (table-access.ts) on items whose
- * partition key starts with `HISTORY#` (`dynamodb:LeadingKeys`,
- * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html), so even a bug in
- * it cannot touch an instance.
+ * The history writer's table binding (`RegistryFunction.bindTable`): its table actions (table-access.ts) on items
+ * whose partition key starts with `HISTORY#` only, so even a bug in it cannot touch an instance.
+ *
+ * @example
+ * writer.bindTable(table, ...historyTableBinding());
  */
-export function grantHistoryWrites(writer: IGrantable, table: ITableV2): Grant {
-  return Grant.addToPrincipal({
-    grantee: writer,
-    actions: tableActionsOf('history'),
-    resourceArns: [table.tableArn],
-    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${HISTORY_PREFIX}*`] } },
-  });
+export function historyTableBinding(): [actions: string[], options: BindTableOptions] {
+  return [tableActionsOf('history'), { leadingKeyPrefix: HISTORY_PREFIX }];
 }
 
 /**
@@ -101,4 +99,27 @@ export function eventArchive(scope: Construct, bus: IEventBus, source: string, o
     eventPattern: { source: [source] },
     retention,
   });
+}
+
+/**
+ * The S3 on-failure destination with exactly the permissions Lambda's documentation lists for an S3 destination of
+ * a stream event source: `s3:PutObject` (on the bucket's objects) and `s3:ListBucket` (on the bucket)
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html, "Your execution role must have
+ * permissions for the destination"; the same list on kafka-on-failure.html). CDK's own `S3OnFailureDestination`
+ * grants read and delete of every object too (`grantReadWrite`). The bucket is S3-managed encrypted (SSE-S3), so
+ * no `kms:GenerateDataKey` is needed.
+ *
+ * @example
+ * publisher.addEventSource(registryStreamSource(table, new WriteOnlyS3OnFailureDestination(bucket)));
+ */
+export class WriteOnlyS3OnFailureDestination extends S3OnFailureDestination {
+  constructor(private readonly destination: IBucket) {
+    super(destination);
+  }
+
+  override bind(_target: unknown, targetHandler: IFunction) {
+    Grant.addToPrincipal({ grantee: targetHandler, actions: ['s3:PutObject'], resourceArns: [this.destination.arnForObjects('*')] });
+    Grant.addToPrincipal({ grantee: targetHandler, actions: ['s3:ListBucket'], resourceArns: [this.destination.bucketArn] });
+    return { destination: this.destination.bucketArn };
+  }
 }

@@ -7,8 +7,10 @@ import { CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { AwsCustomResource } from 'aws-cdk-lib/custom-resources';
-import type { IConstruct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 
 const acknowledge = (on: IConstruct, id: string, reason: string) => Validations.of(on).acknowledge({ id, reason });
 
@@ -84,6 +86,32 @@ export function acknowledgeProberVpcFindings(prober: IFunction, network: IConstr
       provider,
       managedPolicy('AWSLambdaBasicExecutionRole'),
       "CDK's AwsCustomResource provider: the basic execution role only lets it write its own logs.",
+    );
+  }
+}
+
+/**
+ * A route grant (`grantRegister`, `grantDiscover`, `grantAdmin`) on paths with a wildcard: acknowledged on the
+ * grantee's principal, when it is a construct of the app (an imported role's policy is the caller's business).
+ *
+ * @example
+ * acknowledgeRouteGrantFindings(this.api, gatewayRole, [{ method: 'GET', path: '/v1/services/*' + '/instances' }]);
+ */
+export function acknowledgeRouteGrantFindings(api: HttpApi, grantee: IGrantable, paths: ReadonlyArray<{ method: string; path: string }>): void {
+  const principal: unknown = grantee.grantPrincipal;
+  if (!Construct.isConstruct(principal)) return;
+  const stack = Stack.of(api);
+  // cdk-nag names the ARN as the template has it: `arn:aws:…` once the partition is a literal
+  // (`@aws-cdk/core:enablePartitionLiterals` with a concrete region), `arn:<AWS::Partition>:…` otherwise.
+  const partition = partitionOf(api);
+  const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+  const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+  const apiId = `<${stack.getLogicalId(api.node.defaultChild as CfnElement)}>`;
+  for (const { method, path } of paths.filter((p) => p.path.includes('*'))) {
+    acknowledge(
+      principal,
+      `AwsSolutions-IAM5[Resource::arn:${partition}:execute-api:${region}:${account}:${apiId}/$default/${method}${path}]`,
+      'Scoped to one route of the registry API; the wildcard stands for instance ids (or service names for discover and admin grants).',
     );
   }
 }

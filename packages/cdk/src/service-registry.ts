@@ -1,45 +1,48 @@
 /**
- * `ServiceRegistry`: the registry's AWS resources as one construct. The table comes from the shared table
- * definition and the HTTP API from the shared route table, so the local runtime and AWS cannot drift apart.
+ * `ServiceRegistry`: the registry's AWS resources as one construct, made of parts: the table (from the shared table
+ * definition), the HTTP API (http-api.ts) with its routes from the shared route table, one `RegistryFunction` per
+ * handler (registry-function.ts), the prober (and its network, prober-network.ts), change events with their
+ * history and archive (history.ts), subscribers (subscriber.ts), DNS, alarms and dashboard. Props are checked
+ * first (validation.ts); every cdk-nag acknowledgement is in nag.ts. The local runtime and AWS cannot drift apart.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Annotations, CfnElement, Duration, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { Annotations, Duration, Lazy, RemovalPolicy } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
-import { Grant, type IGrantable, type IRole } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpMethod, type HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Architecture, Code, Function as LambdaFunction, Runtime, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
-import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction as LambdaTarget, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
-import { FilterPattern, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
-import { S3OnFailureDestination } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Rule, RuleTargetInput, Schedule, EventBus, type IEventBus, type IRuleTarget, type Archive } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import ipaddr from 'ipaddr.js';
-import { METRICS_NAMESPACE, registryAlarms, THROTTLED_REQUESTS_METRIC } from './alarms.js';
-import { acknowledgeNagFindings, acknowledgeProberVpcFindings, partitionOf } from './nag.js';
+import { Construct } from 'constructs';
+import { registryAlarms } from './alarms.js';
+import { acknowledgeNagFindings, acknowledgeProberVpcFindings, acknowledgeRouteGrantFindings } from './nag.js';
 import { ProberNetwork } from './prober-network.js';
 import { RegistryDns, type RegistryDnsOptions } from './dns.js';
 import { RegistryDashboard } from './dashboard.js';
-import { consumeStreamForHistory, eventArchive, registryStreamSource, grantHistoryWrites, historyEnvironment, type EventArchiveOptions } from './history.js';
-import type { Archive } from 'aws-cdk-lib/aws-events';
+import {
+  consumeStreamForHistory,
+  eventArchive,
+  historyEnvironment,
+  historyTableBinding,
+  registryStreamSource,
+  WriteOnlyS3OnFailureDestination,
+  type EventArchiveOptions,
+} from './history.js';
+import { registryHttpApi } from './http-api.js';
+import { RegistryFunction, type RegistryFunctionProps } from './registry-function.js';
+import { checkServices, instanceChangePattern, RegistrySubscriber, type InstanceChangeOptions, type SubscriberOptions } from './subscriber.js';
 import { tableActionsOf } from './table-access.js';
 import { bearerTokenAuthorizer, iamRoutes, isTokenRoute } from './token-authorizer.js';
-import { ACCOUNT_RATE_QUOTA, DEFAULT_EXPECTED_INSTANCES, DEFAULT_HEARTBEAT_INTERVAL_SECONDS, stageThrottle } from './throttle.js';
-import { DETAIL_TYPES, type DetailType } from '@service-registry/contracts';
-import { Construct } from 'constructs';
-// The shared contracts of the service (lambdas/ is the app's, not a package): the build inlines them (scripts/build.ts).
+import { checkedRoleArn, checkProps, describePrincipal, isRole } from './validation.js';
+// The shared contracts of the service (lambdas/ is the app's, not a package): the build inlines them (scripts/build.mts).
 import { routes, type RouteDefinition } from '../../../lambdas/routes.js';
 import { registryTable } from '../../../lambdas/table.js';
-import { DEFAULT_PROTECTION } from '../../../lambdas/domain/protection.js';
+import { DEFAULTS } from '../../contracts/src/defaults.js';
 
 export interface ServiceRegistryProps {
   /**
@@ -169,25 +172,6 @@ export interface ServiceRegistryProps {
 }
 
 /**
- * Options of {@link ServiceRegistry.addSubscriber}.
- */
-export interface SubscriberOptions {
-  /**
-   * The services whose instance events the queue receives; it also receives the `Registry Resync Required` events
-   * that name one of them (and no other). At least one name.
-   * @default - every service, and every resync event
-   */
-  readonly services?: string[];
-}
-
-/**
- * The handlers, prebuilt when the package is built (packages/cdk/scripts/build-lambdas.ts): one directory per
- * handler module with its `index.mjs` bundle and source map, next to `dist/` in the package and next to `src/` in
- * the repository, so a consumer's synth bundles nothing.
- */
-const LAMBDA_DIR = fileURLToPath(new URL('../lambda/', import.meta.url));
-
-/**
  * The service registry: table, HTTP API with one function per handler, prober, change events and alarms.
  *
  * @example
@@ -206,13 +190,13 @@ export class ServiceRegistry extends Construct {
   /** One function per route handler, by handler module name (`register`, `discover`, …). */
   public readonly functions: { [handler: string]: IFunction };
   /** The scheduled prober and lease sweeper. */
-  public readonly prober: LambdaFunction;
+  public readonly prober: RegistryFunction;
   /** The bearer-token Lambda authorizer of the `auth: 'token'` routes (connectors), when the route table has any. */
-  public readonly tokenAuthorizer?: LambdaFunction;
+  public readonly tokenAuthorizer?: RegistryFunction;
   /** Where change events are published. */
   public readonly eventBus: IEventBus;
   /** Publishes the table's stream to the bus. */
-  public readonly publisher: LambdaFunction;
+  public readonly publisher: RegistryFunction;
   /**
    * Stream batches the publisher gave up on (after 10 retries or 6 h), with their records, for inspection and
    * replay: an S3 on-failure destination stores the whole invocation record, an SQS one only metadata.
@@ -227,21 +211,36 @@ export class ServiceRegistry extends Construct {
   /** The CloudWatch dashboard, unless `dashboard: false`. */
   public readonly dashboard?: RegistryDashboard;
   /** Writes the change history from the table's stream (its own event source mapping, beside the publisher's). */
-  public readonly historyWriter: LambdaFunction;
+  public readonly historyWriter: RegistryFunction;
   /** The archive of the registry's events on the bus, unless `archive: false`. */
   public readonly eventArchive?: Archive;
 
   private readonly adminPrincipals: string[];
   private readonly eventSource: string;
+  private readonly logRetention?: RetentionDays;
+  /**
+   * The prober's settings the reads must share, as environment variables under the names both `loadProberConfig`
+   * and `loadConfig` read (lambdas/wiring/config.ts): the shard count (a service's guard state is the item of
+   * `shardOf(service, shards)`), the round interval (how long reads judge an expiry provisionally), and the lease
+   * guard's threshold, minimum population and maximum duration (the defaults of packages/contracts/src/defaults.ts,
+   * stated so the prober and the reads cannot read different ones). Computed once for all of them.
+   */
+  private readonly proberEnvironment: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: ServiceRegistryProps = {}) {
     super(scope, id);
-    this.adminPrincipals = (props.adminPrincipals ?? []).map((arn) => checkedRoleArn(arn, 'adminPrincipals'));
+    const settings = checkProps(props);
+    this.adminPrincipals = settings.adminPrincipals;
     const allowedCidrs = [...(props.allowedCidrs ?? (props.vpc ? [props.vpc.vpcCidrBlock] : []))];
-    for (const cidr of allowedCidrs) checkCidr(cidr);
     this.eventSource = props.eventSource ?? 'service-registry';
-    // Computed once: the prober and every function that reads the table get the same values.
-    const prober = proberSettings(props);
+    this.logRetention = props.logRetention;
+    this.proberEnvironment = {
+      REGISTRY_PROBE_SHARDS: String(settings.proberShards),
+      REGISTRY_PROBE_INTERVAL_SECONDS: String(settings.probeIntervalSeconds),
+      REGISTRY_PROTECTION_LEASE_SHARE: String(DEFAULTS.protection.leaseExpiryShare),
+      REGISTRY_PROTECTION_MIN_INSTANCES: String(DEFAULTS.protection.minPopulation),
+      REGISTRY_PROTECTION_MAX_SECONDS: String(DEFAULTS.protection.maxLeaseProtectionSeconds),
+    };
 
     const index = registryTable.servicesIndex;
     this.table = new TableV2(this, 'Table', {
@@ -263,66 +262,34 @@ export class ServiceRegistry extends Construct {
       ],
     });
 
-    // IAM auth by default: callers sign with SigV4, and grants on route ARNs decide who may call what (token routes
-    // get the bearer-token authorizer instead, below).
-    const iam = new HttpIamAuthorizer();
-    this.api = new HttpApi(this, 'Api', {
-      description: 'Service registry v1',
-      defaultAuthorizer: iam,
-      createDefaultStage: false,
+    const http = registryHttpApi(this, {
+      heartbeatIntervalSeconds: settings.heartbeatIntervalSeconds,
+      ...(props.expectedInstances !== undefined && { expectedInstances: props.expectedInstances }),
+      ...(props.throttleRateLimit !== undefined && { throttleRateLimit: props.throttleRateLimit }),
+      ...(props.throttleBurstLimit !== undefined && { throttleBurstLimit: props.throttleBurstLimit }),
+      ...(props.logRetention !== undefined && { logRetention: props.logRetention }),
     });
-    const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const heartbeatSeconds = props.heartbeatInterval?.toSeconds() ?? DEFAULT_HEARTBEAT_INTERVAL_SECONDS;
-    const sized = stageThrottle(props.expectedInstances ?? DEFAULT_EXPECTED_INSTANCES, heartbeatSeconds);
-    const throttle = { rateLimit: props.throttleRateLimit ?? sized.rateLimit, burstLimit: props.throttleBurstLimit ?? sized.burstLimit };
-    if (throttle.rateLimit > ACCOUNT_RATE_QUOTA) {
-      Annotations.of(this).addWarningV2(
-        '@service-registry/throttle-above-account-quota',
-        `The stage throttle (${throttle.rateLimit} requests/s) is above API Gateway's default account quota of ${ACCOUNT_RATE_QUOTA} requests/s per Region, shared by all APIs of the account: request an increase (Service Quotas L-8A5B8E43) or heartbeats will get 429.`,
-      );
-    }
-    const stage = new HttpStage(this, 'DefaultStage', {
-      httpApi: this.api,
-      stageName: '$default',
-      autoDeploy: true,
-      throttle,
-      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: AccessLogFormat.custom(JSON.stringify(HTTP_API_ACCESS_LOG)) },
-    });
-    // HTTP APIs publish 4xx but no 429 metric (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-metrics.html),
-    // and 4xx also counts every IAM denial; the access log has the status of each request, so count 429s there.
-    accessLogs.addMetricFilter('ThrottledRequests', {
-      filterPattern: FilterPattern.stringValue('$.status', '=', '429'),
-      metricNamespace: METRICS_NAMESPACE,
-      metricName: THROTTLED_REQUESTS_METRIC,
-      metricValue: '1',
-    });
-    this.apiUrl = stage.url;
+    this.api = http.api;
+    this.apiUrl = http.url;
 
     // Routes for clients that cannot sign SigV4 sit behind the bearer-token authorizer (token-authorizer.ts), which
     // may only read token items by key.
     if (routes.some(isTokenRoute)) {
-      this.tokenAuthorizer = this.lambda('TokenAuthorizer', 'token-authorizer', props, Duration.seconds(5), { TABLE_NAME: this.table.tableName });
-      this.table.grant(this.tokenAuthorizer, ...tableActionsOf('token-authorizer'));
+      this.tokenAuthorizer = this.function('TokenAuthorizer', { handler: 'token-authorizer', timeout: Duration.seconds(5) });
+      this.tokenAuthorizer.bindTable(this.table, tableActionsOf('token-authorizer'));
     }
     const tokenAuthorizer = this.tokenAuthorizer && bearerTokenAuthorizer(this.tokenAuthorizer);
-    const functions = new Map<string, LambdaFunction>();
+    const functions: Record<string, RegistryFunction> = {};
     for (const route of routes) {
-      let fn = functions.get(route.handler);
-      if (!fn) {
-        fn = this.routeFunction(route, props, allowedCidrs, prober.environment);
-        functions.set(route.handler, fn);
-      }
+      const fn = (functions[route.handler] ??= this.routeFunction(route, allowedCidrs));
       this.api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(`${route.id}Integration`, fn),
-        authorizer: isTokenRoute(route) ? tokenAuthorizer! : iam,
+        authorizer: isTokenRoute(route) ? tokenAuthorizer! : http.iam,
       });
     }
-    this.functions = Object.freeze(Object.fromEntries(functions));
+    this.functions = Object.freeze(functions);
 
     // The prober/sweeper: every minute, running rounds until shortly before its timeout. The timeout is a little
     // longer than the schedule so the next invocation is already waiting for the lock when this one lets go.
@@ -340,19 +307,13 @@ export class ServiceRegistry extends Construct {
         'The prober runs outside any VPC, so it cannot probe instances on private addresses (10.x, 172.16-31.x, 192.168.x): probe-driven instances there fail every probe. Pass `vpc` (the example app: -c vpcId=… or -c createVpc=true).',
       );
     }
-    this.prober = this.lambda(
-      'Prober',
-      'prober',
-      props,
-      Duration.seconds(75),
-      {
-        TABLE_NAME: this.table.tableName,
-        ...prober.environment,
-        ...allowCidrsEnvironment(allowedCidrs),
-      },
-      props.vpc && { vpc: props.vpc, ...(props.vpcSubnets && { vpcSubnets: props.vpcSubnets }), securityGroups: this.proberNetwork!.securityGroups },
-    );
-    this.table.grant(this.prober, ...tableActionsOf('prober'));
+    this.prober = this.function('Prober', {
+      handler: 'prober',
+      timeout: Duration.seconds(75),
+      environment: { ...this.proberEnvironment, ...allowCidrsEnvironment(allowedCidrs) },
+      ...(props.vpc && { vpc: props.vpc, ...(props.vpcSubnets && { vpcSubnets: props.vpcSubnets }), securityGroups: this.proberNetwork!.securityGroups }),
+    });
+    this.prober.bindTable(this.table, tableActionsOf('prober'));
     if (this.proberNetwork) acknowledgeProberVpcFindings(this.prober, this.proberNetwork);
     // The schedule invokes the prober asynchronously. A failed or late invocation must not be retried on top of
     // the next scheduled one (the lock would make it wait, then probe out of cadence): no retries, and an event
@@ -363,9 +324,10 @@ export class ServiceRegistry extends Construct {
     // Change events: stream → publisher → EventBridge. The filter criteria are the same patterns the local stream
     // stand-in applies, so heartbeat-only writes never invoke the function here either.
     this.eventBus = props.eventBus ?? new EventBus(this, 'EventBus');
-    this.publisher = this.lambda('Publisher', 'publisher', props, Duration.seconds(30), {
-      EVENT_BUS_NAME: this.eventBus.eventBusName,
-      REGISTRY_EVENT_SOURCE: this.eventSource,
+    this.publisher = this.function('Publisher', {
+      handler: 'publisher',
+      timeout: Duration.seconds(30),
+      environment: { EVENT_BUS_NAME: this.eventBus.eventBusName, REGISTRY_EVENT_SOURCE: this.eventSource },
     });
     this.eventBus.grantPutEventsTo(this.publisher);
     // Records the mapping gives up on (10 retries or 6 h; stream data itself lasts only 24 h). Lambda writes the
@@ -384,15 +346,17 @@ export class ServiceRegistry extends Construct {
     // One batch per shard at a time keeps each instance's records in order (registryStreamSource, history.ts).
     this.publisher.addEventSource(registryStreamSource(this.table, new WriteOnlyS3OnFailureDestination(failureBucket)));
     // Change history (history.ts): the stream's second consumer, failing into the same bucket (keys are per mapping).
-    this.historyWriter = this.lambda('HistoryWriter', 'history', props, Duration.seconds(30), { TABLE_NAME: this.table.tableName, ...historyEnvironment(props.historyRetention) });
-    grantHistoryWrites(this.historyWriter, this.table);
+    this.historyWriter = this.function('HistoryWriter', { handler: 'history', timeout: Duration.seconds(30), environment: historyEnvironment(props.historyRetention) });
+    this.historyWriter.bindTable(this.table, ...historyTableBinding());
     consumeStreamForHistory(this.historyWriter, this.table, new WriteOnlyS3OnFailureDestination(failureBucket));
     this.eventArchive = eventArchive(this, this.eventBus, this.eventSource, props.archive);
 
     // Past ~50,000 probed instances, run several shards: each schedule probes the services that hash to its shard.
-    const shards = prober.shards;
+    // Shard 0's rule keeps the id of the single-shard rule, so changing the shard count adds or removes rules
+    // without replacing the first one.
+    const shards = settings.proberShards;
     for (let shard = 0; shard < shards; shard++) {
-      new Rule(this, shards === 1 ? 'ProberSchedule' : `ProberSchedule${shard}`, {
+      new Rule(this, shard === 0 ? 'ProberSchedule' : `ProberSchedule${shard}`, {
         description: `Runs the registry prober and lease sweeper (shard ${shard} of ${shards})`,
         schedule: Schedule.rate(Duration.minutes(1)),
         targets: [
@@ -407,28 +371,23 @@ export class ServiceRegistry extends Construct {
         eventBus: this.eventBus,
         eventSource: this.eventSource,
         // Reads through discovery like the route functions: the table, its read actions, the prober's settings.
-        createFunction: (timeout, environment) => {
-          const fn = this.lambda('DnsSync', 'dns-sync', props, timeout, { TABLE_NAME: this.table.tableName, ...prober.environment, ...environment });
-          this.table.grant(fn, ...tableActionsOf('dns-sync'));
-          return fn;
-        },
+        createFunction: (timeout, environment) => this.readerFunction('DnsSync', { handler: 'dns-sync', timeout, environment }),
       });
     }
     this.alarms = registryAlarms(this, { publisher: this.publisher, api: this.api, prober: this.prober }, props.alarmTopic);
     if (props.dashboard ?? true) {
-      const functions = new Set<IFunction>([...Object.values(this.functions), this.prober, this.publisher, this.historyWriter, ...(this.tokenAuthorizer ? [this.tokenAuthorizer] : [])]);
-      this.dashboard = new RegistryDashboard(this, 'Dashboard', { api: this.api, publisher: this.publisher, prober: this.prober, functions: [...functions], proberShards: prober.shards });
+      const all = new Set<IFunction>([...Object.values(this.functions), this.prober, this.publisher, this.historyWriter, ...(this.tokenAuthorizer ? [this.tokenAuthorizer] : [])]);
+      this.dashboard = new RegistryDashboard(this, 'Dashboard', { api: this.api, publisher: this.publisher, prober: this.prober, functions: [...all], proberShards: shards });
       if (this.dns) this.dashboard.addDeadLetterQueue('DNS sync', this.dns.deadLetterQueue);
     }
     acknowledgeNagFindings(this, this.table, failureBucket);
   }
 
-
-
   /**
-   * Lets `grantee` register, patch, heartbeat and deregister instances of `service` — and nothing else: an IAM
-   * policy on the exact route ARNs (`…/PUT/v1/services/<service>/instances/*`, …). This is how "a service may only
-   * write its own name" holds in AWS.
+   * Lets `grantee` register, patch, heartbeat and deregister instances of `service` — and nothing else: IAM action
+   * `execute-api:Invoke` on the exact route ARNs of the `$default` stage (`…/PUT/v1/services/<service>/instances/*`,
+   * the same for `PATCH` and `DELETE`, and the heartbeat's `POST` below it). This is how "a service may only write
+   * its own name" holds in AWS.
    *
    * @example
    * registry.grantRegister(ordersTaskRole, 'orders');
@@ -438,7 +397,9 @@ export class ServiceRegistry extends Construct {
   }
 
   /**
-   * Lets `grantee` discover instances (of `service`, or of every service) and read the registry's own routes.
+   * Lets `grantee` discover instances (of `service`, or of every service) and read the registry's own routes: IAM
+   * action `execute-api:Invoke` on the ARNs of the read routes (`GET`) of the `$default` stage, with `service` (or
+   * `*`) in place of the service name.
    *
    * @example
    * registry.grantDiscover(gatewayRole);            // every service
@@ -450,7 +411,11 @@ export class ServiceRegistry extends Construct {
   }
 
   /**
-   * Lets `grantee` call every route and change any instance (ownership is not checked for admins).
+   * Lets `grantee` call every route and change any instance (ownership is not checked for admins): IAM action
+   * `execute-api:Invoke` on the ARN of every IAM route of the `$default` stage (the token admin routes included),
+   * and the role's ARN in every function's `REGISTRY_ADMIN_PRINCIPALS`. Fails at synthesis when the grantee's
+   * principal is not an IAM role (a user, group, service, account or ARN principal): the handlers recognise admins
+   * by their role, so anything else would get the routes but never be an admin.
    *
    * @example
    * registry.grantAdmin(platformRole);
@@ -458,8 +423,7 @@ export class ServiceRegistry extends Construct {
   public grantAdmin(grantee: IGrantable): Grant {
     const principal = grantee.grantPrincipal;
     // Only IAM roles can be admins: the handlers match the caller's assumed role by account and role name (see
-    // lambdas/http/caller.ts). A user, group, service or account principal would get the routes but never be an
-    // admin, so refuse it here rather than let writes fail with 403 at run time.
+    // lambdas/http/caller.ts). Refuse anything else here rather than let writes fail with 403 at run time.
     if (!isRole(principal)) {
       throw new Error(
         `grantAdmin: ${describePrincipal(principal)} is not an IAM role. Admins are recognised by their role (account and role name); pass a Role, e.g. Role.fromRoleArn(this, 'Admin', 'arn:aws:iam::123456789012:role/platform-admin').`,
@@ -473,62 +437,42 @@ export class ServiceRegistry extends Construct {
   /**
    * A queue that receives the change events of `services` (all when omitted), the registry's protection events,
    * and the `Registry Resync Required` events that name one of `services` (every one when omitted), through
-   * EventBridge rules; with its own dead-letter queue. Grant a gateway's role
-   * `queue.grantConsumeMessages(role)`: the SDK's SQS change feed long-polls it and deletes what it applied.
+   * EventBridge rules; with its own dead-letter queue, shown on the dashboard. Give a gateway's role
+   * `subscriber.grantConsume(role)`: the SDK's SQS change feed long-polls it and deletes what it applied. Fails
+   * when `services` is an empty list.
    *
    * @example
-   * const queue = registry.addSubscriber('Gateway', { services: ['orders', 'payments'] });
-   * queue.grantConsumeMessages(gatewayRole);
+   * const subscriber = registry.addSubscriber('Gateway', { services: ['orders', 'payments'] });
+   * subscriber.grantConsume(gatewayRole);
    */
-  public addSubscriber(id: string, options: SubscriberOptions = {}): Queue {
-    // An empty list would be an event pattern EventBridge refuses (or, read as "none", a queue that hears nothing).
-    if (options.services?.length === 0) throw new Error(`addSubscriber('${id}'): services must name at least one service; omit it for every service`);
-    const deadLetterQueue = new Queue(this, `${id}SubscriberDeadLetterQueue`, {
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
-    const queue = new Queue(this, `${id}SubscriberQueue`, {
-      retentionPeriod: Duration.days(4),
-      visibilityTimeout: Duration.seconds(30),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 },
-    });
-    this.dashboard?.addDeadLetterQueue(`${id} subscriber`, deadLetterQueue);
-    const target = new SqsQueue(queue);
-    new Rule(this, `${id}SubscriberRule`, {
+  public addSubscriber(id: string, options: SubscriberOptions = {}): RegistrySubscriber {
+    checkServices(`addSubscriber('${id}')`, options.services);
+    const subscriber = new RegistrySubscriber(this, `${id}SubscriberQueue`, {
       eventBus: this.eventBus,
-      description: `Registry change events for subscriber ${id}`,
-      eventPattern: {
-        source: [this.eventSource],
-        detailType: DETAIL_TYPES.filter((t) => t.startsWith('Instance')),
-        ...(options.services && { detail: { service: [...options.services] } }),
-      },
+      eventSource: this.eventSource,
+      ...(options.services && { services: options.services }),
+    });
+    this.dashboard?.addDeadLetterQueue(`${id} subscriber`, subscriber.deadLetters);
+    return subscriber;
+  }
+
+  /**
+   * An EventBridge rule (a child `id` of the registry) that sends the instance events of `services` (every service
+   * when omitted) to `target`: a Lambda function, a Step Functions state machine, another bus… For a cache of the
+   * registry use {@link addSubscriber}: it also receives the protection and resync events a cache needs. Fails when
+   * `services` is an empty list.
+   *
+   * @example
+   * registry.onInstanceChange('OrdersToAudit', new LambdaFunction(auditFunction), { services: ['orders'] });
+   */
+  public onInstanceChange(id: string, target: IRuleTarget, options: InstanceChangeOptions = {}): Rule {
+    checkServices(`onInstanceChange('${id}')`, options.services);
+    return new Rule(this, id, {
+      eventBus: this.eventBus,
+      description: options.description ?? `Registry instance events for ${id}`,
+      eventPattern: instanceChangePattern(this.eventSource, options.services),
       targets: [target],
     });
-    // The guard's events concern every service of a prober shard: every subscriber gets them.
-    new Rule(this, `${id}SubscriberProtectionRule`, {
-      eventBus: this.eventBus,
-      description: `Registry protection events for subscriber ${id}`,
-      eventPattern: { source: [this.eventSource], detailType: DETAIL_TYPES.filter((t) => t.startsWith('Registry Protection')) },
-      targets: [target],
-    });
-    // A resync names the services whose events may be missing (`detail.services`, an array): only a subscriber
-    // holding one of them is told, so no queue learns other services' names and no cache reloads for nothing.
-    // EventBridge matches an array field of the event when the intersection of the pattern's values and the
-    // event's array is non-empty (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-arrays.html).
-    new Rule(this, `${id}SubscriberResyncRule`, {
-      eventBus: this.eventBus,
-      description: `Registry resync events for subscriber ${id}`,
-      eventPattern: {
-        source: [this.eventSource],
-        detailType: ['Registry Resync Required'] satisfies DetailType[],
-        ...(options.services && { detail: { services: [...options.services] } }),
-      },
-      targets: [target],
-    });
-    return queue;
   }
 
   private grantRoutes(grantee: IGrantable, list: readonly RouteDefinition[], service: string): Grant {
@@ -539,203 +483,51 @@ export class ServiceRegistry extends Construct {
       resourceArns: paths.map(({ method, path }) => this.api.arnForExecuteApi(method, path, '$default')),
     });
     // The wildcards stand for instance ids (and, for discover/admin grants, service names) of this one API only.
-    const principal: unknown = grantee.grantPrincipal;
-    if (Construct.isConstruct(principal)) {
-      const stack = Stack.of(this);
-      // cdk-nag names the ARN as the template has it: `arn:aws:…` once the partition is a literal
-      // (`@aws-cdk/core:enablePartitionLiterals` with a concrete region), `arn:<AWS::Partition>:…` otherwise.
-      const partition = partitionOf(this);
-      const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
-      const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
-      const api = `<${stack.getLogicalId(this.api.node.defaultChild as CfnElement)}>`;
-      for (const { method, path } of paths.filter((p) => p.path.includes('*'))) {
-        Validations.of(principal).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:${partition}:execute-api:${region}:${account}:${api}/$default/${method}${path}]`,
-          reason: 'Scoped to one route of the registry API; the wildcard stands for instance ids (or service names for discover and admin grants).',
-        });
-      }
-    }
+    acknowledgeRouteGrantFindings(this.api, grantee, paths);
     return grant;
   }
 
-
-
-  private routeFunction(
-    route: RouteDefinition,
-    props: ServiceRegistryProps,
-    allowedCidrs: readonly string[],
-    proberEnvironment: Readonly<Record<string, string>>,
-  ): LambdaFunction {
-    // Every function that reads the table reads the guard's state too (a service's item is the one of its prober
-    // shard) and judges expiries provisionally with the prober's thresholds: lambdas/shared/config.ts `loadConfig`.
-    const environment: Record<string, string> = route.table === 'none' ? {} : { TABLE_NAME: this.table.tableName, ...proberEnvironment };
+  /** The function of a route handler: the table with exactly its actions (table-access.ts) when it uses the table. */
+  private routeFunction(route: RouteDefinition, allowedCidrs: readonly string[]): RegistryFunction {
     // Registration is where an address enters the registry, so it applies the address policy (as the prober does).
-    if (ADDRESS_POLICY_HANDLERS.includes(route.handler)) Object.assign(environment, allowCidrsEnvironment(allowedCidrs));
-    const fn = this.lambda(route.id, route.handler, props, Duration.seconds(10), environment);
-    // Exactly the DynamoDB actions the function's code sends (table-access.ts).
-    const actions = tableActionsOf(route.handler);
-    if (route.table !== 'none' && actions.length === 0) throw new Error(`table-access.ts declares no table actions for handler '${route.handler}'`);
-    if (actions.length > 0) this.table.grant(fn, ...actions);
+    const environment = ADDRESS_POLICY_HANDLERS.includes(route.handler) ? allowCidrsEnvironment(allowedCidrs) : {};
+    if (route.table === 'none') {
+      const fn = this.function(route.id, { handler: route.handler, environment });
+      const actions = tableActionsOf(route.handler);
+      if (actions.length > 0) this.table.grant(fn, ...actions);
+      return fn;
+    }
+    return this.readerFunction(route.id, { handler: route.handler, environment });
+  }
+
+  /**
+   * A function that uses the table: `TABLE_NAME` and its actions (table-access.ts), and the prober's settings,
+   * since every function that reads the table reads the guard's state too (a service's item is the one of its
+   * prober shard) and judges expiries provisionally with the prober's thresholds (lambdas/wiring/config.ts
+   * `loadConfig`).
+   */
+  private readerFunction(name: string, props: RegistryFunctionProps): RegistryFunction {
+    const actions = tableActionsOf(props.handler);
+    if (actions.length === 0) throw new Error(`table-access.ts declares no table actions for handler '${props.handler}'`);
+    const fn = this.function(name, { ...props, environment: { ...this.proberEnvironment, ...props.environment } });
+    fn.bindTable(this.table, actions);
     return fn;
   }
 
-  /** One function, with the defaults every registry function shares (one place for them). */
-  private lambda(
-    id: string,
-    handler: string,
-    props: ServiceRegistryProps,
-    timeout: Duration,
-    environment: Record<string, string>,
-    network: FunctionNetwork = {},
-  ): LambdaFunction {
-    const logGroup = new LogGroup(this, `${id}Logs`, {
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    return new LambdaFunction(this, `${id}Function`, {
-      code: prebuiltCode(handler),
-      handler: 'index.handler',
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: 256,
-      timeout,
-      logGroup,
-      ...network,
-      environment: {
-        ...environment,
-        POWERTOOLS_SERVICE_NAME: 'service-registry',
-        // The bundles ship source maps; this makes stack traces point at the TypeScript.
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-        // Resolved at synthesis, so roles passed to grantAdmin() later are included.
-        REGISTRY_ADMIN_PRINCIPALS: Lazy.string({ produce: () => this.adminPrincipals.join(',') }),
-        REGISTRY_ALLOW_LOOPBACK: 'false',
-      },
+  /** A `RegistryFunction` (`<name>Function`, its log group `<name>Logs`) with the registry's log retention and admins. */
+  private function(name: string, props: RegistryFunctionProps): RegistryFunction {
+    return new RegistryFunction(this, `${name}Function`, {
+      ...props,
+      ...(this.logRetention !== undefined && { logRetention: this.logRetention }),
+      // Resolved at synthesis, so roles passed to grantAdmin() later are included.
+      adminPrincipals: Lazy.string({ produce: () => this.adminPrincipals.join(',') }),
     });
   }
-}
-
-/** Where the prober of a VPC runs (the props of `lambda.Function` it uses). */
-interface FunctionNetwork {
-  readonly vpc?: IVpc;
-  readonly vpcSubnets?: SubnetSelection;
-  readonly securityGroups?: ISecurityGroup[];
-}
-
-/** The prebuilt bundle of a handler module, or a synth-time error saying how to build it (in this repository). */
-function prebuiltCode(handler: string): Code {
-  const dir = join(LAMBDA_DIR, handler);
-  if (!existsSync(join(dir, 'index.mjs'))) {
-    throw new Error(`@service-registry/cdk: the prebuilt code of '${handler}' is missing (${dir}); build it with \`npm run build -w @service-registry/cdk\``);
-  }
-  return Code.fromAsset(dir);
-}
-
-/**
- * The prober's settings the reads must share, as environment variables under the names both
- * `loadProberConfig` and `loadConfig` read (lambdas/shared/config.ts): the shard count (a service's guard state is
- * the item of `shardOf(service, shards)`), the round interval (how long reads judge an expiry provisionally), and
- * the lease guard's threshold, minimum population and maximum duration (the construct keeps the handlers'
- * defaults, DEFAULT_PROTECTION, and states them so the prober and the reads cannot read different ones).
- */
-function proberSettings(props: ServiceRegistryProps): { shards: number; environment: Readonly<Record<string, string>> } {
-  const shards = props.proberShards ?? 1;
-  if (!Number.isInteger(shards) || shards < 1 || shards > 1000) throw new Error(`proberShards must be an integer from 1 to 1000, got ${shards}`);
-  return {
-    shards,
-    environment: {
-      REGISTRY_PROBE_SHARDS: String(shards),
-      REGISTRY_PROBE_INTERVAL_SECONDS: String(probeSeconds(props.probeInterval)),
-      REGISTRY_PROTECTION_LEASE_SHARE: String(DEFAULT_PROTECTION.leaseExpiryShare),
-      REGISTRY_PROTECTION_MIN_INSTANCES: String(DEFAULT_PROTECTION.minPopulation),
-      REGISTRY_PROTECTION_MAX_SECONDS: String(DEFAULT_PROTECTION.maxLeaseProtectionSeconds),
-    },
-  };
-}
-
-/** The probe interval in whole seconds, at least 1 (the prober's setting is in seconds). */
-function probeSeconds(interval: Duration | undefined): number {
-  const seconds = interval?.toSeconds() ?? 10;
-  if (!Number.isInteger(seconds) || seconds < 1) throw new Error(`probeInterval must be whole seconds, at least 1, got ${interval?.toHumanString()}`);
-  return seconds;
 }
 
 /** Route handlers that check instance addresses against the address policy. */
 const ADDRESS_POLICY_HANDLERS: readonly string[] = ['register', 'eureka'];
 
-/**
- * The access log, in HTTP API context variables (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html):
- * `routeKey` and `path` rather than the REST API's `resourcePath`, and the caller's IAM identity. The
- * `ThrottledRequests` metric filter reads `status`.
- */
-const HTTP_API_ACCESS_LOG = {
-  requestId: '$context.requestId',
-  requestTime: '$context.requestTime',
-  routeKey: '$context.routeKey',
-  path: '$context.path',
-  protocol: '$context.protocol',
-  status: '$context.status',
-  responseLength: '$context.responseLength',
-  responseLatency: '$context.responseLatency',
-  integrationStatus: '$context.integrationStatus',
-  integrationError: '$context.integrationErrorMessage',
-  error: '$context.error.message',
-  sourceIp: '$context.identity.sourceIp',
-  userAgent: '$context.identity.userAgent',
-  caller: '$context.identity.userArn',
-} as const;
-
 function allowCidrsEnvironment(cidrs: readonly string[]): Record<string, string> {
   return cidrs.length === 0 ? {} : { REGISTRY_ALLOW_CIDRS: cidrs.join(',') };
-}
-
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]+$/;
-
-/** A role ARN as the handlers need it, or a synth-time error naming where it came from. */
-function checkedRoleArn(arn: string, where: string): string {
-  if (Token.isUnresolved(arn)) return arn; // a role of this app (Fn::GetAtt); CloudFormation fills it in
-  if (!ROLE_ARN.test(arn)) {
-    throw new Error(`${where}: '${arn}' is not an IAM role ARN (arn:aws:iam::<account>:role/<path><name>); admins are recognised by their role`);
-  }
-  return arn;
-}
-
-function checkCidr(cidr: string): void {
-  if (Token.isUnresolved(cidr)) return;
-  try {
-    ipaddr.parseCIDR(cidr);
-  } catch {
-    throw new Error(`allowedCidrs: '${cidr}' is not a CIDR block (e.g. 10.0.0.0/16 or fd00::/8)`);
-  }
-}
-
-/** A role of this app or an imported one (`Role.fromRoleArn`/`fromRoleName`): anything with a role ARN and name. */
-function isRole(principal: unknown): principal is IRole {
-  const candidate = principal as Partial<IRole>;
-  return typeof candidate.roleArn === 'string' && typeof candidate.roleName === 'string';
-}
-
-function describePrincipal(principal: unknown): string {
-  const name = (principal as { constructor?: { name?: string } }).constructor?.name ?? 'the principal';
-  return Construct.isConstruct(principal) ? `${name} '${principal.node.path}'` : `a ${name}`;
-}
-
-/**
- * The S3 on-failure destination with exactly the permissions Lambda's documentation lists for an S3 destination of
- * a stream event source: `s3:PutObject` (on the bucket's objects) and `s3:ListBucket` (on the bucket)
- * (https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html, "Your execution role must have
- * permissions for the destination"; the same list on kafka-on-failure.html). CDK's own `S3OnFailureDestination`
- * grants read and delete of every object too (`grantReadWrite`). The bucket is S3-managed encrypted (SSE-S3), so
- * no `kms:GenerateDataKey` is needed.
- */
-class WriteOnlyS3OnFailureDestination extends S3OnFailureDestination {
-  constructor(private readonly destination: IBucket) {
-    super(destination);
-  }
-
-  override bind(_target: unknown, targetHandler: IFunction) {
-    Grant.addToPrincipal({ grantee: targetHandler, actions: ['s3:PutObject'], resourceArns: [this.destination.arnForObjects('*')] });
-    Grant.addToPrincipal({ grantee: targetHandler, actions: ['s3:ListBucket'], resourceArns: [this.destination.bucketArn] });
-    return { destination: this.destination.bucketArn };
-  }
 }

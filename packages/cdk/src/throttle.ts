@@ -1,11 +1,11 @@
 /**
  * Sizing the API stage's throttle from the fleet. API Gateway answers 429 once a stage's token bucket is empty
  * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html), and a lease-mode
- * instance whose heartbeats keep getting 429 loses its lease and disappears from discovery.
+ * instance whose heartbeats keep getting 429 loses its lease and disappears from discovery. The default heartbeat
+ * interval is `DEFAULTS.heartbeatIntervalSeconds` (packages/contracts/src/defaults.ts): the SDK agent renews every
+ * lease/3, 10 s for the default 30 s lease.
  */
 
-/** The SDK agent renews every lease/3 (±20 % jitter): 10 s for the default 30 s lease. */
-export const DEFAULT_HEARTBEAT_INTERVAL_SECONDS = 10;
 /** Sized so the default throttle stays 1,000 requests/s: 5,000 × 2 / 10 s. */
 export const DEFAULT_EXPECTED_INSTANCES = 5_000;
 /**
