@@ -12,7 +12,8 @@
  * - `not-found`: what was asked for does not exist (or no longer does).
  * - `conflict`: valid input that does not fit the current state.
  */
-export type ErrorKind = 'invalid' | 'unauthenticated' | 'forbidden' | 'not-found' | 'conflict';
+export const ERROR_KINDS = ['invalid', 'unauthenticated', 'forbidden', 'not-found', 'conflict'] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 /** One problem with one field of a request. `field` is a dotted path such as `body.port`. */
 export interface FieldProblem {

@@ -38,7 +38,7 @@ const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:
 /** The only modules outside the construct it may inline: the shared contracts named above, the registry's defaults
  * (packages/contracts/src/defaults.ts, no imports) that the construct states on the prober and the reads alike, the
  * write kinds the stream filter is built from (lambdas/domain/writes.ts, no imports), and the connectors' wire schemas the route table names for OpenAPI (zod and the contracts only). */
-const sharedContracts = new Set(['lambdas/routes.ts', 'lambdas/table.ts', 'lambdas/stream-filter.ts', 'lambdas/domain/writes.ts', 'packages/contracts/src/defaults.ts', 'lambdas/connectors/prometheus.ts', 'lambdas/connectors/eureka-routes.ts', 'lambdas/metrics.ts']);
+const sharedContracts = new Set(['lambdas/routes.ts', 'lambdas/table.ts', 'lambdas/stream-filter.ts', 'lambdas/domain/writes.ts', 'lambdas/domain/errors.ts', 'packages/contracts/src/defaults.ts', 'lambdas/connectors/prometheus.ts', 'lambdas/connectors/eureka-routes.ts', 'lambdas/metrics.ts']);
 
 await rm(dist, { recursive: true, force: true });
 const lambdas = await buildLambdas();

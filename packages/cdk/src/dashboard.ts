@@ -16,6 +16,7 @@ import { Construct } from 'constructs';
 import { healthState, instanceStatus } from '@service-registry/contracts';
 import { METRICS, METRICS_NAMESPACE, type MetricName } from '../../../lambdas/metrics.js';
 import { SERVICE_NAME, THROTTLED_REQUESTS_METRIC } from './alarms.js';
+import { ERROR_KINDS } from '../../../lambdas/domain/errors.js';
 
 /** What the dashboard graphs (the parts of {@link ServiceRegistry}). */
 export interface RegistryDashboardProps {
@@ -36,8 +37,8 @@ export interface RegistryDashboardProps {
 /** The values of the dimensioned metrics' dimensions, as the prober emits them (lambdas/domain/prober-loop.ts). */
 const OUTCOMES = ['passed', 'failed', 'deferred'] as const;
 const METRIC_KINDS = ['probe', 'lease'] as const;
-/** The `kind` dimension of `HttpErrors`: lambdas/domain/errors.ts `ErrorKind`, and `internal` for a 500. */
-const ERROR_KINDS = ['invalid', 'unauthenticated', 'forbidden', 'not-found', 'conflict', 'internal'] as const;
+/** The `kind` dimension of `HttpErrors`: every kind a registry error declares, and `internal` for a 500. */
+const HTTP_ERROR_KINDS = [...ERROR_KINDS, 'internal'] as const;
 
 const PERIOD = Duration.minutes(1);
 const WIDTH = 8;
@@ -94,7 +95,7 @@ export class RegistryDashboard extends Construct {
         [api.metricCount({ period: PERIOD, label: 'requests' })],
         [api.metricClientError({ period: PERIOD, label: '4xx' }), api.metricServerError({ period: PERIOD, label: '5xx' })],
       ),
-      graph('API errors by kind (from the functions)', each(ERROR_KINDS, (kind) => sum('HttpErrors', { kind }, kind))),
+      graph('API errors by kind (from the functions)', each(HTTP_ERROR_KINDS, (kind) => sum('HttpErrors', { kind }, kind))),
       graph('API latency (ms)', [api.metricLatency({ period: PERIOD, statistic: 'p50', label: 'p50' }), api.metricLatency({ period: PERIOD, statistic: 'p99', label: 'p99' })]),
       graph('Throttles', [
         new Metric({ namespace: METRICS_NAMESPACE, metricName: THROTTLED_REQUESTS_METRIC, statistic: 'Sum', period: PERIOD, label: 'API 429s' }),
