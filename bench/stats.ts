@@ -23,3 +23,25 @@ export async function load(total: number, concurrency: number, task: (i: number)
   );
   return { latencies, wallMs: performance.now() - started };
 }
+
+/**
+ * Runs `task(i)` with `concurrency` in flight until `durationMs` has passed (no new task starts after it); returns
+ * each latency in ms, how many ran and the wall time. For comparisons that must load both sides for the same time.
+ */
+export async function loadFor(durationMs: number, concurrency: number, task: (i: number) => Promise<void>) {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  const deadline = started + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const i = next++;
+        const t0 = performance.now();
+        await task(i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  return { latencies, requests: latencies.length, wallMs: performance.now() - started };
+}

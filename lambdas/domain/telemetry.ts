@@ -16,36 +16,3 @@ export interface Telemetry {
 
 /** Telemetry that goes nowhere (tests of code that reports). */
 export const NO_TELEMETRY: Telemetry = { count: () => undefined, observe: () => undefined, flush: () => undefined };
-
-/**
- * Telemetry sent to several adapters: the functions' own (EMF) plus whatever the local runtime attaches.
- *
- * @example
- * const telemetry = new FanOutTelemetry([emf]);
- * const detach = telemetry.attach(prometheus);
- */
-export class FanOutTelemetry implements Telemetry {
-  private readonly sinks: Set<Telemetry>;
-
-  constructor(sinks: Iterable<Telemetry> = []) {
-    this.sinks = new Set(sinks);
-  }
-
-  /** Adds an adapter; returns the function that removes it again. */
-  attach(sink: Telemetry): () => void {
-    this.sinks.add(sink);
-    return () => void this.sinks.delete(sink);
-  }
-
-  count(name: MetricName, labels?: MetricLabels, value?: number): void {
-    for (const sink of this.sinks) sink.count(name, labels, value);
-  }
-
-  observe(name: MetricName, value: number, labels?: MetricLabels): void {
-    for (const sink of this.sinks) sink.observe(name, value, labels);
-  }
-
-  flush(): void {
-    for (const sink of this.sinks) sink.flush();
-  }
-}

@@ -4,7 +4,6 @@
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PowertoolsTelemetry } from '../../lambdas/adapters/powertools-telemetry.js';
-import { FanOutTelemetry } from '../../lambdas/domain/telemetry.js';
 import { reportRound } from '../../lambdas/domain/prober-loop.js';
 import type { RoundReport } from '../../lambdas/domain/prober.js';
 import { reportPublished } from '../../lambdas/domain/publisher.js';
@@ -134,15 +133,6 @@ describe('PowertoolsTelemetry', () => {
     expect(lines).toEqual([]);
   });
 
-  it('reaches every attached adapter through the fan-out, and none once detached', () => {
-    const seen: string[] = [];
-    const fanOut = new FanOutTelemetry();
-    const detach = fanOut.attach({ count: (name) => void seen.push(name), observe: (name) => void seen.push(name), flush: () => undefined });
-    fanOut.count('EventsPublished');
-    detach();
-    fanOut.count('PublishFailures');
-    expect(seen).toEqual(['EventsPublished']);
-  });
 });
 
 describe('the metric declarations', () => {
