@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -234,6 +234,7 @@ describe('auth', () => {
       expect((await dig(scoped.dnsPort!, [`shop.${D}`, 'A'])).status).toBe('REFUSED');
     } finally {
       await scoped.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -4,7 +4,7 @@
  * registry's own discovery and SSE feed see the same instances; and Prometheus' `eureka_sd_configs` (Debian's
  * binary, which reads XML from `<server>/apps`) turns them into targets with `__meta_eureka_*` labels.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -208,7 +208,8 @@ describe("Prometheus' eureka_sd_configs against the registry", () => {
 
 describe("Prometheus' eureka_sd_configs with a bearer token", () => {
   it('discovers through a runtime that requires tokens, sending its token with `authorization.credentials`', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'eureka-prometheus-')), 'auth.json');
+    const dir = mkdtempSync(join(tmpdir(), 'eureka-prometheus-'));
+    const file = join(dir, 'auth.json');
     const tokens = { 'writer-token-0123456789': { principal: 'orders-team', services: ['orders'] }, 'scraper-token-0123456789': { principal: 'prometheus', services: [], read: ['*'] } };
     writeFileSync(file, JSON.stringify({ tokens }));
     const secured = await startTestRuntime({ authFile: file });
@@ -223,6 +224,7 @@ describe("Prometheus' eureka_sd_configs with a bearer token", () => {
     } finally {
       await prometheus.stop();
       await secured.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,5 +1,5 @@
 /** The Eureka REST surface over HTTP, through the local runtime: formats, statuses, metadata, bad input, ownership. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -220,13 +220,16 @@ describe('the Eureka REST surface with bearer tokens (auth file)', () => {
   let runtime: LocalRuntime;
   const as = (token?: string) => eureka(() => runtime.url, token);
 
+  let authDir: string | undefined;
   beforeAll(async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'eureka-auth-')), 'auth.json');
+    authDir = mkdtempSync(join(tmpdir(), 'eureka-auth-'));
+    const file = join(authDir, 'auth.json');
     writeFileSync(file, JSON.stringify({ tokens }));
     runtime = await startTestRuntime({ authFile: file });
   });
   afterAll(async () => {
     await runtime.stop();
+    if (authDir) rmSync(authDir, { recursive: true, force: true });
   });
 
   it("refuses another principal's changes with 403 and callers without a token with 401", async () => {

@@ -4,7 +4,7 @@
  * registry, and drops an instance that is deregistered or marked critical on a later refresh. Prometheus hands
  * discovery updates to its scrape manager at most every 5 s, so every wait polls with a deadline.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -48,8 +48,9 @@ const byInstance = (targets: ActiveTarget[]) => Object.fromEntries(targets.map((
 const of = (job: string, done: (targets: ActiveTarget[]) => boolean, timeoutMs?: number) =>
   waitForTargets(prometheus, (all) => done(all.filter((t) => t.scrapePool === job)), timeoutMs).then((all) => all.filter((t) => t.scrapePool === job));
 
+let authDir: string | undefined;
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'registry-auth-'));
+  const dir = (authDir = mkdtempSync(join(tmpdir(), 'registry-auth-')));
   writeFileSync(
     join(dir, 'auth.json'),
     JSON.stringify({
@@ -105,6 +106,7 @@ afterAll(async () => {
   await prometheus?.stop();
   await runtime?.stop();
   await Promise.all(exporters.map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  if (authDir) rmSync(authDir, { recursive: true, force: true });
 });
 
 describe('Prometheus with http_sd_configs pointed at the registry', () => {

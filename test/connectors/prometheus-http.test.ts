@@ -2,7 +2,7 @@
  * `GET /v1/sd/prometheus` through the local runtime over HTTP, against the real registry on DynamoDB Local: the wire
  * format Prometheus expects, filters, every page, bad input, and read scoping with bearer tokens.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pMap from 'p-map';
@@ -18,10 +18,7 @@ const sd = async (baseUrl: string, query = '', token: string | undefined = READE
 };
 const ids = (groups: any[]) => groups.map((g) => `${g.labels.__meta_registry_service}/${g.labels.__meta_registry_instance_id}`).sort();
 
-/**
- * One runtime per test file: the handlers read their configuration (the table) once, at import, as in Lambda. Tokens:
- * a writer, a reader of everything, and one that may read only service `a`.
- */
+/** Tokens: a writer, a reader of everything, and one that may read only service `a`. */
 const WRITER = 'writer-token-0123456789';
 const READER = 'reader-token-0123456789';
 const READ_A = 'prom-a-token-012345678';
@@ -33,8 +30,10 @@ const tokens = {
 let runtime: LocalRuntime;
 const writer = () => apiClient(runtime.url, WRITER);
 
+let authDir: string | undefined;
 beforeAll(async () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'registry-auth-')), 'auth.json');
+  authDir = mkdtempSync(join(tmpdir(), 'registry-auth-'));
+  const file = join(authDir, 'auth.json');
   writeFileSync(file, JSON.stringify({ tokens }));
   runtime = await startTestRuntime({ authFile: file, prober: false });
   for (const [service, id, body] of [
@@ -51,7 +50,21 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await runtime.stop();
+  if (authDir) rmSync(authDir, { recursive: true, force: true });
 });
+
+/**
+ * A runtime on a table of its own, for a test whose registrations (a lapsed fleet, one too large to list) would
+ * otherwise show in, or break, the unfiltered lists the other tests read, whatever order they run in.
+ */
+async function onOwnTable(test: (url: string, write: ReturnType<typeof apiClient>) => Promise<void>): Promise<void> {
+  const own = await startTestRuntime({ authFile: join(authDir!, 'auth.json'), prober: false });
+  try {
+    await test(own.url, apiClient(own.url, WRITER));
+  } finally {
+    await own.stop();
+  }
+}
 
 describe('Prometheus HTTP SD', () => {
   it('answers 200, application/json and one target group per healthy instance of every service', async () => {
@@ -97,15 +110,16 @@ describe('Prometheus HTTP SD', () => {
     }
   });
 
-  it('labels instances the registry keeps after a mass lease expiry with lease_expired, as discovery marks them', async () => {
-    // 12 leases lapse together: over the lease share and the minimum population, so reads keep them, marked.
-    const registered = await Promise.all(Array.from({ length: 12 }, (_, i) => writer().register('lapsed', `l-${i}`, { address: '10.2.0.1', port: 9000 + i, leaseSeconds: 2 })));
-    const expiry = Math.max(...registered.map((r) => Date.parse(r.body.leaseExpiresAt)));
-    await sleep(expiry - Date.now() + 200);
-    const groups = (await sd(runtime.url, 'service=lapsed')).body;
-    expect(groups).toHaveLength(12);
-    expect(groups.map((g: any) => [g.labels.__meta_registry_lease_expired, g.labels.__meta_registry_health])).toEqual(Array(12).fill(['true', 'unknown']));
-  });
+  it('labels instances the registry keeps after a mass lease expiry with lease_expired, as discovery marks them', () =>
+    onOwnTable(async (url, write) => {
+      // 12 leases lapse together: over the lease share and the minimum population, so reads keep them, marked.
+      const registered = await Promise.all(Array.from({ length: 12 }, (_, i) => write.register('lapsed', `l-${i}`, { address: '10.2.0.1', port: 9000 + i, leaseSeconds: 2 })));
+      const expiry = Math.max(...registered.map((r) => Date.parse(r.body.leaseExpiresAt)));
+      await sleep(expiry - Date.now() + 200);
+      const groups = (await sd(url, 'service=lapsed')).body;
+      expect(groups).toHaveLength(12);
+      expect(groups.map((g: any) => [g.labels.__meta_registry_lease_expired, g.labels.__meta_registry_health])).toEqual(Array(12).fill(['true', 'unknown']));
+    }));
 
   it.each([
     ['an unknown parameter', 'limit=10', 'query.limit'],
@@ -130,29 +144,31 @@ describe('Prometheus HTTP SD', () => {
     tags: Array.from({ length: 32 }, (_, k) => `${k}`.padEnd(128, '"')),
     metadata: Object.fromEntries(Array.from({ length: 4 }, (_, k) => [`k${k}`, '"'.repeat(490)])),
   });
-  const registerFleet = (from: number, to: number) =>
+  const registerFleet = (write: ReturnType<typeof apiClient>, from: number, to: number) =>
     pMap(
       Array.from({ length: to - from }, (_, k) => from + k),
-      async (i) => expect((await writer().register('fleet', `f-${String(i).padStart(4, '0')}`, heavy(i))).status).toBe(201),
+      async (i) => expect((await write.register('fleet', `f-${String(i).padStart(4, '0')}`, heavy(i))).status).toBe(201),
       { concurrency: 8 },
     );
 
-  it('returns the whole list across discovery pages, and a 400 rather than a partial list past what a Lambda response carries', async () => {
-    await registerFleet(0, 180);
-    const page = await writer().call('GET', '/v1/services/fleet/instances?limit=1000', undefined, { authorization: `Bearer ${READER}` });
-    expect(page.body.instances.length).toBeLessThan(180);
-    expect(page.body.cursor).toEqual(expect.any(String));
-    const whole = await sd(runtime.url, 'service=fleet');
-    expect(whole.status).toBe(200);
-    expect(new Set(whole.body.map((g: any) => g.targets[0])).size).toBe(180);
+  it('returns the whole list across discovery pages, and a 400 rather than a partial list past what a Lambda response carries', () =>
+    onOwnTable(async (url, write) => {
+      for (const id of ['web-1', 'web-2']) expect((await write.register('web', id, { address: '10.0.0.1', port: 9100, leaseSeconds: 600 })).status).toBe(201);
+      await registerFleet(write, 0, 180);
+      const page = await write.call('GET', '/v1/services/fleet/instances?limit=1000', undefined, { authorization: `Bearer ${READER}` });
+      expect(page.body.instances.length).toBeLessThan(180);
+      expect(page.body.cursor).toEqual(expect.any(String));
+      const whole = await sd(url, 'service=fleet');
+      expect(whole.status).toBe(200);
+      expect(new Set(whole.body.map((g: any) => g.targets[0])).size).toBe(180);
 
-    await registerFleet(180, 270);
-    const tooLarge = await sd(runtime.url, 'service=fleet');
-    expect(tooLarge.status).toBe(400);
-    expect(tooLarge.body.error.details).toEqual([{ field: 'query', message: expect.stringMatching(/more than a Lambda response can carry/) }]);
-    // The rest of the registry is still served in full.
-    expect(ids((await sd(runtime.url, 'service=web')).body)).toEqual(['web/web-1', 'web/web-2']);
-  }, 120_000);
+      await registerFleet(write, 180, 270);
+      const tooLarge = await sd(url, 'service=fleet');
+      expect(tooLarge.status).toBe(400);
+      expect(tooLarge.body.error.details).toEqual([{ field: 'query', message: expect.stringMatching(/more than a Lambda response can carry/) }]);
+      // The rest of the registry is still served in full.
+      expect(ids((await sd(url, 'service=web')).body)).toEqual(['web/web-1', 'web/web-2']);
+    }), 120_000);
 });
 
 describe('Prometheus HTTP SD with bearer tokens', () => {

@@ -3,14 +3,20 @@
  * as its event source mapping keeps its own checkpoint in AWS. A file of its own: one runtime per test file, since
  * the handler modules read the table name once per process, as in Lambda.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiClient, sleep, startTestRuntime } from '../support.js';
 
+const dataDirs: string[] = [];
+afterAll(() => {
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 it('keeps its own stream position beside the data, apart from the publisher', async () => {
   // Prepare: a runtime on a data directory, sharing the run's DynamoDB Local
   const dataDir = mkdtempSync(join(tmpdir(), 'registry-history-data-'));
+  dataDirs.push(dataDir);
   const runtime = await startTestRuntime({ prober: false, dataDir, history: true });
   try {
     // Act: one change, through to the history

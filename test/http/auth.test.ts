@@ -65,7 +65,7 @@ describe('authentication', () => {
 
 describe('ownership', () => {
   beforeAll(async () => {
-    expect((await alice().register('orders', 'owned', { ...body, leaseSeconds: 2 })).status).toBe(201);
+    expect((await alice().register('orders', 'owned', { ...body, leaseSeconds: 600 })).status).toBe(201);
   });
 
   it("refuses with 403 when another principal replaces, patches, heartbeats or deletes the owner's instance", async () => {
@@ -104,10 +104,11 @@ describe('ownership', () => {
   });
 
   it('lets another allowed principal take over an id whose lease has expired', async () => {
+    expect((await alice().register('orders', 'lapsing', { ...body, leaseSeconds: 2 })).status).toBe(201);
     await sleep(2100);
-    const reply = await bob().register('orders', 'owned', body);
+    const reply = await bob().register('orders', 'lapsing', body);
     expect(reply.status).toBe(201);
-    expect((await alice().patch('orders', 'owned', { weight: 1 })).status).toBe(403);
+    expect((await alice().patch('orders', 'lapsing', { weight: 1 })).status).toBe(403);
   });
 });
 
@@ -146,6 +147,7 @@ describe('every write route as the owner, a stranger and an admin', () => {
     expect((await root().register('orders', 'admins-own', { ...body, port: 83 })).status).toBe(200);
     expect((await root().register('payments', 'anywhere', body)).status).toBe(201); // no write scope needed
 
+    await alice().register('orders', id, body);
     const replaced = await root().register('orders', id, { ...body, port: 84 }); // alice's, live
     expect(replaced.status).toBe(200);
     expect(replaced.body.revision).toBeGreaterThan(0);
@@ -171,6 +173,7 @@ describe('read scope', () => {
   beforeAll(async () => {
     await alice().register('orders', 'scoped', body);
     await carol().register('payments', 'scoped', body);
+    await as('any-token-0123456789ab').register('anything', 'scoped', body);
   });
 
   it('answers discovery and get-instance of a service outside the read scope with 403 naming the service', async () => {

@@ -4,7 +4,7 @@
  * secret; `tokens revoke`; one-line errors on stderr with distinct exit codes (2 usage, 3 not found, 4
  * unauthorised/forbidden, 5 unreachable).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,13 +25,16 @@ const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
     timeoutMs: 30_000,
   });
 
+let authDir: string | undefined;
 beforeAll(async () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'registry-auth-')), 'auth.json');
+  authDir = mkdtempSync(join(tmpdir(), 'registry-auth-'));
+  const file = join(authDir, 'auth.json');
   writeFileSync(file, JSON.stringify({ tokens: { [ROOT]: { principal: 'root', services: [], admin: true }, [ALICE]: { principal: 'alice', services: ['orders'] } } }));
   runtime = await startTestRuntime({ prober: false, authFile: file });
 });
 afterAll(async () => {
   await runtime.stop();
+  if (authDir) rmSync(authDir, { recursive: true, force: true });
 });
 
 describe('service-registry tokens', () => {
@@ -110,6 +113,7 @@ describe('service-registry tokens', () => {
       expect(seen).toEqual([expect.stringMatching(/^AWS4-HMAC-SHA256 Credential=AKIDFROMPROFILE\/\d{8}\/eu-west-1\/execute-api\/aws4_request/)]);
     } finally {
       await new Promise((resolve) => echo.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -3,7 +3,7 @@
  * then work on every route and on the event feed, scoped like the auth file's; a leaked read-only token cannot
  * write; a revoked token stops at once; token items never become change events nor services.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalRuntime } from '../../local/runtime.js';
@@ -12,8 +12,11 @@ import { apiClient, startTestRuntime, subscribe } from '../support.js';
 const ROOT = 'root-token-0123456789a';
 const ALICE = 'alice-token-0123456789';
 
+const authDirs: string[] = [];
 function authFile(content: unknown): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'registry-auth-')), 'auth.json');
+  const dir = mkdtempSync(join(tmpdir(), 'registry-auth-'));
+  authDirs.push(dir);
+  const file = join(dir, 'auth.json');
   writeFileSync(file, JSON.stringify(content));
   return file;
 }
@@ -41,6 +44,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await runtime.stop();
+  for (const dir of authDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('token admin routes', () => {
