@@ -1,0 +1,77 @@
+/**
+ * A prober test bed against the run's DynamoDB Local: a table of its own, a fake clock, a scripted probe (outcome
+ * per port, optionally slow), a count of writes, and the registry's own use cases on the same store and clock.
+ */
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbProberStore } from '../../../lambdas/adapters/dynamodb-prober-store.js';
+import { AddressPolicy } from '../../../lambdas/domain/address-policy.js';
+import type { Caller } from '../../../lambdas/domain/caller.js';
+import { draftInstance } from '../../../lambdas/domain/instance.js';
+import { Prober, type ProberOptions } from '../../../lambdas/domain/prober.js';
+import type { ProbeOutcome, ProbeTarget } from '../../../lambdas/domain/prober-ports.js';
+import type { ProtectionOptions } from '../../../lambdas/domain/protection.js';
+import { Registry } from '../../../lambdas/domain/registry.js';
+import { registerBody } from '@service-registry/contracts';
+import { instanceItemKey, protectionItemKey } from '../../../lambdas/table.js';
+import { bootstrapTable } from '../../../local/bootstrap-table.js';
+
+const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand', 'TransactWriteItemsCommand']);
+
+export const OWNER: Caller = { principal: 'owner', services: ['*'], read: ['*'], admin: false };
+
+export async function setup() {
+  const tableName = `prober-${randomUUID()}`;
+  const raw = new DynamoDBClient({ endpoint: process.env.TEST_DYNAMODB_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const writes: string[] = [];
+  raw.middlewareStack.add((next, context) => async (args) => {
+    if (WRITES.has(context.commandName as string)) writes.push(context.commandName as string);
+    return next(args);
+  });
+  await bootstrapTable(raw, tableName);
+  const doc = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+  const store = new DynamoDbProberStore(doc, tableName);
+  let now = Date.UTC(2026, 10, 24, 12);
+  const clock = () => now;
+  /** Outcome per port; a missing port fails. */
+  const up = new Map<number, boolean>();
+  /** Ports whose probe takes this long (of the fake clock) before it answers, like a target hitting its timeout. */
+  const slow = new Map<number, number>();
+  const probed: ProbeTarget[] = [];
+  const probe = async (t: ProbeTarget): Promise<ProbeOutcome> => {
+    probed.push(t);
+    const delay = slow.get(t.port);
+    if (delay !== undefined) {
+      await Promise.resolve();
+      now += delay;
+      return { ok: false, reason: 'timeout' };
+    }
+    return up.get(t.port) ? { ok: true } : { ok: false, reason: 'down' };
+  };
+  /** Registers straight through the store, counting the instance as healthy (a fresh one is). */
+  const register = async (service: string, id: string, body: object) => {
+    const draft = draftInstance({ service, instanceId: id }, registerBody.parse({ address: '10.0.0.1', port: 80, ...body }), 'owner', now);
+    const result = await store.register(draft, { owner: 'owner', nowMs: now });
+    const previous = result.ok ? result.previous : undefined;
+    await store.adjustSummary(service, { total: previous ? 0 : 1, healthy: previous ? 0 : 1 });
+  };
+  /** The registry's own use cases (with their counter deltas) on the same store and clock. */
+  const registry = new Registry({ store, addressPolicy: new AddressPolicy({ allowLoopback: true, allowCidrs: [] }), resolve: async () => [], clock });
+  const get = async (service: string, id: string) =>
+    (await doc.send(new GetCommand({ TableName: tableName, Key: instanceItemKey(service, id), ConsistentRead: true }))).Item;
+  const protectionItem = async (shard = 0) => (await doc.send(new GetCommand({ TableName: tableName, Key: protectionItemKey(shard), ConsistentRead: true }))).Item;
+  const summary = async (service: string) => (await store.listAllServices()).find((s) => s.service === service);
+  return {
+    store, doc, tableName, raw, writes, up, slow, probed, register, registry, get, protectionItem, summary, clock,
+    advance: (ms: number) => (now += ms),
+    prober: (options: Partial<Omit<ProberOptions, 'protection'>> & { protection?: Partial<ProtectionOptions> } = {}) =>
+      new Prober({ store, probe, clock }, { concurrency: 8, ...options }),
+    /** A registry whose reads look for the guard's state of `shards` prober shards. */
+    shardedRegistry: (shards: number) =>
+      new Registry({ store: new DynamoDbProberStore(doc, tableName, shards), protection: new DynamoDbProberStore(doc, tableName, shards), addressPolicy: new AddressPolicy({ allowLoopback: true, allowCidrs: [] }), resolve: async () => [], clock }),
+  };
+}
+
+/** A health check probed every `intervalSeconds` (1 by default), thresholds 2 up / 3 down unless given. */
+export const check = (extra: object = {}) => ({ healthCheck: { type: 'http', intervalSeconds: 1, healthyThreshold: 2, unhealthyThreshold: 3, ...extra } });
