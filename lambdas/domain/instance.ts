@@ -160,7 +160,7 @@ export type InstanceUpdate =
 /**
  * The instance a write leaves behind: the one statement of what register, patch, heartbeat and a health mark do to
  * an instance. The registry answers with it; the DynamoDB adapters' update expressions must leave the same item
- * (test/adapters/dynamodb-store.test.ts writes through them and compares what it reads back with this).
+ * (test/lambdas/adapters/dynamodb-store.test.ts writes through them and compares what it reads back with this).
  *
  * - register: the draft, with the revision after `previous` (a replaced or expired one), or the first revision;
  *   nothing of the previous instance survives (probe and removal state start afresh);

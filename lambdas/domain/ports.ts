@@ -34,7 +34,7 @@ export interface SummaryPage {
 /**
  * Where instances are kept. Each write must leave the instance `nextInstance` (instance.ts) computes for it (register,
  * patch, heartbeat; the prober's store the health mark): the registry answers with that instance without reading
- * the item back, and test/adapters/dynamodb-store.test.ts holds the DynamoDB adapter to it.
+ * the item back, and test/lambdas/adapters/dynamodb-store.test.ts holds the DynamoDB adapter to it.
  */
 export interface InstanceStore {
   /**

@@ -4,7 +4,7 @@
  * `PutItem` and `BatchGetItem` too). One declaration, used by the construct and checked by the infra tests.
  *
  * Where each action comes from (lambdas/domain/registry.ts through lambdas/adapters/dynamodb-store.ts; the prober
- * through dynamodb-prober-store.ts). test/infra/table-access.test.ts runs every route handler in process against a
+ * through dynamodb-prober-store.ts). test/packages/cdk/table-access.test.ts runs every route handler in process against a
  * mocked DynamoDB client and checks that the commands it actually sends map to exactly these actions:
  * - register, patch-instance, heartbeat: `UpdateItem` (the conditional write; register and patch also adjust the
  *   service's counters with an `UpdateItem`).
