@@ -25,10 +25,14 @@ function tables(output: string): Row[][] {
   const lines = output.split('\n');
   for (let i = 0; i < lines.length; i++) {
     if (!lines[i]!.startsWith('|') || !lines[i + 1]?.startsWith('|---')) continue;
-    const header = lines[i]!.split('|').slice(1, -1).map((c) => c.trim());
+    const header = lines[i]!.split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
     const rows: Row[] = [];
     for (i += 2; i < lines.length && lines[i]!.startsWith('|'); i++) {
-      const cells = lines[i]!.split('|').slice(1, -1).map((c) => c.trim());
+      const cells = lines[i]!.split('|')
+        .slice(1, -1)
+        .map((c) => c.trim());
       rows.push(Object.fromEntries(header.map((h, k) => [h, cells[k] ?? ''])));
     }
     found.push(rows);
@@ -40,7 +44,11 @@ const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem()
 const report: Record<string, { output: string; tables: Row[][] }> = {};
 for (const [title, script] of parts) {
   process.stdout.write(`running ${script}…\n`);
-  const run = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' }, maxBuffer: 64 * 2 ** 20 });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', script], {
+    encoding: 'utf8',
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    maxBuffer: 64 * 2 ** 20,
+  });
   const output = (run.stdout ?? '').trim();
   if (run.status !== 0) throw new Error(`${script} failed:\n${output}\n${run.stderr}`);
   report[title] = { output, tables: tables(output) };
@@ -56,7 +64,11 @@ const figure = (rows: Row[] | undefined, name: RegExp) => num(rows?.find((r) => 
 const detection = report['Propagation and detection (SDK cache over SSE)']!.tables[0];
 const etcdFigures = etcdTables[1];
 const ratios: Array<[string, number, number]> = [];
-for (const [ours, theirs, label] of [[/^register/, /^put with lease/, 'register vs put with lease'], [/^heartbeat/, /keep-alive/, 'heartbeat vs keep-alive'], [/^discover/, /get by prefix/, 'discover 100 vs get by prefix']] as const) {
+for (const [ours, theirs, label] of [
+  [/^register/, /^put with lease/, 'register vs put with lease'],
+  [/^heartbeat/, /keep-alive/, 'heartbeat vs keep-alive'],
+  [/^discover/, /get by prefix/, 'discover 100 vs get by prefix'],
+] as const) {
   for (const c of ['1', '16', '64']) {
     ratios.push([`${label}, req/s at c=${c}`, cell(api, ours, c, 'req/s'), cell(etcdOps, theirs, c, 'req/s')]);
     ratios.push([`${label}, p99 ms at c=${c}`, cell(api, ours, c, 'p99 ms'), cell(etcdOps, theirs, c, 'p99 ms')]);
@@ -82,6 +94,9 @@ const md = [
 ].join('\n');
 const dir = join(import.meta.dirname, 'results');
 mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, 'latest.json'), `${JSON.stringify({ date, machine, ratios: ratios.map(([name, ours, etcd]) => ({ name, ours, etcd })), parts: report }, null, 2)}\n`);
+writeFileSync(
+  join(dir, 'latest.json'),
+  `${JSON.stringify({ date, machine, ratios: ratios.map(([name, ours, etcd]) => ({ name, ours, etcd })), parts: report }, null, 2)}\n`,
+);
 writeFileSync(join(dir, 'latest.md'), `${md}\n`);
 console.log(md);

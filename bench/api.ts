@@ -25,11 +25,25 @@ async function ok(res: Promise<Response>, expected: number[]): Promise<void> {
 const rows: string[] = [];
 try {
   for (let i = 0; i < 100; i++) {
-    await ok(fetch(`${url}/v1/services/catalog/instances/c-${i}`, { method: 'PUT', headers: json, body: JSON.stringify({ address: `10.1.0.${i}`, port: 80, leaseSeconds: 3600 }) }), [201, 200]);
+    await ok(
+      fetch(`${url}/v1/services/catalog/instances/c-${i}`, {
+        method: 'PUT',
+        headers: json,
+        body: JSON.stringify({ address: `10.1.0.${i}`, port: 80, leaseSeconds: 3600 }),
+      }),
+      [201, 200],
+    );
   }
   const scenarios: Record<string, (i: number) => Promise<void>> = {
     register: (i) =>
-      ok(fetch(`${url}/v1/services/bench/instances/b-${i % 500}`, { method: 'PUT', headers: json, body: JSON.stringify({ address: '10.2.0.1', port: 1000 + (i % 500), leaseSeconds: 60 }) }), [200, 201]),
+      ok(
+        fetch(`${url}/v1/services/bench/instances/b-${i % 500}`, {
+          method: 'PUT',
+          headers: json,
+          body: JSON.stringify({ address: '10.2.0.1', port: 1000 + (i % 500), leaseSeconds: 60 }),
+        }),
+        [200, 201],
+      ),
     heartbeat: (i) => ok(fetch(`${url}/v1/services/catalog/instances/c-${i % 100}/heartbeat`, { method: 'POST' }), [200]),
     'discover (100 instances)': () => ok(fetch(`${url}/v1/services/catalog/instances?limit=100`), [200]),
   };

@@ -61,7 +61,8 @@ runtime.dynamodb.middlewareStack.add(
     const input = args.input as Record<string, unknown>;
     if (!('TransactItems' in input)) input.ReturnConsumedCapacity = 'TOTAL';
     const out = await next(args);
-    const consumed = (out.output as { ConsumedCapacity?: { ReadCapacityUnits?: number; WriteCapacityUnits?: number; CapacityUnits?: number } }).ConsumedCapacity;
+    const consumed = (out.output as { ConsumedCapacity?: { ReadCapacityUnits?: number; WriteCapacityUnits?: number; CapacityUnits?: number } })
+      .ConsumedCapacity;
     if (counting && consumed) {
       counts.rru += consumed.ReadCapacityUnits ?? 0;
       counts.wru += consumed.WriteCapacityUnits ?? 0;
@@ -79,7 +80,11 @@ runtime.dynamodb.middlewareStack.add(
 const busSeq = () => (runtime.bus as unknown as { seq: number }).seq;
 
 const put = (service: string, id: string, body: object) =>
-  fetch(`${runtime.url}/v1/services/${service}/instances/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.arrayBuffer());
+  fetch(`${runtime.url}/v1/services/${service}/instances/${id}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  }).then((r) => r.arrayBuffer());
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function measure(mode: string, setup: () => Promise<void>, run: () => Promise<void>) {
@@ -116,7 +121,9 @@ try {
     'probe-driven, 10 s rounds',
     async () => {
       await load(FLEET, 32, (i) =>
-        put('probed', `p-${i}`, { address: '127.0.0.1', port: targetPort, healthCheck: { type: 'http', path: `/h/${i}`, intervalSeconds: 10 } }).then(() => undefined),
+        put('probed', `p-${i}`, { address: '127.0.0.1', port: targetPort, healthCheck: { type: 'http', path: `/h/${i}`, intervalSeconds: 10 } }).then(
+          () => undefined,
+        ),
       );
       await sleep(35_000); // the first rounds settle health (unknown → passing) before counting
     },

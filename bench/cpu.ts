@@ -55,7 +55,11 @@ const CALLER: Caller = { principal: 'anonymous', services: ['*'], read: ['*'], a
  * An API Gateway HTTP API (payload 2.0) event as local/api-gateway.ts builds it for a request to `route`:
  * lower-case headers, the authorizer context the registry's token authorizer gives.
  */
-function httpEvent(route: RouteDefinition, params: Record<string, string>, options: { query?: Record<string, string>; body?: string } = {}): APIGatewayProxyEventV2 {
+function httpEvent(
+  route: RouteDefinition,
+  params: Record<string, string>,
+  options: { query?: Record<string, string>; body?: string } = {},
+): APIGatewayProxyEventV2 {
   const rawPath = route.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name]!));
   const rawQueryString = new URLSearchParams(options.query ?? {}).toString();
   const headers: Record<string, string> = { host: '127.0.0.1:4000', 'user-agent': 'bench-cpu', accept: '*/*' };
@@ -142,10 +146,24 @@ try {
   const store = new DynamoDbInstanceStore(platform.documentClient, TABLE);
 
   const registerCall = (service: string, instanceId: string, port: number, expect: readonly number[]) =>
-    invocation(register, ROUTES.RegisterInstance, httpEvent(ROUTES.RegisterInstance, { service, instanceId }, { body: JSON.stringify({ address: '10.2.0.1', port, leaseSeconds: 3600 }) }), expect);
+    invocation(
+      register,
+      ROUTES.RegisterInstance,
+      httpEvent(ROUTES.RegisterInstance, { service, instanceId }, { body: JSON.stringify({ address: '10.2.0.1', port, leaseSeconds: 3600 }) }),
+      expect,
+    );
   // Seed: the discovered service (100 instances), the instances register replaces, and the floor's templates.
   for (let k = 0; k < CATALOG; k++) {
-    const call = invocation(register, ROUTES.RegisterInstance, httpEvent(ROUTES.RegisterInstance, { service: 'catalog', instanceId: `c-${k}` }, { body: JSON.stringify({ address: `10.1.0.${k}`, port: 80, leaseSeconds: 3600 }) }), [201]);
+    const call = invocation(
+      register,
+      ROUTES.RegisterInstance,
+      httpEvent(
+        ROUTES.RegisterInstance,
+        { service: 'catalog', instanceId: `c-${k}` },
+        { body: JSON.stringify({ address: `10.1.0.${k}`, port: 80, leaseSeconds: 3600 }) },
+      ),
+      [201],
+    );
     call.check(await call.run());
   }
   for (let k = 0; k < REGISTERED; k++) {
@@ -162,19 +180,37 @@ try {
 
   const range = (count: number, offset: number) => Array.from({ length: count }, (_, j) => offset + j);
   const rows: Row[] = [
-    { name: 'register (handler, replace: one write)', targetUs: 1000, calls: (n, o) => range(n, o).map((i) => registerCall('bench', `b-${i % REGISTERED}`, 1000 + (i % REGISTERED), [200])) },
+    {
+      name: 'register (handler, replace: one write)',
+      targetUs: 1000,
+      calls: (n, o) => range(n, o).map((i) => registerCall('bench', `b-${i % REGISTERED}`, 1000 + (i % REGISTERED), [200])),
+    },
     { name: 'register (handler, new instance: + counter write)', calls: (n) => range(n, 0).map(() => registerCall('fresh', `n-${fresh++}`, 2000, [201])) },
     {
       name: 'heartbeat (handler)',
       targetUs: 500,
-      calls: (n, o) => range(n, o).map((i) => invocation(heartbeat, ROUTES.Heartbeat, httpEvent(ROUTES.Heartbeat, { service: 'catalog', instanceId: `c-${i % CATALOG}` }), [200])),
+      calls: (n, o) =>
+        range(n, o).map((i) =>
+          invocation(heartbeat, ROUTES.Heartbeat, httpEvent(ROUTES.Heartbeat, { service: 'catalog', instanceId: `c-${i % CATALOG}` }), [200]),
+        ),
     },
     {
       name: `discover ${CATALOG} (handler)`,
       targetUs: 1500,
-      calls: (n) => range(n, 0).map(() => invocation(discover, ROUTES.DiscoverInstances, httpEvent(ROUTES.DiscoverInstances, { service: 'catalog' }, { query: { limit: String(CATALOG) } }), [200])),
+      calls: (n) =>
+        range(n, 0).map(() =>
+          invocation(
+            discover,
+            ROUTES.DiscoverInstances,
+            httpEvent(ROUTES.DiscoverInstances, { service: 'catalog' }, { query: { limit: String(CATALOG) } }),
+            [200],
+          ),
+        ),
     },
-    { name: `Query ${CATALOG} items, raw client (AttributeValues)`, calls: (n) => range(n, 0).map(() => ({ run: () => client.send(instanceQuery(TABLE, 'catalog', CATALOG)) })) },
+    {
+      name: `Query ${CATALOG} items, raw client (AttributeValues)`,
+      calls: (n) => range(n, 0).map(() => ({ run: () => client.send(instanceQuery(TABLE, 'catalog', CATALOG)) })),
+    },
     {
       name: `Query ${CATALOG} items, document client (unmarshalled)`,
       calls: (n) =>
@@ -208,10 +244,14 @@ try {
             ),
         })),
     },
-    { name: `adapter page(${CATALOG}) (document client + item → instance)`, calls: (n) => range(n, 0).map(() => ({ run: () => store.page('catalog', undefined, CATALOG) })) },
+    {
+      name: `adapter page(${CATALOG}) (document client + item → instance)`,
+      calls: (n) => range(n, 0).map(() => ({ run: () => store.page('catalog', undefined, CATALOG) })),
+    },
     {
       name: 'conditional PutItem, raw client (register floor)',
-      calls: (n, o) => range(n, o).map((i) => ({ run: () => client.send(conditionalPut(TABLE, templates[i % REGISTERED]!, owner, Date.now(), ++revision, 3600)) })),
+      calls: (n, o) =>
+        range(n, o).map((i) => ({ run: () => client.send(conditionalPut(TABLE, templates[i % REGISTERED]!, owner, Date.now(), ++revision, 3600)) })),
     },
     {
       name: 'heartbeat UpdateItem, raw client (heartbeat floor)',
@@ -220,9 +260,17 @@ try {
   ];
 
   // The discover response body, for the JSON.parse row: the same payload a client (or a compact item) would parse.
-  const sample = invocation(discover, ROUTES.DiscoverInstances, httpEvent(ROUTES.DiscoverInstances, { service: 'catalog' }, { query: { limit: String(CATALOG) } }), [200]);
+  const sample = invocation(
+    discover,
+    ROUTES.DiscoverInstances,
+    httpEvent(ROUTES.DiscoverInstances, { service: 'catalog' }, { query: { limit: String(CATALOG) } }),
+    [200],
+  );
   const body = ((await sample.run()) as { body: string }).body;
-  rows.push({ name: `JSON.parse of discover's ${CATALOG}-instance body (${(Buffer.byteLength(body) / 1024).toFixed(1)} KB)`, calls: (n) => range(n, 0).map(() => ({ run: () => JSON.parse(body) })) });
+  rows.push({
+    name: `JSON.parse of discover's ${CATALOG}-instance body (${(Buffer.byteLength(body) / 1024).toFixed(1)} KB)`,
+    calls: (n) => range(n, 0).map(() => ({ run: () => JSON.parse(body) })),
+  });
 
   console.log(
     `bench:cpu — ${REQUESTS} sequential requests per row in ${ROUNDS} interleaved rounds, after ${WARMUP} warm-up, in process; ` +
@@ -247,7 +295,9 @@ try {
     const { cpuUs, wallMs } = samples.get(row)!;
     const mean = cpuUs.reduce((a, b) => a + b, 0) / cpuUs.length;
     const target = row.targetUs === undefined ? '–' : `≤ ${row.targetUs} ${mean <= row.targetUs ? '(met)' : '(not met)'}`;
-    console.log(`| ${row.name} | ${mean.toFixed(0)} | ${quantile(cpuUs, 0.5).toFixed(0)} | ${quantile(cpuUs, 0.99).toFixed(0)} | ${quantile(wallMs, 0.5).toFixed(2)} | ${target} |`);
+    console.log(
+      `| ${row.name} | ${mean.toFixed(0)} | ${quantile(cpuUs, 0.5).toFixed(0)} | ${quantile(cpuUs, 0.99).toFixed(0)} | ${quantile(wallMs, 0.5).toFixed(2)} | ${target} |`,
+    );
   }
 } finally {
   client.destroy();

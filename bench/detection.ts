@@ -55,14 +55,23 @@ try {
   const peers = createServer((_q, s) => s.writeHead(200).end());
   await new Promise<void>((r) => peers.listen(0, '127.0.0.1', r));
   const peerPort = (peers.address() as AddressInfo).port;
-  for (let i = 0; i < 10; i++) await client.register('fd', `peer-${i}`, { address: '127.0.0.1', port: peerPort, healthCheck: { type: 'http', path: `/p/${i}`, intervalSeconds: 1, timeoutSeconds: 1 } });
+  for (let i = 0; i < 10; i++)
+    await client.register('fd', `peer-${i}`, {
+      address: '127.0.0.1',
+      port: peerPort,
+      healthCheck: { type: 'http', path: `/p/${i}`, intervalSeconds: 1, timeoutSeconds: 1 },
+    });
   const fd = await follow('fd');
   const detection: number[] = [];
   for (let t = 0; t < TRIALS; t++) {
     const server = createServer((_q, s) => s.writeHead(200).end());
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const id = `victim-${t}`;
-    await client.register('fd', id, { address: '127.0.0.1', port: (server.address() as AddressInfo).port, healthCheck: { type: 'http', intervalSeconds: 1, timeoutSeconds: 1 } });
+    await client.register('fd', id, {
+      address: '127.0.0.1',
+      port: (server.address() as AddressInfo).port,
+      healthCheck: { type: 'http', intervalSeconds: 1, timeoutSeconds: 1 },
+    });
     const offered = () => fd.cache.instances().some((x) => x.instanceId === id && isHealthy(x));
     await waitFor(offered);
     server.closeAllConnections();

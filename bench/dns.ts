@@ -37,11 +37,14 @@ async function client(port: number, names: string[]): Promise<{ answers: number;
     const id = (nextId = (nextId + 1) & 0xffff);
     const name = names[id % names.length]!;
     const query = packet.encode({ type: 'query', id, questions: [{ type: name.startsWith('_') ? 'SRV' : 'A', name }] });
-    pending.set(id, setTimeout(() => {
-      pending.delete(id);
-      errors++;
-      send();
-    }, 2000));
+    pending.set(
+      id,
+      setTimeout(() => {
+        pending.delete(id);
+        errors++;
+        send();
+      }, 2000),
+    );
     socket.send(query, port, '127.0.0.1');
   };
   socket.on('message', (message) => {
@@ -72,7 +75,11 @@ if (process.argv[2] === 'client') {
     for (let s = 0; s < SERVICES; s++) {
       for (let i = 0; i < 5; i++) {
         const body = JSON.stringify({ address: `10.${s}.0.${i + 1}`, port: 8080, tags: ['v2'], leaseSeconds: 3600 });
-        const reply = await fetch(`${runtime.url}/v1/services/svc-${s}/instances/i-${i}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
+        const reply = await fetch(`${runtime.url}/v1/services/svc-${s}/instances/i-${i}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
         if (!reply.ok) throw new Error(`register failed: ${reply.status}`);
       }
     }

@@ -21,7 +21,24 @@ if (spawnSync('etcd', ['--version']).error) {
 const dir = mkdtempSync(join(tmpdir(), 'bench-etcd-'));
 const [clientPort, peerPort] = [await freePort(), await freePort()];
 const url = `http://127.0.0.1:${clientPort}`;
-const etcd = spawn('etcd', ['--data-dir', dir, '--listen-client-urls', url, '--advertise-client-urls', url, '--listen-peer-urls', `http://127.0.0.1:${peerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`, '--initial-cluster', `default=http://127.0.0.1:${peerPort}`], { stdio: 'ignore' });
+const etcd = spawn(
+  'etcd',
+  [
+    '--data-dir',
+    dir,
+    '--listen-client-urls',
+    url,
+    '--advertise-client-urls',
+    url,
+    '--listen-peer-urls',
+    `http://127.0.0.1:${peerPort}`,
+    '--initial-advertise-peer-urls',
+    `http://127.0.0.1:${peerPort}`,
+    '--initial-cluster',
+    `default=http://127.0.0.1:${peerPort}`,
+  ],
+  { stdio: 'ignore' },
+);
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const call = async (path: string, body: object) => {
   const res = await fetch(`${url}${path}`, { method: 'POST', body: JSON.stringify(body) });
@@ -40,20 +57,26 @@ try {
     }
   }
   const lease = (await call('/v3/lease/grant', { TTL: 3600 })).ID as string;
-  for (let i = 0; i < 100; i++) await call('/v3/kv/put', { key: b64(`/svc/catalog/c-${i}`), value: b64(JSON.stringify({ address: `10.1.0.${i}`, port: 80 })), lease });
+  for (let i = 0; i < 100; i++)
+    await call('/v3/kv/put', { key: b64(`/svc/catalog/c-${i}`), value: b64(JSON.stringify({ address: `10.1.0.${i}`, port: 80 })), lease });
   const ops: Record<string, (i: number) => Promise<unknown>> = {
-    'put with lease (register)': (i) => call('/v3/kv/put', { key: b64(`/svc/bench/b-${i % 500}`), value: b64(JSON.stringify({ address: '10.2.0.1', port: 1000 + (i % 500) })), lease }),
+    'put with lease (register)': (i) =>
+      call('/v3/kv/put', { key: b64(`/svc/bench/b-${i % 500}`), value: b64(JSON.stringify({ address: '10.2.0.1', port: 1000 + (i % 500) })), lease }),
     'lease keep-alive (heartbeat)': () => call('/v3/lease/keepalive', { ID: lease }),
     'get by prefix, 100 keys (discover)': () => call('/v3/kv/range', { key: b64('/svc/catalog/'), range_end: b64('/svc/catalog0') }),
   };
-  console.log(`bench:etcd — etcd ${spawnSync('etcd', ['--version']).stdout.toString().split('\n')[0]?.replace('etcd Version: ', '')}, ${REQUESTS} requests per cell`);
+  console.log(
+    `bench:etcd — etcd ${spawnSync('etcd', ['--version']).stdout.toString().split('\n')[0]?.replace('etcd Version: ', '')}, ${REQUESTS} requests per cell`,
+  );
   console.log('| operation | concurrency | req/s | p50 ms | p99 ms |');
   console.log('|---|---:|---:|---:|---:|');
   for (const [name, task] of Object.entries(ops)) {
     for (const concurrency of [1, 16, 64]) {
       await load(Math.min(200, REQUESTS), concurrency, async (i) => void (await task(i)));
       const { latencies, wallMs } = await load(REQUESTS, concurrency, async (i) => void (await task(i)));
-      console.log(`| ${name} | ${concurrency} | ${((REQUESTS / wallMs) * 1000).toFixed(0)} | ${quantile(latencies, 0.5).toFixed(2)} | ${quantile(latencies, 0.99).toFixed(2)} |`);
+      console.log(
+        `| ${name} | ${concurrency} | ${((REQUESTS / wallMs) * 1000).toFixed(0)} | ${quantile(latencies, 0.5).toFixed(2)} | ${quantile(latencies, 0.99).toFixed(2)} |`,
+      );
     }
   }
 
@@ -61,7 +84,11 @@ try {
   const controller = new AbortController();
   const arrived = new Map<string, number>();
   const waiting = new Map<string, (at: number) => void>();
-  const watch = await fetch(`${url}/v3/watch`, { method: 'POST', body: JSON.stringify({ create_request: { key: b64('/svc/watched/'), range_end: b64('/svc/watched0') } }), signal: controller.signal });
+  const watch = await fetch(`${url}/v3/watch`, {
+    method: 'POST',
+    body: JSON.stringify({ create_request: { key: b64('/svc/watched/'), range_end: b64('/svc/watched0') } }),
+    signal: controller.signal,
+  });
   void (async () => {
     const decoder = new TextDecoder();
     let buffer = '';
@@ -100,10 +127,11 @@ try {
       const expiresAt = performance.now() + 2000;
       const deleted = await new Promise<number>((resolve) => {
         const check = setInterval(() => {
-          for (const [k, at] of arrived) if (k.startsWith(`DELETE:${key}:`)) {
-            clearInterval(check);
-            resolve(at);
-          }
+          for (const [k, at] of arrived)
+            if (k.startsWith(`DELETE:${key}:`)) {
+              clearInterval(check);
+              resolve(at);
+            }
         }, 5);
       });
       return deleted - expiresAt;

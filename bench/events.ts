@@ -33,13 +33,15 @@ try {
     const reply = await fetch(`${runtime.url}/v1/services/bench/instances/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
     const acknowledged = performance.now();
     const { revision } = (await reply.json()) as { revision: number };
-    const received = arrived.get(`${id}/${revision}`) ?? await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`event for ${id}/${revision} not received in 10 s`)), 10_000);
-      waiting.set(`${id}/${revision}`, (at) => {
-        clearTimeout(timer);
-        resolve(at);
-      });
-    });
+    const received =
+      arrived.get(`${id}/${revision}`) ??
+      (await new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`event for ${id}/${revision} not received in 10 s`)), 10_000);
+        waiting.set(`${id}/${revision}`, (at) => {
+          clearTimeout(timer);
+          resolve(at);
+        });
+      }));
     waiting.delete(`${id}/${revision}`);
     latencies.push(received - acknowledged);
   }

@@ -41,7 +41,14 @@ export function heartbeatUpdate(tableName: string, service: string, instanceId: 
     Key: { [registryTable.partitionKey]: { S: key.pk }, [registryTable.sortKey]: { S: key.sk } },
     UpdateExpression: 'SET #exp = :now + #leaseMs, #ttl = :ttl + #leaseSeconds, #lastWrite = :hb',
     ConditionExpression: '#exp > :now AND #owner = :owner',
-    ExpressionAttributeNames: { '#exp': 'leaseExpiresAtMs', '#leaseMs': 'leaseMs', '#ttl': 'ttl', '#leaseSeconds': 'leaseSeconds', '#lastWrite': 'lastWrite', '#owner': 'owner' },
+    ExpressionAttributeNames: {
+      '#exp': 'leaseExpiresAtMs',
+      '#leaseMs': 'leaseMs',
+      '#ttl': 'ttl',
+      '#leaseSeconds': 'leaseSeconds',
+      '#lastWrite': 'lastWrite',
+      '#owner': 'owner',
+    },
     ExpressionAttributeValues: {
       ':now': { N: String(nowMs) },
       ':ttl': { N: String(Math.ceil(nowMs / 1000) + TTL_GRACE_SECONDS) },

@@ -119,7 +119,9 @@ try {
   // replace, one write: the steady state; a first registration adds the service counter's write). Hour-long
   // leases, so none lapses during the run and turns a replace into a creation.
   await load(CATALOG, 16, (k) => put(`/v1/services/catalog/instances/c-${k}`, { address: `10.1.0.${k}`, port: 80, leaseSeconds: 3600 }));
-  await load(REGISTERED * 2, 16, (j) => put(`/v1/services/bench/instances/${j % 2 ? 'f' : 'b'}-${j >> 1}`, { address: '10.2.0.1', port: 1000 + (j >> 1), leaseSeconds: 3600 }));
+  await load(REGISTERED * 2, 16, (j) =>
+    put(`/v1/services/bench/instances/${j % 2 ? 'f' : 'b'}-${j >> 1}`, { address: '10.2.0.1', port: 1000 + (j >> 1), leaseSeconds: 3600 }),
+  );
   const bench = await storedItems(floor, table, 'bench');
   const templates = Array.from({ length: REGISTERED }, (_, k) => bench.get(`f-${k}`)!);
   const owner = templates[0]!.owner!.S!;
@@ -142,7 +144,9 @@ try {
         expect: [200, 201],
       }),
       // register's condition and return values (bench/floor-requests.ts), writing copies of registered items.
-      floor: floorSide('conditional PutItem (SDK floor)', (i) => floor.send(conditionalPut(table, templates[i % REGISTERED]!, owner, Date.now(), ++revision, 3600))),
+      floor: floorSide('conditional PutItem (SDK floor)', (i) =>
+        floor.send(conditionalPut(table, templates[i % REGISTERED]!, owner, Date.now(), ++revision, 3600)),
+      ),
     },
     {
       name: 'heartbeat',
@@ -190,7 +194,9 @@ try {
   for (const pair of pairs) {
     for (const side of [pair.ours, pair.floor]) {
       const t = results.get(side)!;
-      console.log(`| ${side.label} | ${CONCURRENCY} | ${rate(t).toFixed(0)} | ${quantile(t.latencies, 0.5).toFixed(2)} | ${quantile(t.latencies, 0.99).toFixed(2)} | ${(t.cpuUs / 1000 / t.requests).toFixed(2)} |`);
+      console.log(
+        `| ${side.label} | ${CONCURRENCY} | ${rate(t).toFixed(0)} | ${quantile(t.latencies, 0.5).toFixed(2)} | ${quantile(t.latencies, 0.99).toFixed(2)} | ${(t.cpuUs / 1000 / t.requests).toFixed(2)} |`,
+      );
     }
   }
   console.log('');
@@ -200,8 +206,12 @@ try {
     const ours = results.get(pair.ours)!;
     const theirs = results.get(pair.floor)!;
     const ratio = rate(ours) / rate(theirs);
-    console.log(`| ${pair.name} req/s at c=${CONCURRENCY} | ${rate(ours).toFixed(0)} | ${rate(theirs).toFixed(0)} | ${ratio.toFixed(2)} | ≥ ${TARGET} ${ratio >= TARGET ? '(met)' : '(not met)'} |`);
-    console.log(`| ${pair.name} p99 ms at c=${CONCURRENCY} | ${quantile(ours.latencies, 0.99).toFixed(2)} | ${quantile(theirs.latencies, 0.99).toFixed(2)} | ${(quantile(ours.latencies, 0.99) / quantile(theirs.latencies, 0.99)).toFixed(2)} | – |`);
+    console.log(
+      `| ${pair.name} req/s at c=${CONCURRENCY} | ${rate(ours).toFixed(0)} | ${rate(theirs).toFixed(0)} | ${ratio.toFixed(2)} | ≥ ${TARGET} ${ratio >= TARGET ? '(met)' : '(not met)'} |`,
+    );
+    console.log(
+      `| ${pair.name} p99 ms at c=${CONCURRENCY} | ${quantile(ours.latencies, 0.99).toFixed(2)} | ${quantile(theirs.latencies, 0.99).toFixed(2)} | ${(quantile(ours.latencies, 0.99) / quantile(theirs.latencies, 0.99)).toFixed(2)} | – |`,
+    );
   }
 } finally {
   floor.destroy();

@@ -73,7 +73,10 @@ const out = mkdtempSync(join(tmpdir(), 'bench-init-'));
 try {
   // The bundles leave `@aws-sdk/*` to the runtime: here, this repository's node_modules, found through a link.
   symlinkSync(join(repoRoot, 'node_modules'), join(out, 'node_modules'), 'dir');
-  const handlers = readdirSync(handlersDir).filter((f) => f.endsWith('.ts')).sort().map((f) => basename(f, '.ts'));
+  const handlers = readdirSync(handlersDir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()
+    .map((f) => basename(f, '.ts'));
   for (const handler of handlers) await build(handlerBuildOptions(join(handlersDir, `${handler}.ts`), join(out, handler, 'index.mjs')));
   // A baseline: the SDK modules the table functions load, and nothing else (the part of init a bundle cannot shrink,
   // short of not loading them).
@@ -81,7 +84,9 @@ try {
   mkdirSync(join(out, 'sdk-only'));
   writeFileSync(join(out, 'sdk-only', 'index.mjs'), "import '@aws-sdk/client-dynamodb';\nimport '@aws-sdk/lib-dynamodb';\n");
 
-  console.log(`bench:init — median of ${RUNS} fresh processes per bundle; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version} (Lambda: nodejs22.x, arm64, 256 MB)`);
+  console.log(
+    `bench:init — median of ${RUNS} fresh processes per bundle; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version} (Lambda: nodejs22.x, arm64, 256 MB)`,
+  );
   console.log('| function | bundle KB | import ms (median) | import ms (min–max) | import CPU ms (median) | process start → ready ms (median) |');
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const [handler, dir] of [...handlers.map((h) => [h, h]), [baseline, 'sdk-only']] as const) {
@@ -101,7 +106,13 @@ try {
     const kb = statSync(bundle).size / 1024;
     console.log(
       `| ${handler} | ${kb.toFixed(1)} | ${quantile(ms, 0.5).toFixed(1)} | ${Math.min(...ms).toFixed(1)}–${Math.max(...ms).toFixed(1)} | ` +
-        `${quantile(runs.map((r) => r.cpuMs), 0.5).toFixed(1)} | ${quantile(runs.map((r) => r.sinceStartMs), 0.5).toFixed(1)} |`,
+        `${quantile(
+          runs.map((r) => r.cpuMs),
+          0.5,
+        ).toFixed(1)} | ${quantile(
+          runs.map((r) => r.sinceStartMs),
+          0.5,
+        ).toFixed(1)} |`,
     );
   }
 } finally {

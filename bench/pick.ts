@@ -29,8 +29,16 @@ const ROWS: Record<string, Row> = {
   random: { label: 'random', build: () => new RandomBalancer(), release: false },
   weighted: { label: 'smooth weighted round robin', build: () => new SmoothWeightedBalancer(), release: false },
   'least-outstanding': { label: 'P2C least outstanding (pick + release)', build: () => new LeastOutstandingBalancer(), release: true },
-  'managed-round-robin': { label: 'createBalancer round robin (zone, panic, ejection)', build: () => createBalancer({ strategy: 'round-robin', zone: 'a' }), release: false },
-  'managed-weighted': { label: 'createBalancer weighted (zone, panic, ejection)', build: () => createBalancer({ strategy: 'weighted', zone: 'a' }), release: false },
+  'managed-round-robin': {
+    label: 'createBalancer round robin (zone, panic, ejection)',
+    build: () => createBalancer({ strategy: 'round-robin', zone: 'a' }),
+    release: false,
+  },
+  'managed-weighted': {
+    label: 'createBalancer weighted (zone, panic, ejection)',
+    build: () => createBalancer({ strategy: 'weighted', zone: 'a' }),
+    release: false,
+  },
   'managed-least-outstanding': {
     label: 'createBalancer P2C (zone, panic, ejection; pick + release)',
     build: () => createBalancer({ strategy: 'least-outstanding', zone: 'a' }),
@@ -106,7 +114,9 @@ if (only !== undefined) {
   if (row === undefined) throw new Error(`unknown row ${only}; one of ${Object.keys(ROWS).join(', ')}`);
   process.stdout.write(`${JSON.stringify(measure(row))}\n`);
 } else {
-  console.log(`bench:pick — ${INSTANCES} instances, ${PICKS.toLocaleString('en')} timed picks per row after ${WARMUP.toLocaleString('en')} warm-up, batches of ${BATCH}`);
+  console.log(
+    `bench:pick — ${INSTANCES} instances, ${PICKS.toLocaleString('en')} timed picks per row after ${WARMUP.toLocaleString('en')} warm-up, batches of ${BATCH}`,
+  );
   console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores; one used)`);
   console.log('');
   console.log('| balancer | picks/s | p50 ns/pick | p99 ns/pick |');

@@ -29,7 +29,14 @@ const portOf = (i: number) => {
   const r = i % 100;
   return r < 85 ? ports.healthy! : r < 95 ? ports.failing! : r < 98 ? ports.slow! : ports.closed!;
 };
-const targets: ProbeTarget[] = Array.from({ length: N }, (_, i) => ({ type: 'http', tls: false, address: '127.0.0.1', port: portOf(i), path: `/t/${i}`, timeoutSeconds: 1 }));
+const targets: ProbeTarget[] = Array.from({ length: N }, (_, i) => ({
+  type: 'http',
+  tls: false,
+  address: '127.0.0.1',
+  port: portOf(i),
+  path: `/t/${i}`,
+  timeoutSeconds: 1,
+}));
 const probe = createProbe(new AddressPolicy({ allowLoopback: true, allowCidrs: [] }), async () => []);
 let db: Awaited<ReturnType<typeof startDynamoDbLocal>> | undefined;
 try {
@@ -50,7 +57,11 @@ try {
   const now = Date.now();
   await load(N, 32, async (i) => {
     const service = `svc-${i % 20}`;
-    const body = registerBody.parse({ address: '127.0.0.1', port: portOf(i), healthCheck: { type: 'http', path: `/t/${i}`, timeoutSeconds: 1, intervalSeconds: 1 } });
+    const body = registerBody.parse({
+      address: '127.0.0.1',
+      port: portOf(i),
+      healthCheck: { type: 'http', path: `/t/${i}`, timeoutSeconds: 1, intervalSeconds: 1 },
+    });
     await store.register(draftInstance({ service, instanceId: `i-${i}` }, body, 'bench', now), { owner: 'bench', nowMs: now });
   });
   for (let s = 0; s < 20; s++) await store.adjustSummary(`svc-${s}`, { total: N / 20, healthy: N / 20 });
@@ -59,7 +70,7 @@ try {
   const prober = new Prober({ store, probe }, { concurrency: CONCURRENCY, maxProbesPerEndpoint: N });
   const rounds = [];
   for (let r = 0; r < 4; r++) rounds.push(await prober.round()); // 1: counting, 2: 8,500 → passing, 3: 1,500 → critical, 4: steady
-  const [first, toPassing, toCritical, steady] = rounds as [typeof rounds[0], typeof rounds[0], typeof rounds[0], typeof rounds[0]];
+  const [first, toPassing, toCritical, steady] = rounds as [(typeof rounds)[0], (typeof rounds)[0], (typeof rounds)[0], (typeof rounds)[0]];
   const rss = process.memoryUsage().rss / 2 ** 20;
   raw.destroy();
 
@@ -72,7 +83,9 @@ try {
   console.log(`| failed targets (expected ${Math.round(N * 0.15)}) | ${failed} |`);
   console.log(`| full round incl. DynamoDB Local, nothing changes yet (${first.writes} writes) | ${(first.durationMs / 1000).toFixed(2)} s |`);
   console.log(`| full round, ${toPassing.transitions} instances turn passing (${toPassing.writes} writes) | ${(toPassing.durationMs / 1000).toFixed(2)} s |`);
-  console.log(`| full round, ${toCritical.transitions} instances turn critical (${toCritical.writes} writes) | ${(toCritical.durationMs / 1000).toFixed(2)} s |`);
+  console.log(
+    `| full round, ${toCritical.transitions} instances turn critical (${toCritical.writes} writes) | ${(toCritical.durationMs / 1000).toFixed(2)} s |`,
+  );
   console.log(`| full round, steady state (${steady.writes} writes) | ${(steady.durationMs / 1000).toFixed(2)} s |`);
   console.log(`| prober process RSS | ${rss.toFixed(0)} MiB |`);
 } finally {

@@ -27,7 +27,9 @@ try {
   console.log('|---|---:|');
   console.log(`| register ${ONE} instances in one service (c=32) | ${(reg1.wallMs / 1000).toFixed(1)} s, ${((ONE / reg1.wallMs) * 1000).toFixed(0)}/s |`);
   console.log(`| list all ${ONE} (pages of 1,000) | ${(listMs / 1000).toFixed(2)} s |`);
-  console.log(`| register ${ACROSS} instances across 100 services (c=32) | ${(reg2.wallMs / 1000).toFixed(1)} s, ${((ACROSS / reg2.wallMs) * 1000).toFixed(0)}/s |`);
+  console.log(
+    `| register ${ACROSS} instances across 100 services (c=32) | ${(reg2.wallMs / 1000).toFixed(1)} s, ${((ACROSS / reg2.wallMs) * 1000).toFixed(0)}/s |`,
+  );
   console.log(`| services listed | ${services.length} |`);
   console.log(`| local runtime RSS (Node, after) | ${rss.toFixed(0)} MiB |`);
 } finally {

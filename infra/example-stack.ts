@@ -34,10 +34,12 @@ export interface ExampleStack {
  * (`true`/`false`, `1`/`0`, `yes`/`no`, any case), and anything else fails the synth naming the key.
  */
 function contextRecord(app: App, keys: readonly string[]): Record<string, string | undefined> {
-  return Object.fromEntries(keys.map((key) => {
-    const value: unknown = app.node.tryGetContext(key);
-    return [key, value === undefined || value === null ? undefined : String(value)];
-  }));
+  return Object.fromEntries(
+    keys.map((key) => {
+      const value: unknown = app.node.tryGetContext(key);
+      return [key, value === undefined || value === null ? undefined : String(value)];
+    }),
+  );
 }
 
 /**
@@ -66,7 +68,9 @@ export function buildExampleStack(app: App): ExampleStack {
       flowLogs: { FlowLogs: { destination: FlowLogDestination.toCloudWatchLogs() } },
     });
   }
-  const admins = String(context('adminPrincipals') ?? '').split(',').filter(Boolean);
+  const admins = String(context('adminPrincipals') ?? '')
+    .split(',')
+    .filter(Boolean);
   const expectedInstances = context('expectedInstances');
   const dnsDomain = String(context('dnsDomain') ?? '');
   const registry = new ServiceRegistry(stack, 'Registry', {

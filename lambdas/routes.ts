@@ -78,7 +78,7 @@ const err = (description: string) => ({ description, content: json(errorBody) })
  */
 const gatewayError = z
   .object({ message: z.string() })
-  .meta({ id: 'GatewayError', description: "API Gateway's own refusal (AWS only), e.g. `{\"message\":\"Forbidden\"}`" });
+  .meta({ id: 'GatewayError', description: 'API Gateway\'s own refusal (AWS only), e.g. `{"message":"Forbidden"}`' });
 
 /**
  * Answers every route can give. 401 is the local runtime's bearer authorizer (in AWS an unsigned request is a 403
@@ -324,7 +324,12 @@ export const ROUTES = {
     operation: {
       summary: 'Revoke a bearer token (admins only)',
       description: 'Locally the token stops working at once; in AWS within the authorizer cache time (60 s).',
-      responses: { '204': { description: 'Revoked' }, '404': err('No such token (never created, or already revoked)'), ...badInput, ...authErrors('The caller is not an admin') },
+      responses: {
+        '204': { description: 'Revoked' },
+        '404': err('No such token (never created, or already revoked)'),
+        ...badInput,
+        ...authErrors('The caller is not an admin'),
+      },
     },
   }),
   // ── Change history ──
@@ -410,7 +415,15 @@ const EUREKA_ROUTES: readonly RouteDefinition[] = EUREKA_PREFIXES.flatMap((prefi
         ...(op.name === 'SetMetadata' && {
           parameters: [
             z.record(z.string(), z.string()).meta({
-              param: { name: 'metadata', in: 'query', style: 'form', explode: true, required: true, description: 'Metadata to add or change, each `key=value`', example: { build: '42' } },
+              param: {
+                name: 'metadata',
+                in: 'query',
+                style: 'form',
+                explode: true,
+                required: true,
+                description: 'Metadata to add or change, each `key=value`',
+                example: { build: '42' },
+              },
             }),
           ],
         }),
@@ -423,7 +436,11 @@ const EUREKA_ROUTES: readonly RouteDefinition[] = EUREKA_PREFIXES.flatMap((prefi
             },
           },
         }),
-        responses: { ...responses, ...badInput, ...authErrors('The caller may not write (or read) this service, or the instance is owned by another principal') },
+        responses: {
+          ...responses,
+          ...badInput,
+          ...authErrors('The caller may not write (or read) this service, or the instance is owned by another principal'),
+        },
       },
     };
   }),

@@ -221,7 +221,13 @@ function fromResult(result: APIGatewayProxyResultV2): HttpResponse {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(result.headers ?? {})) headers[k.toLowerCase()] = String(v);
     const body = result.isBase64Encoded && result.body ? Buffer.from(result.body, 'base64').toString('latin1') : (result.body ?? '');
-    return { statusCode: result.statusCode, headers, body, ...(result.cookies && { cookies: result.cookies }), isBase64Encoded: result.isBase64Encoded ?? false };
+    return {
+      statusCode: result.statusCode,
+      headers,
+      body,
+      ...(result.cookies && { cookies: result.cookies }),
+      isBase64Encoded: result.isBase64Encoded ?? false,
+    };
   }
   return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result) };
 }

@@ -62,7 +62,10 @@ export function loadAuthorizer(file: string | undefined, tables?: TableTokens): 
     throw new Error(`REGISTRY_AUTH_FILE ${file} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
   const short = Object.keys(parsed.data.tokens).filter((token) => token.length < MIN_TOKEN_LENGTH).length;
-  if (short > 0) throw new Error(`REGISTRY_AUTH_FILE ${file} is invalid: ${short} token(s) shorter than ${MIN_TOKEN_LENGTH} characters; tokens must be at least ${MIN_TOKEN_LENGTH} characters`);
+  if (short > 0)
+    throw new Error(
+      `REGISTRY_AUTH_FILE ${file} is invalid: ${short} token(s) shorter than ${MIN_TOKEN_LENGTH} characters; tokens must be at least ${MIN_TOKEN_LENGTH} characters`,
+    );
   const callers = new Map<string, Caller>(
     Object.entries(parsed.data.tokens).map(([token, { read, ...caller }]) => [digest(token), { ...caller, read: read ?? caller.services }]),
   );

@@ -160,7 +160,9 @@ interface Reply {
  */
 function encodeReply(reply: Reply, transport: 'udp' | 'tcp', limit: number): Buffer {
   const max = transport === 'udp' ? limit : 65535;
-  const opt: Answer[] = reply.edns ? [{ name: '.', type: 'OPT', udpPayloadSize: MAX_UDP_PAYLOAD, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] } as Answer] : [];
+  const opt: Answer[] = reply.edns
+    ? [{ name: '.', type: 'OPT', udpPayloadSize: MAX_UDP_PAYLOAD, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] } as Answer]
+    : [];
   const build = (answers: Answer[], authorities: Answer[], additionals: Answer[], truncated: boolean) =>
     packet.encode({
       type: 'response',
@@ -323,10 +325,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     stop: async () => {
       stopped = true;
       for (const socket of sockets) socket.destroy();
-      await Promise.all([
-        new Promise<void>((resolve) => tcp.close(() => resolve())),
-        new Promise<void>((resolve) => udp!.close(() => resolve())),
-      ]);
+      await Promise.all([new Promise<void>((resolve) => tcp.close(() => resolve())), new Promise<void>((resolve) => udp!.close(() => resolve()))]);
       // Let reads under way finish (a few seconds at most), so the runtime stops DynamoDB Local under none of them.
       for (const deadline = Date.now() + 5000; inFlight > 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 10));
     },
@@ -364,7 +363,12 @@ export interface LocalDnsOptions {
  */
 export async function startRegistryDns(options: LocalDnsOptions): Promise<DnsServer> {
   const { registry } = options;
-  const caller: Caller = { principal: options.authEnabled ? 'dns' : 'anonymous', services: [], read: options.authEnabled ? [...(options.read ?? [])] : ['*'], admin: false };
+  const caller: Caller = {
+    principal: options.authEnabled ? 'dns' : 'anonymous',
+    services: [],
+    read: options.authEnabled ? [...(options.read ?? [])] : ['*'],
+    admin: false,
+  };
   const zone = { domain: options.domain, ttlSeconds: options.ttlSeconds };
   const respond = createDnsResponder({ ...zone, lookup: (service) => readServiceRecordSets(registry, caller, service, zone) });
   return startDnsServer({ host: options.host, port: options.port, respond });

@@ -76,7 +76,13 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   // must outlive the runtime's orderly stop (the prober releases its lock, the stream poller saves its position),
   // so only `stop()` ends it — or the watchdog below, if this process dies without calling it.
   // The package starts Java in its own directory: a relative data dir must be made absolute first.
-  const child: ChildProcess = dynamoDbLocal.spawn({ port, path: options.dataDir === undefined ? null : resolve(options.dataDir), sharedDb: true, stdio: 'pipe', detached: true });
+  const child: ChildProcess = dynamoDbLocal.spawn({
+    port,
+    path: options.dataDir === undefined ? null : resolve(options.dataDir),
+    sharedDb: true,
+    stdio: 'pipe',
+    detached: true,
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
@@ -127,4 +133,3 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, output: () 
     client.destroy();
   }
 }
-

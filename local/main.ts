@@ -57,12 +57,19 @@ async function main(): Promise<void> {
     dnsPort: dnsPort(process.env.REGISTRY_DNS_PORT, port(process.env.PORT)),
     dnsDomain: dnsDomain(process.env.REGISTRY_DNS_DOMAIN),
     dnsTtlSeconds: dnsTtl(process.env.REGISTRY_DNS_TTL_SECONDS),
-    ...(process.env.REGISTRY_DNS_READ && { dnsRead: process.env.REGISTRY_DNS_READ.split(',').map((s) => s.trim()).filter(Boolean) }),
+    ...(process.env.REGISTRY_DNS_READ && {
+      dnsRead: process.env.REGISTRY_DNS_READ.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    }),
     onRequest: ({ method, path, status, ms }) => console.log(`${method} ${path} ${status} ${ms.toFixed(1)}ms`),
   });
   console.log(`service registry listening on ${runtime.url}`);
   console.log(`DynamoDB Local at ${runtime.dynamoEndpoint} (table ${runtime.tableName})`);
-  if (runtime.dnsPort !== undefined) console.log(`DNS on ${process.env.HOST || '127.0.0.1'} port ${runtime.dnsPort} (UDP and TCP) for ${dnsDomain(process.env.REGISTRY_DNS_DOMAIN)}: dig @${process.env.HOST || '127.0.0.1'} -p ${runtime.dnsPort} _<service>._tcp.${dnsDomain(process.env.REGISTRY_DNS_DOMAIN)} SRV`);
+  if (runtime.dnsPort !== undefined)
+    console.log(
+      `DNS on ${process.env.HOST || '127.0.0.1'} port ${runtime.dnsPort} (UDP and TCP) for ${dnsDomain(process.env.REGISTRY_DNS_DOMAIN)}: dig @${process.env.HOST || '127.0.0.1'} -p ${runtime.dnsPort} _<service>._tcp.${dnsDomain(process.env.REGISTRY_DNS_DOMAIN)} SRV`,
+    );
   console.log(`console: ${runtime.url}/`);
   console.log(`try: curl ${runtime.url}/v1/health`);
 

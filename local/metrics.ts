@@ -63,8 +63,7 @@ export function createLocalMetrics(options: LocalMetricsOptions) {
   type Snapshot = { instances: Map<string, number>; guards: Array<{ service: string; kind: string; engaged: boolean }> };
   let reading: Promise<Snapshot> | undefined;
   /** One table read for both gauges (prom-client collects them one after another within a scrape). */
-  const snapshot = (): Promise<Snapshot> =>
-    (reading ??= readState().finally(() => setImmediate(() => (reading = undefined))));
+  const snapshot = (): Promise<Snapshot> => (reading ??= readState().finally(() => setImmediate(() => (reading = undefined))));
   const readState = async (): Promise<Snapshot> => {
     const instances = new Map<string, number>();
     const guards: Snapshot['guards'] = [];
@@ -143,7 +142,8 @@ export function createLocalMetrics(options: LocalMetricsOptions) {
      */
     async serve(req: IncomingMessage, res: ServerResponse, caller: Caller): Promise<true> {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new RouteNotFoundError(`no route for ${req.method} /metrics`);
-      if (!caller.admin && !mayRead(caller, '*')) throw new ForbiddenError(`principal '${caller.principal}' may not read metrics: they name every service (needs read '*' or admin)`);
+      if (!caller.admin && !mayRead(caller, '*'))
+        throw new ForbiddenError(`principal '${caller.principal}' may not read metrics: they name every service (needs read '*' or admin)`);
       const body = await registry.metrics();
       res.writeHead(200, { 'content-type': registry.contentType, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : body);

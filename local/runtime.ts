@@ -150,7 +150,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       TABLE_NAME: tableName,
       EVENT_BUS_NAME: process.env.EVENT_BUS_NAME ?? 'service-registry',
       REGISTRY_ALLOW_LOOPBACK: String(allowLoopback),
-      REGISTRY_PROBE_INTERVAL_SECONDS: String(options.probeIntervalSeconds ?? process.env.REGISTRY_PROBE_INTERVAL_SECONDS ?? DEFAULTS.prober.roundIntervalSeconds),
+      REGISTRY_PROBE_INTERVAL_SECONDS: String(
+        options.probeIntervalSeconds ?? process.env.REGISTRY_PROBE_INTERVAL_SECONDS ?? DEFAULTS.prober.roundIntervalSeconds,
+      ),
       REGISTRY_PROBER_HOLDER: proberHolder(dataDir),
     };
     const config = loadConfig(env);
@@ -181,23 +183,33 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       pollMs: options.streamPollMs ?? Number(process.env.REGISTRY_STREAM_POLL_MS ?? 50),
       ...(options.streamRetryBaseMs !== undefined && { retryBaseMs: options.streamRetryBaseMs }),
       onError: (e) => console.error(`stream poller: ${describe(e)}`),
-      onDiscard: (info) => console.error(`stream poller: gave up on ${info.records} record(s) after ${info.reason} (sequence ${info.firstSequence}…${info.lastSequence})${dataDir ? `; kept in ${join(dataDir, 'stream-failures.jsonl')}` : ''}`),
+      onDiscard: (info) =>
+        console.error(
+          `stream poller: gave up on ${info.records} record(s) after ${info.reason} (sequence ${info.firstSequence}…${info.lastSequence})${dataDir ? `; kept in ${join(dataDir, 'stream-failures.jsonl')}` : ''}`,
+        ),
     });
 
     // Change history: the stream's second consumer, as in AWS (its own event source mapping there), so a history
     // failure never holds back publishing; its own position and failure files, since its position is its own.
-    const historyWriter = historyHandler({ store: new DynamoDbHistoryStore(platform.documentClient, tableName, historyRetentionDays(env)), logger }) as StreamHandler;
-    if (options.history ?? true) historyPoller = await startStreamPoller({
-      endpoint: dynamoEndpoint,
-      tableName,
-      handler: options.historyHandler ? options.historyHandler(historyWriter) : historyWriter,
-      fromStart: created,
-      ...(dataDir && { positionFile: join(dataDir, 'history-stream-positions.json'), failureFile: join(dataDir, 'history-stream-failures.jsonl') }),
-      pollMs: options.streamPollMs ?? Number(process.env.REGISTRY_STREAM_POLL_MS ?? 50),
-      ...(options.streamRetryBaseMs !== undefined && { retryBaseMs: options.streamRetryBaseMs }),
-      onError: (e) => console.error(`history stream poller: ${describe(e)}`),
-      onDiscard: (info) => console.error(`history stream poller: gave up on ${info.records} record(s) after ${info.reason} (sequence ${info.firstSequence}…${info.lastSequence})`),
-    });
+    const historyWriter = historyHandler({
+      store: new DynamoDbHistoryStore(platform.documentClient, tableName, historyRetentionDays(env)),
+      logger,
+    }) as StreamHandler;
+    if (options.history ?? true)
+      historyPoller = await startStreamPoller({
+        endpoint: dynamoEndpoint,
+        tableName,
+        handler: options.historyHandler ? options.historyHandler(historyWriter) : historyWriter,
+        fromStart: created,
+        ...(dataDir && { positionFile: join(dataDir, 'history-stream-positions.json'), failureFile: join(dataDir, 'history-stream-failures.jsonl') }),
+        pollMs: options.streamPollMs ?? Number(process.env.REGISTRY_STREAM_POLL_MS ?? 50),
+        ...(options.streamRetryBaseMs !== undefined && { retryBaseMs: options.streamRetryBaseMs }),
+        onError: (e) => console.error(`history stream poller: ${describe(e)}`),
+        onDiscard: (info) =>
+          console.error(
+            `history stream poller: gave up on ${info.records} record(s) after ${info.reason} (sequence ${info.firstSequence}…${info.lastSequence})`,
+          ),
+      });
 
     const handlers = httpFunctions(routes, deps);
     const consoleSite = createConsoleSite();
@@ -214,7 +226,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         const caller = await authorize(req.headers.authorization);
         // The feed is scoped like discovery: asking for a service the caller may not read is a 403 naming it.
         const refused = url.searchParams.getAll('service').filter((service) => !mayRead(caller, service));
-        if (refused.length > 0) throw new ForbiddenError(`principal '${caller.principal}' may not read service${refused.length > 1 ? 's' : ''} ${refused.map((s) => `'${s}'`).join(', ')}`);
+        if (refused.length > 0)
+          throw new ForbiddenError(
+            `principal '${caller.principal}' may not read service${refused.length > 1 ? 's' : ''} ${refused.map((s) => `'${s}'`).join(', ')}`,
+          );
         metrics.meterDelivery(res);
         bus.subscribe(req, res, url, (service) => mayRead(caller, service));
         return true;
@@ -230,20 +245,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     const { port } = server.address() as AddressInfo;
     // DNS (local/dns-server.ts) on the API's host, reading through the same registry as the HTTP functions.
-    const dns = options.dnsPort === undefined || options.dnsPort === 'off'
-      ? undefined
-      : await startRegistryDns({
-          host,
-          port: options.dnsPort,
-          domain: options.dnsDomain ?? DEFAULT_DNS_DOMAIN,
-          ttlSeconds: options.dnsTtlSeconds ?? DEFAULT_DNS_TTL_SECONDS,
-          authEnabled: enabled,
-          registry: deps.registry,
-          ...(options.dnsRead && { read: options.dnsRead }),
-        }).catch((error: unknown) => {
-          server.close();
-          throw error;
-        });
+    const dns =
+      options.dnsPort === undefined || options.dnsPort === 'off'
+        ? undefined
+        : await startRegistryDns({
+            host,
+            port: options.dnsPort,
+            domain: options.dnsDomain ?? DEFAULT_DNS_DOMAIN,
+            ttlSeconds: options.dnsTtlSeconds ?? DEFAULT_DNS_TTL_SECONDS,
+            authEnabled: enabled,
+            registry: deps.registry,
+            ...(options.dnsRead && { read: options.dnsRead }),
+          }).catch((error: unknown) => {
+            server.close();
+            throw error;
+          });
     const schedules: Schedule[] = [];
     if (options.prober ?? true) {
       const handler = proberHandler({ ...platform, prober: loadProberConfig(env) }) as ScheduledHandler;

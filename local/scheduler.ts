@@ -27,7 +27,10 @@ export function startSchedule(
   const loop = (async () => {
     while (!stopped) {
       try {
-        await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', ...options.event }, lambdaContext(name, options.timeoutMs, () => stopped));
+        await handler(
+          { source: 'aws.events', 'detail-type': 'Scheduled Event', ...options.event },
+          lambdaContext(name, options.timeoutMs, () => stopped),
+        );
       } catch (error) {
         options.onError?.(error);
         if (!stopped) await new Promise((r) => setTimeout(r, 1000));

@@ -175,8 +175,16 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<{
   /** Follows one shard from `start` (an iterator type, or after a saved sequence number). */
   const follow = async (shardId: string, start: 'LATEST' | 'TRIM_HORIZON' | { after: string }) => {
     const iteratorAt = async (type: 'LATEST' | 'TRIM_HORIZON' | 'AFTER_SEQUENCE_NUMBER', sequenceNumber?: string) =>
-      (await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: type, ...(sequenceNumber && { SequenceNumber: sequenceNumber }) })))
-        .ShardIterator;
+      (
+        await streams.send(
+          new GetShardIteratorCommand({
+            StreamArn: streamArn,
+            ShardId: shardId,
+            ShardIteratorType: type,
+            ...(sequenceNumber && { SequenceNumber: sequenceNumber }),
+          }),
+        )
+      ).ShardIterator;
     const resumeAfter = typeof start === 'object' ? start.after : undefined;
     let readBackoff = 0;
     let iterator: string | undefined;
@@ -217,7 +225,10 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<{
           try {
             // An iterator can expire or fall behind the trim horizon: take a new one after the last record read.
             if (name === 'TrimmedDataAccessException' || name === 'ExpiredIteratorException') {
-              iterator = lastRead === undefined ? await iteratorAt('TRIM_HORIZON') : await iteratorAt('AFTER_SEQUENCE_NUMBER', lastReadId).catch(() => iteratorAt('TRIM_HORIZON'));
+              iterator =
+                lastRead === undefined
+                  ? await iteratorAt('TRIM_HORIZON')
+                  : await iteratorAt('AFTER_SEQUENCE_NUMBER', lastReadId).catch(() => iteratorAt('TRIM_HORIZON'));
               await sleep(pollMs);
               continue;
             }
@@ -271,7 +282,13 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<{
         return { batchItemFailures: [{ itemIdentifier: batch[0]!.dynamodb!.SequenceNumber! }] };
       });
       const failure = result?.batchItemFailures?.[0]?.itemIdentifier;
-      const failedAt = failure === undefined ? -1 : Math.max(0, batch.findIndex((r) => r.dynamodb?.SequenceNumber === failure));
+      const failedAt =
+        failure === undefined
+          ? -1
+          : Math.max(
+              0,
+              batch.findIndex((r) => r.dynamodb?.SequenceNumber === failure),
+            );
       if (failedAt < 0) {
         pending = pending.slice(batch.length);
         handled(pending.length === 0 ? lastReadId : batch.at(-1)!.dynamodb!.SequenceNumber!);

@@ -77,7 +77,10 @@ export async function listServices(): Promise<ServiceSummary[]> {
   const all: ServiceSummary[] = [];
   let cursor: string | undefined;
   do {
-    const page = await call<{ services: ServiceSummary[]; cursor?: string }>('GET', `/v1/services?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page = await call<{ services: ServiceSummary[]; cursor?: string }>(
+      'GET',
+      `/v1/services?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
     all.push(...page.services);
     cursor = page.cursor;
   } while (cursor);

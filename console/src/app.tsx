@@ -122,13 +122,25 @@ export function App() {
         setView((v) => (v ? applyEvent(v, detail) : v));
         setChange({ seq: key, service: detail.service, instanceId: detail.instanceId, revision: detail.revision });
         setLags((all) => [...all, lagMs].slice(-LAG_WINDOW));
-        line({ type, time: detail.time, service: detail.service, instanceId: detail.instanceId, revision: detail.revision, what: [detail.reason, ...detail.changed].join(' · '), lagMs });
+        line({
+          type,
+          time: detail.time,
+          service: detail.service,
+          instanceId: detail.instanceId,
+          revision: detail.revision,
+          what: [detail.reason, ...detail.changed].join(' · '),
+          lagMs,
+        });
         // Counts on the services page change with instance events; the list is small and read in one request.
         if (routeRef.current.page === 'services') reload();
       } else if (type === 'Registry Protection Engaged' || type === 'Registry Protection Released') {
         const detail = event.detail as unknown as ProtectionEventDetail;
         setShards((all) => ({ ...all, [detail.shard ?? 0]: detail }));
-        line({ type, time: detail.time, what: `leases ${detail.expiredLeases}/${detail.leasedInstances} expired, probes ${detail.failedTargets}/${detail.probedTargets} failed` });
+        line({
+          type,
+          time: detail.time,
+          what: `leases ${detail.expiredLeases}/${detail.leasedInstances} expired, probes ${detail.failedTargets}/${detail.probedTargets} failed`,
+        });
         // Maybe another shard's guard: discovery says whether protection holds for the service shown.
         if (type === 'Registry Protection Released') reload();
       } else if (type === 'Registry Resync Required') {
@@ -163,7 +175,12 @@ export function App() {
       try {
         const record = await action();
         // The answer is the instance after the change: show it now (by revision, so a newer event still wins).
-        if (record) setView((v) => (v ? applyEvent(v, { service: record.service, instanceId: record.instanceId, revision: record.revision, instance: record } as InstanceEventDetail) : v));
+        if (record)
+          setView((v) =>
+            v
+              ? applyEvent(v, { service: record.service, instanceId: record.instanceId, revision: record.revision, instance: record } as InstanceEventDetail)
+              : v,
+          );
         else reload();
         setNotice(`${label}: done`);
         setError(undefined);
@@ -208,7 +225,8 @@ export function App() {
             )}
             {engagedShards.map((d) => (
               <span key={d.shard ?? 0}>
-                Prober{d.shard !== undefined && ` shard ${d.shard}`}: {d.expiredLeases} of {d.leasedInstances} leases expired, {d.failedTargets} of {d.probedTargets} probes failed.{' '}
+                Prober{d.shard !== undefined && ` shard ${d.shard}`}: {d.expiredLeases} of {d.leasedInstances} leases expired, {d.failedTargets} of{' '}
+                {d.probedTargets} probes failed.{' '}
               </span>
             ))}
           </div>
@@ -226,7 +244,14 @@ export function App() {
         {route.page === 'services' ? (
           <ServicesPage services={services} />
         ) : (
-          <ServicePage key={route.service} service={route.service} view={view?.service === route.service ? view : undefined} act={act} change={change} token={token} />
+          <ServicePage
+            key={route.service}
+            service={route.service}
+            view={view?.service === route.service ? view : undefined}
+            act={act}
+            change={change}
+            token={token}
+          />
         )}
         <FeedPanel lines={lines} feed={feed} lag={lag} />
       </main>
@@ -245,7 +270,14 @@ function TokenForm({ token, onChange }: { token: string; onChange: (token: strin
       }}
     >
       <label for="token">Bearer token</label>
-      <input id="token" type="password" autocomplete="off" placeholder="not needed in open local mode" value={value} onInput={(e) => setValue(e.currentTarget.value)} />
+      <input
+        id="token"
+        type="password"
+        autocomplete="off"
+        placeholder="not needed in open local mode"
+        value={value}
+        onInput={(e) => setValue(e.currentTarget.value)}
+      />
       <button type="submit">Use token</button>
       <button
         type="button"
@@ -305,7 +337,19 @@ function ServicesPage({ services }: { services: ServiceSummary[] | undefined }) 
 
 type Act = (label: string, action: () => Promise<InstanceRecord | void>) => Promise<void>;
 
-function ServicePage({ service, view, act, change, token }: { service: string; view: ServiceView | undefined; act: Act; change: ChangeSignal | undefined; token: string }) {
+function ServicePage({
+  service,
+  view,
+  act,
+  change,
+  token,
+}: {
+  service: string;
+  view: ServiceView | undefined;
+  act: Act;
+  change: ChangeSignal | undefined;
+  token: string;
+}) {
   /** Whose history the panel shows: an instance's, or (undefined) the service's recent changes. */
   const [historyOf, setHistoryOf] = useState<string | undefined>();
   // Lease countdowns tick every second between refreshes (and count from the clock as it is when a row renders:
@@ -351,7 +395,13 @@ function ServicePage({ service, view, act, change, token }: { service: string; v
         )}
       </section>
       {/* Keyed by what it shows and the token: another instance or another caller starts from the first page. */}
-      <HistoryPanel key={`${historyOf ?? ''}\u0000${token}`} service={service} {...(historyOf && { instanceId: historyOf })} change={change} onShowService={() => setHistoryOf(undefined)} />
+      <HistoryPanel
+        key={`${historyOf ?? ''}\u0000${token}`}
+        service={service}
+        {...(historyOf && { instanceId: historyOf })}
+        change={change}
+        onShowService={() => setHistoryOf(undefined)}
+      />
     </>
   );
 }
@@ -374,7 +424,13 @@ function InstanceRow({ instance: i, now, act, onHistory }: { instance: InstanceR
       <td class="zone">{i.zone ?? '—'}</td>
       <td class="num">{i.weight}</td>
       <td>{i.tags.length > 0 ? i.tags.join(', ') : '—'}</td>
-      <td class="mono">{Object.keys(i.metadata).length > 0 ? Object.entries(i.metadata).map(([k, v]) => `${k}=${v}`).join(' ') : '—'}</td>
+      <td class="mono">
+        {Object.keys(i.metadata).length > 0
+          ? Object.entries(i.metadata)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')
+          : '—'}
+      </td>
       <td class={draining ? 'status warn' : 'status ok'}>{i.status}</td>
       <td class={`health ${i.health}`}>{i.leaseExpired ? `${i.health} (lease expired)` : i.health}</td>
       <td class="num">{leaseLeft(i, now)}</td>
@@ -395,7 +451,8 @@ function InstanceRow({ instance: i, now, act, onHistory }: { instance: InstanceR
           class="danger"
           aria-label={`Deregister ${i.instanceId}`}
           onClick={() => {
-            if (confirm(`Deregister ${i.instanceId} from ${i.service}? It leaves discovery at once.`)) void act(`Deregister ${i.instanceId}`, () => deregister(i.service, i.instanceId));
+            if (confirm(`Deregister ${i.instanceId} from ${i.service}? It leaves discovery at once.`))
+              void act(`Deregister ${i.instanceId}`, () => deregister(i.service, i.instanceId));
           }}
         >
           Deregister

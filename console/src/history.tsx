@@ -29,7 +29,17 @@ export interface ChangeSignal {
  * The panel: `instanceId` chosen, that instance's history (it may be gone: its history stays readable); otherwise
  * the service's. `change` is the feed's last change, `onShowService` goes back to the service's recent changes.
  */
-export function HistoryPanel({ service, instanceId, change, onShowService }: { service: string; instanceId?: string; change?: ChangeSignal; onShowService(): void }) {
+export function HistoryPanel({
+  service,
+  instanceId,
+  change,
+  onShowService,
+}: {
+  service: string;
+  instanceId?: string;
+  change?: ChangeSignal;
+  onShowService(): void;
+}) {
   const [loaded, setLoaded] = useState<HistoryList | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);

@@ -66,7 +66,12 @@ try {
     return { counts, errors };
   };
   const show = (label: string, { counts, errors }: { counts: Map<string, number>; errors: number }) =>
-    say(`${label}: ${[...counts].sort().map(([k, v]) => `${k}=${v}`).join(' ')}${errors ? ` errors=${errors}` : ' (no errors)'}`);
+    say(
+      `${label}: ${[...counts]
+        .sort()
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}${errors ? ` errors=${errors}` : ' (no errors)'}`,
+    );
 
   await sleep(2500); // let the first probes mark every instance passing
   show('3 s of traffic', await traffic(3));
@@ -76,7 +81,11 @@ try {
   servers.get('hello-3')!.close();
   show('next 3 s', await traffic(3));
   const noticed = await Promise.race([detected, sleep(10_000).then(() => undefined)]);
-  say(noticed ? `the registry marked hello-3 critical ${((noticed - stoppedAt) / 1000).toFixed(1)} s after it stopped (3 failed probes at 1 s rounds); subscribers got the event` : 'the registry did not notice within 10 s');
+  say(
+    noticed
+      ? `the registry marked hello-3 critical ${((noticed - stoppedAt) / 1000).toFixed(1)} s after it stopped (3 failed probes at 1 s rounds); subscribers got the event`
+      : 'the registry did not notice within 10 s',
+  );
   show('3 s after that', await traffic(3));
   say('done: the gateway retried the failed requests on other instances, ejected hello-3, and then never picked it again.');
 } finally {

@@ -45,7 +45,13 @@ export function startGateway(options: GatewayOptions): { server: Server; stop():
     let route = routes.get(service);
     if (!route) {
       const balancer = createBalancer<InstanceRecord>(options.balancer ?? {});
-      const cache = new ServiceCache({ client: options.client, service, recheckMs: 10_000, ...(options.confirmEmptyMs !== undefined && { confirmEmptyMs: options.confirmEmptyMs }), onChange: (list) => balancer.update(list) });
+      const cache = new ServiceCache({
+        client: options.client,
+        service,
+        recheckMs: 10_000,
+        ...(options.confirmEmptyMs !== undefined && { confirmEmptyMs: options.confirmEmptyMs }),
+        onChange: (list) => balancer.update(list),
+      });
       route = { cache, balancer, ready: cache.start().catch(() => undefined) };
       routes.set(service, route);
     }
@@ -74,7 +80,12 @@ export function startGateway(options: GatewayOptions): { server: Server; stop():
       let target = route.balancer.pick();
       if (target && target === tried) target = route.balancer.pick(); // retry elsewhere when we can
       if (!target) {
-        return reply(res, 503, 'NO_INSTANCE', `service '${service}' has no instance to route to${route.cache.stale ? ' (registry unreachable; cache is stale)' : ''}`);
+        return reply(
+          res,
+          503,
+          'NO_INSTANCE',
+          `service '${service}' has no instance to route to${route.cache.stale ? ' (registry unreachable; cache is stale)' : ''}`,
+        );
       }
       tried = target;
       const upstream = await forward(req, body, target, `/${rest.join('/')}${url.search}`, options.timeoutMs ?? 5000).catch(() => undefined);

@@ -83,7 +83,11 @@ export class DynamoDbHistoryStore implements HistoryStore {
           KeyConditionExpression: since === undefined ? '#pk = :pk' : '#pk = :pk AND #sk >= :since',
           // Past its retention but not yet deleted by TTL: gone for readers.
           FilterExpression: '#ttl > :now',
-          ExpressionAttributeNames: { '#pk': registryTable.partitionKey, '#ttl': registryTable.timeToLiveAttribute, ...(since !== undefined && { '#sk': registryTable.sortKey }) },
+          ExpressionAttributeNames: {
+            '#pk': registryTable.partitionKey,
+            '#ttl': registryTable.timeToLiveAttribute,
+            ...(since !== undefined && { '#sk': registryTable.sortKey }),
+          },
           ExpressionAttributeValues: { ':pk': pk, ':now': Math.floor(query.nowMs / 1000), ...(since !== undefined && { ':since': since }) },
           ScanIndexForward: false,
           Limit: query.limit - items.length,

@@ -47,7 +47,10 @@ export class DynamoDbProberStore extends DynamoDbInstanceStore implements Prober
   }
 
   changeHealth(key: InstanceKey, health: HealthState, criticalSinceMs: number | undefined, seenRevision: number, nowMs: number): Promise<boolean> {
-    const u = new UpdateExpression().set('health', health).set('updatedAtMs', nowMs).set('lastWrite', 'health' satisfies LastWrite);
+    const u = new UpdateExpression()
+      .set('health', health)
+      .set('updatedAtMs', nowMs)
+      .set('lastWrite', 'health' satisfies LastWrite);
     if (criticalSinceMs === undefined) u.remove('criticalSinceMs');
     else u.set('criticalSinceMs', criticalSinceMs);
     return this.bump(key, u, seenRevision);
@@ -62,7 +65,9 @@ export class DynamoDbProberStore extends DynamoDbInstanceStore implements Prober
     const update = new UpdateExpression().set('removal', reason).set('lastWrite', 'removal' satisfies LastWrite);
     const condition = `${update.name('revision')} = ${update.value(seenRevision)}`;
     return conditional(() =>
-      this.client.send(new UpdateCommand({ TableName: this.tableName, Key: instanceItemKey(key.service, key.instanceId), ...update.build(), ConditionExpression: condition })),
+      this.client.send(
+        new UpdateCommand({ TableName: this.tableName, Key: instanceItemKey(key.service, key.instanceId), ...update.build(), ConditionExpression: condition }),
+      ),
     );
   }
 
@@ -146,7 +151,9 @@ export class DynamoDbProberStore extends DynamoDbInstanceStore implements Prober
     update.setExpression('revision', `${update.name('revision')} + ${update.value(1)}`);
     const condition = `${update.name('revision')} = ${update.value(seenRevision)}`;
     return conditional(() =>
-      this.client.send(new UpdateCommand({ TableName: this.tableName, Key: instanceItemKey(key.service, key.instanceId), ...update.build(), ConditionExpression: condition })),
+      this.client.send(
+        new UpdateCommand({ TableName: this.tableName, Key: instanceItemKey(key.service, key.instanceId), ...update.build(), ConditionExpression: condition }),
+      ),
     );
   }
 }
@@ -181,7 +188,8 @@ export class DynamoDbProberLock implements ProberLock {
         new UpdateCommand({
           TableName: this.table,
           Key: proberLockKey(this.shard),
-          UpdateExpression: this.holder === undefined ? 'SET #owner = :owner, #until = :until REMOVE #holder' : 'SET #owner = :owner, #until = :until, #holder = :holder',
+          UpdateExpression:
+            this.holder === undefined ? 'SET #owner = :owner, #until = :until REMOVE #holder' : 'SET #owner = :owner, #until = :until, #holder = :holder',
           ConditionExpression: conditions.join(' OR '),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -209,7 +217,13 @@ export class DynamoDbProberLock implements ProberLock {
           UpdateExpression: 'SET #until = :zero, #handover = :streaks, #expiries = :expiries, #outcomes = :outcomes',
           ConditionExpression: '#owner = :owner',
           ExpressionAttributeNames: { '#owner': 'owner', '#until': 'untilMs', '#handover': 'handover', '#expiries': 'expiries', '#outcomes': 'outcomes' },
-          ExpressionAttributeValues: { ':owner': owner, ':zero': 0, ':streaks': handover.streaks, ':expiries': handover.expiries ?? {}, ':outcomes': handover.outcomes ?? {} },
+          ExpressionAttributeValues: {
+            ':owner': owner,
+            ':zero': 0,
+            ':streaks': handover.streaks,
+            ':expiries': handover.expiries ?? {},
+            ':outcomes': handover.outcomes ?? {},
+          },
         }),
       ),
     );

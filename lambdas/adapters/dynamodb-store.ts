@@ -63,7 +63,10 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
   async patch(key: InstanceKey, changes: InstanceChanges, guard: WriteGuard): Promise<WriteResult> {
     const update = new UpdateExpression();
     for (const [name, value] of Object.entries(changes)) if (value !== undefined) update.set(name, value);
-    update.set('updatedAtMs', guard.nowMs).set('lastWrite', 'patch' satisfies InstanceWrite).set('lastWriter', writerOf(guard));
+    update
+      .set('updatedAtMs', guard.nowMs)
+      .set('lastWrite', 'patch' satisfies InstanceWrite)
+      .set('lastWriter', writerOf(guard));
     update.setExpression('revision', `${update.name('revision')} + ${update.value(1)}`);
     return this.conditionalUpdate(instanceItemKey(key.service, key.instanceId), update, this.liveAndOwned(update, guard));
   }
@@ -120,7 +123,10 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
       // The last try deletes whatever stamp the item has (the history may then name the writer before): a
       // deregistration is never refused only because other writes kept landing in between.
       if (attempt < REMOVE_ATTEMPTS) {
-        conditions.push(`${remove.name('lastWrite')} = ${remove.value('deregister' satisfies InstanceWrite)}`, `${remove.name('lastWriter')} = ${remove.value(writerOf(guard))}`);
+        conditions.push(
+          `${remove.name('lastWrite')} = ${remove.value('deregister' satisfies InstanceWrite)}`,
+          `${remove.name('lastWriter')} = ${remove.value(writerOf(guard))}`,
+        );
         if (revision !== undefined) conditions.push(`${remove.name('revision')} = ${remove.value(revision)}`);
       }
       const { ExpressionAttributeNames, ExpressionAttributeValues } = remove.build();
@@ -147,9 +153,7 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
   }
 
   async get(key: InstanceKey): Promise<Instance | undefined> {
-    const out = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: instanceItemKey(key.service, key.instanceId), ConsistentRead: true }),
-    );
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: instanceItemKey(key.service, key.instanceId), ConsistentRead: true }));
     return out.Item ? toInstance(out.Item) : undefined;
   }
 
@@ -241,7 +245,12 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
   }
 
   /** One conditional update; `previous` is the item before it (`ALL_OLD`) or, with `ALL_NEW`, after it. */
-  private async conditionalUpdate(key: Item, update: UpdateExpression, condition: string | undefined, returnValues: 'ALL_OLD' | 'ALL_NEW' = 'ALL_OLD'): Promise<WriteResult> {
+  private async conditionalUpdate(
+    key: Item,
+    update: UpdateExpression,
+    condition: string | undefined,
+    returnValues: 'ALL_OLD' | 'ALL_NEW' = 'ALL_OLD',
+  ): Promise<WriteResult> {
     try {
       const out = await this.client.send(
         new UpdateCommand({

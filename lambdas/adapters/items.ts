@@ -65,7 +65,14 @@ export function toInstance(item: Item): Instance {
  * The guard's state fields reads use (`DynamoDbInstanceStore.readProtection` projects exactly these). A field added
  * to `GuardState` fails to compile here until it is listed.
  */
-export const GUARD_FIELDS = ['engaged', 'leaseEngaged', 'probeEngaged', 'atMs', 'leaseSinceMs', 'leaseCutoffMs'] as const satisfies readonly (keyof GuardState)[];
+export const GUARD_FIELDS = [
+  'engaged',
+  'leaseEngaged',
+  'probeEngaged',
+  'atMs',
+  'leaseSinceMs',
+  'leaseCutoffMs',
+] as const satisfies readonly (keyof GuardState)[];
 const everyGuardField: [Exclude<keyof GuardState, (typeof GUARD_FIELDS)[number]>] extends [never] ? true : never = true;
 void everyGuardField;
 

@@ -88,7 +88,11 @@ export class Route53Zone implements DnsZone {
   }
 
   /** Owned sets from `start` on, while `within` holds for their (normalised) names; at most `pages` pages. */
-  private async list(start: Omit<ListResourceRecordSetsCommandInput, 'HostedZoneId'>, within: (name: string) => boolean, pages = Infinity): Promise<RecordSet[]> {
+  private async list(
+    start: Omit<ListResourceRecordSetsCommandInput, 'HostedZoneId'>,
+    within: (name: string) => boolean,
+    pages = Infinity,
+  ): Promise<RecordSet[]> {
     const sets: RecordSet[] = [];
     let input: ListResourceRecordSetsCommandInput = { HostedZoneId: this.hostedZoneId, MaxItems: 300, ...start };
     for (let page = 0; page < pages; page++) {
@@ -98,7 +102,12 @@ export class Route53Zone implements DnsZone {
         const name = (rrset.Name ?? '').toLowerCase().replace(/\.$/, '');
         if (!within(name)) return sets;
         if (!isOwnedName(name, rrset.Type ?? '', this.domain) || rrset.AliasTarget || rrset.SetIdentifier) continue;
-        const set = fromText(name, rrset.Type!, rrset.TTL ?? 0, (rrset.ResourceRecords ?? []).map((r) => r.Value ?? ''));
+        const set = fromText(
+          name,
+          rrset.Type!,
+          rrset.TTL ?? 0,
+          (rrset.ResourceRecords ?? []).map((r) => r.Value ?? ''),
+        );
         if (set) sets.push(set);
       }
       if (!out.IsTruncated) break;
@@ -164,4 +173,3 @@ function toRoute53Change(change: RecordChange): Change {
   };
   return { Action: change.action, ResourceRecordSet: set };
 }
-

@@ -12,8 +12,7 @@ import { toInstance, toProtectionState } from './items.js';
 
 const TTL_PRINCIPAL = 'dynamodb.amazonaws.com';
 
-const image = (value: Record<string, StreamAttributeValue> | undefined) =>
-  value ? unmarshall(value as Record<string, AttributeValue>) : undefined;
+const image = (value: Record<string, StreamAttributeValue> | undefined) => (value ? unmarshall(value as Record<string, AttributeValue>) : undefined);
 
 /**
  * @example

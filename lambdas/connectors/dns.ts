@@ -164,16 +164,22 @@ export function serviceRecordSets(service: string, healthy: readonly DnsInstance
 
   const members = pick(() => true);
   if (members.length === 0) return [];
-  const srv = members.map((i): SrvValue => ({
-    priority: 0,
-    weight: srvWeight(i.weight),
-    port: i.port,
-    target: ipaddr.isValid(i.address) ? instanceName(service, i.instanceId, zone.domain) : i.address.toLowerCase().replace(/\.$/, ''),
-  }));
+  const srv = members.map(
+    (i): SrvValue => ({
+      priority: 0,
+      weight: srvWeight(i.weight),
+      port: i.port,
+      target: ipaddr.isValid(i.address) ? instanceName(service, i.instanceId, zone.domain) : i.address.toLowerCase().replace(/\.$/, ''),
+    }),
+  );
   sets.push({ name: srvName(service, zone.domain), type: 'SRV', ttl, values: uniqueBy(srv, srvText) });
   addresses(fqdn(zone.domain, service), members);
   const tags = unique([...healthy, ...all].flatMap((i) => i.tags.map((t) => t.toLowerCase())));
-  for (const tag of tags.filter(isDnsLabel)) addresses(fqdn(zone.domain, tag, service), pick((i) => i.tags.some((t) => t.toLowerCase() === tag)));
+  for (const tag of tags.filter(isDnsLabel))
+    addresses(
+      fqdn(zone.domain, tag, service),
+      pick((i) => i.tags.some((t) => t.toLowerCase() === tag)),
+    );
   for (const i of members) if (ipaddr.isValid(i.address)) addresses(instanceName(service, i.instanceId, zone.domain), [i]);
   return sortSets(sets);
 }
@@ -384,11 +390,13 @@ export async function syncDnsServices(deps: DnsSyncDeps, services: Iterable<stri
   const names = [...new Set(services)].filter(isDnsLabel).sort();
   const changes: RecordChange[] = [];
   for (const service of names) {
-    const [desired, current] = await Promise.all([
-      readServiceRecordSets(deps.registry, deps.caller, service, deps.options),
-      deps.zone.listService(service),
-    ]);
-    changes.push(...planChanges(desired.map((set) => fitSet(set, deps.setLimits)), current));
+    const [desired, current] = await Promise.all([readServiceRecordSets(deps.registry, deps.caller, service, deps.options), deps.zone.listService(service)]);
+    changes.push(
+      ...planChanges(
+        desired.map((set) => fitSet(set, deps.setLimits)),
+        current,
+      ),
+    );
   }
   return report(names.length, changes, await deps.zone.apply(changes));
 }
@@ -419,7 +427,12 @@ export async function reconcileDns(deps: DnsSyncDeps): Promise<DnsSyncReport> {
   const changes: RecordChange[] = [];
   for (const service of [...services].sort()) {
     const desired = await readServiceRecordSets(deps.registry, deps.caller, service, deps.options);
-    changes.push(...planChanges(desired.map((set) => fitSet(set, deps.setLimits)), held.get(service) ?? []));
+    changes.push(
+      ...planChanges(
+        desired.map((set) => fitSet(set, deps.setLimits)),
+        held.get(service) ?? [],
+      ),
+    );
   }
   return report(services.size, changes, await deps.zone.apply(changes));
 }

@@ -63,7 +63,10 @@ function xmlSafe(value: unknown, key?: string): unknown {
  */
 export function wantsJson(accept: string | undefined): boolean {
   if (!accept) return false;
-  const types = accept.toLowerCase().split(',').map((part) => part.split(';')[0]!.trim());
+  const types = accept
+    .toLowerCase()
+    .split(',')
+    .map((part) => part.split(';')[0]!.trim());
   const json = types.findIndex((t) => /^application\/(?:[\w.+-]+\+)?json$/.test(t));
   const xml = types.findIndex((t) => /^(?:application|text)\/(?:[\w.+-]+\+)?xml$/.test(t));
   return json !== -1 && (xml === -1 || json < xml);

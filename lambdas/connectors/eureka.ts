@@ -44,7 +44,12 @@ export function serviceOf(app: string, field = 'path.app'): string {
   const service = app.toLowerCase();
   const parsed = serviceName.safeParse(service);
   if (!parsed.success) {
-    throw new ValidationError([{ field, message: `app '${app}' is not a registry service name once lower-cased: a-z, 0-9 and -, 1-63 characters, no leading or trailing - (Eureka app names with _ or . are not supported)` }]);
+    throw new ValidationError([
+      {
+        field,
+        message: `app '${app}' is not a registry service name once lower-cased: a-z, 0-9 and -, 1-63 characters, no leading or trailing - (Eureka app names with _ or . are not supported)`,
+      },
+    ]);
   }
   return service;
 }
@@ -165,8 +170,15 @@ export function reconcileHashCode(statuses: Iterable<string>): string {
 
 // ── Registration: Eureka instance → register body ──
 
-const requiredString = (what = 'a string') => z.string({ error: (issue) => (issue.input === undefined ? 'is required' : `must be ${what}`) }).min(1, 'must not be empty');
-const numberish = z.union([z.number().int(), z.string().regex(/^\d{1,10}$/, 'must be a whole number').transform(Number)]);
+const requiredString = (what = 'a string') =>
+  z.string({ error: (issue) => (issue.input === undefined ? 'is required' : `must be ${what}`) }).min(1, 'must not be empty');
+const numberish = z.union([
+  z.number().int(),
+  z
+    .string()
+    .regex(/^\d{1,10}$/, 'must be a whole number')
+    .transform(Number),
+]);
 const booleanish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 /** A port as JSON (`{"$":8080,"@enabled":"true"}`, or a bare number) and XML (`<port enabled="true">8080</port>`) carry it. */
 const port = z.union([
@@ -174,9 +186,15 @@ const port = z.union([
   z.looseObject({ $: numberish, '@enabled': booleanish.optional() }).transform((p) => ({ value: p.$, enabled: p['@enabled'] ?? true })),
 ]);
 /** String maps: JSON objects, or what the XML reader makes of `<metadata/>` (an empty string). */
-const stringMap = z
-  .union([z.literal(''), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))])
-  .transform((map) => (map === '' ? {} : Object.fromEntries(Object.entries(map).filter(([k]) => k !== '@class').map(([k, v]) => [k, String(v)]))));
+const stringMap = z.union([z.literal(''), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))]).transform((map) =>
+  map === ''
+    ? {}
+    : Object.fromEntries(
+        Object.entries(map)
+          .filter(([k]) => k !== '@class')
+          .map(([k, v]) => [k, String(v)]),
+      ),
+);
 
 /** The fields of a Eureka instance this registry reads; every other field (`countryId`, timestamps, …) is ignored. */
 const eurekaInstance = z.looseObject({
@@ -192,13 +210,18 @@ const eurekaInstance = z.looseObject({
   homePageUrl: z.string().optional(),
   statusPageUrl: z.string().optional(),
   healthCheckUrl: z.string().optional(),
-  dataCenterInfo: z.looseObject({ name: requiredString(), '@class': z.string().optional(), metadata: stringMap.optional() }, { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an object') }),
+  dataCenterInfo: z.looseObject(
+    { name: requiredString(), '@class': z.string().optional(), metadata: stringMap.optional() },
+    { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an object') },
+  ),
   leaseInfo: z.union([z.literal(''), z.looseObject({ durationInSecs: numberish.optional() })]).optional(),
   metadata: stringMap.optional(),
 });
 
 /** `POST /apps/{app}`'s body, as JSON or as XML read by `eureka-xml.ts` (same shape). */
-export const eurekaRegistration = z.looseObject({ instance: z.looseObject({}, { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an object') }).pipe(eurekaInstance) });
+export const eurekaRegistration = z.looseObject({
+  instance: z.looseObject({}, { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an object') }).pipe(eurekaInstance),
+});
 
 /** Eureka's default lease (`LeaseInfo.DEFAULT_LEASE_DURATION`). */
 export const EUREKA_DEFAULT_LEASE_SECONDS = 90;
@@ -230,7 +253,8 @@ const F = 'body.instance';
 export function planRegistration(pathApp: string, raw: unknown): EurekaRegistrationPlan {
   const service = serviceOf(pathApp);
   const parsed = eurekaRegistration.safeParse(raw);
-  if (!parsed.success) throw new ValidationError(parsed.error.issues.map((issue) => ({ field: ['body', ...issue.path.map(String)].join('.'), message: issue.message })));
+  if (!parsed.success)
+    throw new ValidationError(parsed.error.issues.map((issue) => ({ field: ['body', ...issue.path.map(String)].join('.'), message: issue.message })));
   const instance = parsed.data.instance as z.output<typeof eurekaInstance>;
   if (instance.app.toLowerCase() !== service) {
     throw new ValidationError([{ field: `${F}.app`, message: `'${instance.app}' does not match the app in the path, '${pathApp}'` }]);
@@ -243,11 +267,16 @@ export function planRegistration(pathApp: string, raw: unknown): EurekaRegistrat
 
   const metadata = instance.metadata ?? {};
   const reserved = Object.keys(metadata).filter((key) => key.startsWith(RESERVED_PREFIX));
-  if (reserved.length > 0) throw new ValidationError(reserved.map((key) => ({ field: `${F}.metadata.${key}`, message: `keys starting '${RESERVED_PREFIX}' are reserved for the Eureka mapping` })));
+  if (reserved.length > 0)
+    throw new ValidationError(
+      reserved.map((key) => ({ field: `${F}.metadata.${key}`, message: `keys starting '${RESERVED_PREFIX}' are reserved for the Eureka mapping` })),
+    );
 
   const byIp = isIP(instance.ipAddr) !== 0;
   const address = byIp ? instance.ipAddr : instance.hostName;
-  const secondary = byIp ? { value: instance.hostName, field: `${F}.hostName`, key: KEY.hostName } : { value: instance.ipAddr, field: `${F}.ipAddr`, key: KEY.ipAddr };
+  const secondary = byIp
+    ? { value: instance.hostName, field: `${F}.hostName`, key: KEY.hostName }
+    : { value: instance.ipAddr, field: `${F}.ipAddr`, key: KEY.ipAddr };
   const kept: Record<string, string> = {};
   if (secondary.value !== address) kept[secondary.key] = secondary.value;
 
@@ -262,10 +291,7 @@ export function planRegistration(pathApp: string, raw: unknown): EurekaRegistrat
   if (status.marker) kept[KEY.status] = status.marker;
   const zone = amazon ? dcMetadata['availability-zone'] : metadata.zone;
   const leaseInfo = instance.leaseInfo === '' ? undefined : instance.leaseInfo;
-  const tags = [
-    ...splitVips(instance.vipAddress).map((vip) => `vip:${vip}`),
-    ...splitVips(instance.secureVipAddress).map((vip) => `svip:${vip}`),
-  ];
+  const tags = [...splitVips(instance.vipAddress).map((vip) => `vip:${vip}`), ...splitVips(instance.secureVipAddress).map((vip) => `svip:${vip}`)];
   const body: Record<string, unknown> = {
     address,
     port: (plain ?? secure)!.value,
@@ -285,7 +311,11 @@ export function planRegistration(pathApp: string, raw: unknown): EurekaRegistrat
   };
 }
 
-const splitVips = (value: string | undefined) => (value ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+const splitVips = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 
 /**
  * Renames the registry's field names in a 400 (`body.port`, …) to the Eureka fields they came from, so a Eureka
@@ -387,7 +417,11 @@ export function toEurekaInstance(instance: Instance, actionType?: EurekaInstance
     securePort: { $: securePort ?? (plainEnabled ? 443 : instance.port), '@enabled': securePort !== undefined || !plainEnabled ? 'true' : 'false' },
     countryId: 1,
     dataCenterInfo: amazon
-      ? { '@class': DATA_CENTER_CLASS.amazon, name: 'Amazon', metadata: { 'instance-id': instance.instanceId, ...(instance.zone && { 'availability-zone': instance.zone }) } }
+      ? {
+          '@class': DATA_CENTER_CLASS.amazon,
+          name: 'Amazon',
+          metadata: { 'instance-id': instance.instanceId, ...(instance.zone && { 'availability-zone': instance.zone }) },
+        }
       : { '@class': DATA_CENTER_CLASS.other, name: dataCenter },
     leaseInfo: {
       renewalIntervalInSecs: Math.max(1, Math.floor(leaseSeconds / 3)),

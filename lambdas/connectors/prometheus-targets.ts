@@ -35,7 +35,12 @@ const PAGE = 1000;
  * @example
  * const groups = await collectTargetGroups(registry, caller, prometheusSdQuery.parse({ service: ['orders'] }));
  */
-export async function collectTargetGroups(source: TargetSource, caller: Caller, query: PrometheusSdQuery, options: CollectOptions = {}): Promise<TargetGroup[]> {
+export async function collectTargetGroups(
+  source: TargetSource,
+  caller: Caller,
+  query: PrometheusSdQuery,
+  options: CollectOptions = {},
+): Promise<TargetGroup[]> {
   const maxBytes = options.maxBytes ?? MAX_ANSWER_BYTES;
   let bytes = 2; // `[` and `]`
   let tooLarge = false;
@@ -60,9 +65,17 @@ export async function collectTargetGroups(source: TargetSource, caller: Caller, 
   const services = query.service.length > 0 ? [...new Set(query.service)] : await readableServices(source, caller);
   // Settle every service before judging, so the 403 names the first forbidden service in the order given, whatever
   // finished first.
-  const settled = await pMap(services, (service) => ofService(service).then((groups) => ({ groups }), (error: unknown) => ({ error })), {
-    concurrency: options.concurrency ?? 8,
-  });
+  const settled = await pMap(
+    services,
+    (service) =>
+      ofService(service).then(
+        (groups) => ({ groups }),
+        (error: unknown) => ({ error }),
+      ),
+    {
+      concurrency: options.concurrency ?? 8,
+    },
+  );
   const failed = settled.find((s): s is { error: unknown } => 'error' in s && s.error instanceof ForbiddenError) ?? settled.find((s) => 'error' in s);
   if (failed && 'error' in failed) throw failed.error;
   if (tooLarge) {

@@ -52,7 +52,10 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** One target group: one instance, one target. */
 export const targetGroup = z
   .object({
-    targets: z.array(z.string()).length(1).meta({ description: '`host:port` of the instance; an IPv6 address in brackets', example: ['10.0.3.17:8080'] }),
+    targets: z
+      .array(z.string())
+      .length(1)
+      .meta({ description: '`host:port` of the instance; an IPv6 address in brackets', example: ['10.0.3.17:8080'] }),
     labels: z.record(z.string().regex(LABEL_NAME), z.string()).meta({
       description: 'Discovered labels: `__meta_registry_*`, and `__metrics_path__`/`__scheme__` when the instance metadata sets them',
       example: { __meta_registry_service: 'orders', __meta_registry_instance_id: 'orders-1', __meta_registry_tags: ',v2,' },

@@ -98,12 +98,25 @@ export function classify(change: StoredChange): ChangeEvent | undefined {
   if (change.kind === 'protection') {
     const { shard, state } = change;
     const { atMs, leaseSinceMs: _since, leaseCutoffMs: _cutoff, ...fields } = state;
-    const detail: ProtectionEventDetail = { schemaVersion: EVENT_SCHEMA_VERSION, eventId: `protection:${shard}:${atMs}:${state.engaged}`, shard, ...fields, time: new Date(atMs).toISOString() };
+    const detail: ProtectionEventDetail = {
+      schemaVersion: EVENT_SCHEMA_VERSION,
+      eventId: `protection:${shard}:${atMs}:${state.engaged}`,
+      shard,
+      ...fields,
+      time: new Date(atMs).toISOString(),
+    };
     return { detailType: state.engaged ? 'Registry Protection Engaged' : 'Registry Protection Released', detail, orderingKey: `protection/${shard}` };
   }
   const time = new Date(change.atMs).toISOString();
   const { oldImage: before, newImage: after } = change;
-  const instanceEvent = (detailType: DetailType, subject: Instance, revision: number, instance: Instance | undefined, changed: InstanceEventDetail['changed'], reason: InstanceEventDetail['reason']): ChangeEvent => ({
+  const instanceEvent = (
+    detailType: DetailType,
+    subject: Instance,
+    revision: number,
+    instance: Instance | undefined,
+    changed: InstanceEventDetail['changed'],
+    reason: InstanceEventDetail['reason'],
+  ): ChangeEvent => ({
     detailType,
     orderingKey: `${subject.service}/${subject.instanceId}`,
     detail: {

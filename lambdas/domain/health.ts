@@ -18,7 +18,12 @@ export interface Streak {
  * const streak = { fails: 2, oks: 0 };
  * nextHealth('passing', streak, false, check); // => 'critical' (third failure, unhealthyThreshold 3)
  */
-export function nextHealth(current: HealthState, streak: Streak, ok: boolean, check: Pick<HealthCheck, 'healthyThreshold' | 'unhealthyThreshold'>): HealthState {
+export function nextHealth(
+  current: HealthState,
+  streak: Streak,
+  ok: boolean,
+  check: Pick<HealthCheck, 'healthyThreshold' | 'unhealthyThreshold'>,
+): HealthState {
   if (ok) {
     streak.oks += 1;
     streak.fails = 0;

@@ -120,7 +120,11 @@ export function historyItemOf(record: HistoryChange): HistoryItem | undefined {
  * const failed = await recordHistory(records, store);
  * return { batchItemFailures: failed === undefined ? [] : [{ itemIdentifier: failed }] };
  */
-export async function recordHistory(records: readonly HistoryChange[], store: HistoryStore, chunkSize = 12): Promise<{ written: number; failedRecordId?: string; error?: unknown }> {
+export async function recordHistory(
+  records: readonly HistoryChange[],
+  store: HistoryStore,
+  chunkSize = 12,
+): Promise<{ written: number; failedRecordId?: string; error?: unknown }> {
   const pending = records.flatMap((record) => {
     const item = historyItemOf(record);
     return item ? [{ id: record.id, item }] : [];

@@ -184,7 +184,13 @@ export function nextInstance(previous: Instance | undefined, update: InstanceUpd
       return previous.leaseSeconds === undefined ? previous : { ...previous, leaseExpiresAtMs: nowMs + previous.leaseSeconds * 1000 };
     case 'health': {
       const { criticalSinceMs: _, ...rest } = previous;
-      return { ...rest, health: update.health, ...(update.criticalSinceMs !== undefined && { criticalSinceMs: update.criticalSinceMs }), updatedAtMs: nowMs, revision: previous.revision + 1 };
+      return {
+        ...rest,
+        health: update.health,
+        ...(update.criticalSinceMs !== undefined && { criticalSinceMs: update.criticalSinceMs }),
+        updatedAtMs: nowMs,
+        revision: previous.revision + 1,
+      };
     }
   }
 }
@@ -192,4 +198,3 @@ export function nextInstance(previous: Instance | undefined, update: InstanceUpd
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
-

@@ -46,7 +46,10 @@ export interface InstanceStore {
   /** Changes some fields of a live instance, bumping its revision. */
   patch(key: InstanceKey, changes: InstanceChanges, guard: WriteGuard): Promise<WriteResult>;
   /** Renews the lease of a live, leased instance; touches nothing else (no revision bump). */
-  heartbeat(key: InstanceKey, guard: WriteGuard): Promise<{ readonly ok: true; readonly instance: Instance } | { readonly ok: false; readonly current?: Instance }>;
+  heartbeat(
+    key: InstanceKey,
+    guard: WriteGuard,
+  ): Promise<{ readonly ok: true; readonly instance: Instance } | { readonly ok: false; readonly current?: Instance }>;
   /** Deletes a live instance; an expired one is refused (it is the sweeper's to remove, as an expiry). */
   remove(key: InstanceKey, guard: WriteGuard): Promise<WriteResult>;
   get(key: InstanceKey): Promise<Instance | undefined>;

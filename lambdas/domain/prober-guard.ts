@@ -45,7 +45,8 @@ export function judgeLeases(
   const expiredNow = leased.filter((i) => (isExpired(i, nowMs) || i.removal === 'expired') && counts(i.leaseExpiresAtMs!)).length;
   const affected = expiredNow + window.size;
   const population = leased.length + window.size;
-  if (!engages(affected, population, leaseExpiryShare, minPopulation)) return { engaged: false, affected, population, ...(cutoffMs !== undefined && { cutoffMs }) };
+  if (!engages(affected, population, leaseExpiryShare, minPopulation))
+    return { engaged: false, affected, population, ...(cutoffMs !== undefined && { cutoffMs }) };
   const sinceMs = recorded?.leaseEngaged ? (recorded.leaseSinceMs ?? recorded.atMs) : nowMs;
   if (nowMs - sinceMs < maxLeaseProtectionSeconds * 1000) return { engaged: true, affected, population, sinceMs, ...(cutoffMs !== undefined && { cutoffMs }) };
   // Protected long enough: what expired so far is taken as really dead.
@@ -82,7 +83,10 @@ export function guardAfterRound(
   const changed =
     recorded === undefined
       ? engaged || lease.cutoffMs !== undefined
-      : recorded.engaged !== engaged || recorded.probeEngaged !== probeEngaged || recorded.leaseEngaged !== lease.engaged || recorded.leaseCutoffMs !== lease.cutoffMs;
+      : recorded.engaged !== engaged ||
+        recorded.probeEngaged !== probeEngaged ||
+        recorded.leaseEngaged !== lease.engaged ||
+        recorded.leaseCutoffMs !== lease.cutoffMs;
   const state: ProtectionState = {
     engaged,
     probeEngaged,

@@ -76,7 +76,10 @@ export function packHandover(memory: ProberMemory, lastSeen: ReadonlyMap<string,
  * keeps the local time of its last probe when it is the same incarnation; a local streak the handover does not
  * hold was not heading anywhere, so it starts afresh (keeping when it was last probed).
  */
-export function unpackHandover(handover: Handover, local: ReadonlyMap<string, Tracked>): { streaks: Map<string, Tracked>; outcomes: Map<string, boolean>; recentExpiries: Map<string, RecentExpiry> } {
+export function unpackHandover(
+  handover: Handover,
+  local: ReadonlyMap<string, Tracked>,
+): { streaks: Map<string, Tracked>; outcomes: Map<string, boolean>; recentExpiries: Map<string, RecentExpiry> } {
   const streaks = new Map<string, Tracked>();
   for (const [key, [fails, oks, registeredAtMs]] of Object.entries(handover.streaks ?? {})) {
     const mine = local.get(key);

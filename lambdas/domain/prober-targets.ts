@@ -44,7 +44,10 @@ export function targetKey(target: ProbeTarget): string {
  * Keeps at most `cap` due targets per address and port, least recently probed first (never probed before all),
  * so one host registered with hundreds of check paths gets `cap` probes a round and each path its turn.
  */
-export function capPerEndpoint<E extends { readonly target: ProbeTarget; readonly lastProbedAtMs: number }>(due: readonly E[], cap: number): { selected: E[]; deferred: number } {
+export function capPerEndpoint<E extends { readonly target: ProbeTarget; readonly lastProbedAtMs: number }>(
+  due: readonly E[],
+  cap: number,
+): { selected: E[]; deferred: number } {
   const selected: E[] = [];
   let deferred = 0;
   for (const list of groupBy(due, (e) => `${e.target.address}|${e.target.port}`).values()) {

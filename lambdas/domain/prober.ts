@@ -289,12 +289,16 @@ export class Prober {
     const lease = judgeLeases(leased, this.recentExpiries, this.recorded, this.options.protection, nowMs);
     // A guard that engages is recorded before anything is marked: reads drop a marked expired lease unless the
     // recorded state says the guard keeps it, so marking first would empty discovery for the rest of the round.
-    const engaging = lease.engaged && this.recorded?.leaseEngaged !== true ? await this.record(leaseEngagingState(this.recorded, lease, this.guardCounts(lease), nowMs)) : 0;
+    const engaging =
+      lease.engaged && this.recorded?.leaseEngaged !== true ? await this.record(leaseEngagingState(this.recorded, lease, this.guardCounts(lease), nowMs)) : 0;
     const marked = await writeEach(
       leased.filter((i) => i.removal === undefined && isExpired(i, nowMs)),
       (i) => this.mark(i, 'expired'),
     );
-    const unmarked = await this.unmarkRenewed(leased.filter((i) => i.removal === 'expired' && !isExpired(i, nowMs)), nowMs);
+    const unmarked = await this.unmarkRenewed(
+      leased.filter((i) => i.removal === 'expired' && !isExpired(i, nowMs)),
+      nowMs,
+    );
     const removed = lease.engaged
       ? NOTHING_WRITTEN
       : await writeEach(

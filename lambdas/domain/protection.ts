@@ -153,7 +153,9 @@ export class LeaseTally {
 
   /** True when so many leases lapse at once that reads keep this expired one (marked) until the prober has judged. */
   keeps(instance: { leaseExpiresAtMs?: number }): boolean {
-    return this.recent(instance) && this.expired > 0 && engages(this.expired + this.lapsing, this.leased, this.options.leaseExpiryShare, this.options.minPopulation);
+    return (
+      this.recent(instance) && this.expired > 0 && engages(this.expired + this.lapsing, this.leased, this.options.leaseExpiryShare, this.options.minPopulation)
+    );
   }
 }
 

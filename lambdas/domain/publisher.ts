@@ -62,7 +62,11 @@ const MAX_ENTRIES = 10;
  * const result = await publishInOrder([{ id: '100', change }], sink);
  * if (result.failedRecordId) return { batchItemFailures: [{ itemIdentifier: result.failedRecordId }] };
  */
-export async function publishInOrder(records: ReadonlyArray<{ id: string; change: StoredChange }>, sink: EventSink, options: PublishOptions = {}): Promise<PublishResult> {
+export async function publishInOrder(
+  records: ReadonlyArray<{ id: string; change: StoredChange }>,
+  sink: EventSink,
+  options: PublishOptions = {},
+): Promise<PublishResult> {
   const maxAttempts = options.maxAttempts ?? 4;
   const baseDelayMs = options.baseDelayMs ?? 50;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -119,7 +123,13 @@ export async function publishInOrder(records: ReadonlyArray<{ id: string; change
       if (services.length === 0) return { published, failedRecordId, errors, changedAtMs };
       const resync = resyncEvent(services, failedRecordId, (options.now ?? Date.now)());
       const resyncPublished = (await send([resync])).failedAt < 0; // not counted in `published`: change events only
-      return { published, failedRecordId, errors, changedAtMs, resync: { services: (resync.detail as { services: string[] }).services, published: resyncPublished } };
+      return {
+        published,
+        failedRecordId,
+        errors,
+        changedAtMs,
+        resync: { services: (resync.detail as { services: string[] }).services, published: resyncPublished },
+      };
     }
     start = end;
   }

@@ -202,7 +202,12 @@ export class Registry {
     }
     if (page.instances.length === 0) await guard.state();
     const protection = protectionStatus(guard.consulted(), page.provisionalSinceMs);
-    return { instances: page.instances, ...(page.cursor !== undefined && { cursor: page.cursor }), etag: discoveryEtag(page.instances, page.cursor, protection), ...(protection && { protection }) };
+    return {
+      instances: page.instances,
+      ...(page.cursor !== undefined && { cursor: page.cursor }),
+      etag: discoveryEtag(page.instances, page.cursor, protection),
+      ...(protection && { protection }),
+    };
   }
 
   /**
@@ -329,5 +334,10 @@ function protectionStatus(state: GuardState | undefined, provisionalSinceMs?: nu
     return { engaged: true, leases: true, probes: state?.probeEngaged === true, since: iso(provisionalSinceMs), provisional: true };
   }
   if (!state?.engaged) return undefined;
-  return { engaged: true, leases: state.leaseEngaged, probes: state.probeEngaged, since: iso(state.leaseEngaged ? (state.leaseSinceMs ?? state.atMs) : state.atMs) };
+  return {
+    engaged: true,
+    leases: state.leaseEngaged,
+    probes: state.probeEngaged,
+    since: iso(state.leaseEngaged ? (state.leaseSinceMs ?? state.atMs) : state.atMs),
+  };
 }

@@ -48,25 +48,27 @@ function touched(body: string, logger: Pick<Logger, 'warn'>): readonly string[] 
  */
 export function dnsSyncHandler(deps: DnsSyncDependencies) {
   const { logger, telemetry } = deps;
-  return middy<SQSEvent | ScheduledEvent, DnsSyncReport>().use(injectLambdaContext(logger)).handler(async (event) => {
-    let result: DnsSyncReport;
-    if ('Records' in event && Array.isArray(event.Records)) {
-      const services = new Set<string>();
-      let all = false;
-      for (const record of event.Records) {
-        const names = touched(record.body, logger);
-        if (names === 'all') all = true;
-        else for (const name of names) services.add(name);
+  return middy<SQSEvent | ScheduledEvent, DnsSyncReport>()
+    .use(injectLambdaContext(logger))
+    .handler(async (event) => {
+      let result: DnsSyncReport;
+      if ('Records' in event && Array.isArray(event.Records)) {
+        const services = new Set<string>();
+        let all = false;
+        for (const record of event.Records) {
+          const names = touched(record.body, logger);
+          if (names === 'all') all = true;
+          else for (const name of names) services.add(name);
+        }
+        result = all ? await reconcileDns(deps) : await syncDnsServices(deps, services);
+        logger.info('dns sync', { messages: event.Records.length, reconcile: all, ...result });
+      } else {
+        result = await reconcileDns(deps);
+        logger.info('dns reconcile', { ...result });
       }
-      result = all ? await reconcileDns(deps) : await syncDnsServices(deps, services);
-      logger.info('dns sync', { messages: event.Records.length, reconcile: all, ...result });
-    } else {
-      result = await reconcileDns(deps);
-      logger.info('dns reconcile', { ...result });
-    }
-    telemetry.count('DnsRecordSetsChanged', {}, result.upserts + result.deletes);
-    telemetry.count('DnsChangeRequests', {}, result.requests);
-    telemetry.flush();
-    return result;
-  });
+      telemetry.count('DnsRecordSetsChanged', {}, result.upserts + result.deletes);
+      telemetry.count('DnsChangeRequests', {}, result.requests);
+      telemetry.flush();
+      return result;
+    });
 }

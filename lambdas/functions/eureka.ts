@@ -138,12 +138,16 @@ export function eurekaHandler(deps: EurekaDeps) {
       const pairs = queryPairs(event);
       if (pairs.length === 0) throw new ValidationError([{ field: 'query', message: 'give at least one key=value to set' }]);
       const reserved = pairs.filter(([k]) => k.startsWith(RESERVED_PREFIX));
-      if (reserved.length > 0) throw new ValidationError(reserved.map(([k]) => ({ field: `query.${k}`, message: `keys starting '${RESERVED_PREFIX}' are reserved for the Eureka mapping` })));
+      if (reserved.length > 0)
+        throw new ValidationError(
+          reserved.map(([k]) => ({ field: `query.${k}`, message: `keys starting '${RESERVED_PREFIX}' are reserved for the Eureka mapping` })),
+        );
       const current = await reg.get(caller, key);
       try {
         await reg.patch(caller, key, { metadata: { ...current.metadata, ...Object.fromEntries(pairs) } });
       } catch (error) {
-        if (error instanceof ValidationError) throw new ValidationError(error.problems.map((p) => ({ field: p.field.replace(/^body\.metadata/, 'query'), message: p.message })));
+        if (error instanceof ValidationError)
+          throw new ValidationError(error.problems.map((p) => ({ field: p.field.replace(/^body\.metadata/, 'query'), message: p.message })));
         throw error;
       }
       return emptyResponse(200);
@@ -170,17 +174,23 @@ export function eurekaHandler(deps: EurekaDeps) {
     return eurekaResponse(event, 200, fullRegistry(matching));
   };
 
-  return httpFunction(deps, (event) => eurekaRouteIdOf(event.routeKey), async (event) => {
-    const operation = operationOf(event.routeKey);
-    const run = operation && operations[operation.name];
-    if (!run) throw new RouteNotFoundError(`no Eureka route for ${event.routeKey}`);
-    return run(event, callerFrom(event, deps.adminPrincipals));
-  });
+  return httpFunction(
+    deps,
+    (event) => eurekaRouteIdOf(event.routeKey),
+    async (event) => {
+      const operation = operationOf(event.routeKey);
+      const run = operation && operations[operation.name];
+      if (!run) throw new RouteNotFoundError(`no Eureka route for ${event.routeKey}`);
+      return run(event, callerFrom(event, deps.adminPrincipals));
+    },
+  );
 }
 
 /** A query parameter given at most once. */
 function single(event: HttpEvent, name: string): string | undefined {
-  const values = queryPairs(event).filter(([k]) => k === name).map(([, v]) => v);
+  const values = queryPairs(event)
+    .filter(([k]) => k === name)
+    .map(([, v]) => v);
   if (values.length > 1) throw new ValidationError([{ field: `query.${name}`, message: 'may be given only once' }]);
   return values[0];
 }

@@ -6,4 +6,9 @@ import { json } from '../http/errors.js';
 import { type EdgeDependencies, httpFunction } from '../http/route.js';
 
 /** @example export const handler = healthHandler(edgeFromEnv()); */
-export const healthHandler = (deps: EdgeDependencies) => httpFunction(deps, () => 'Health', async () => json(200, { status: 'ok' }));
+export const healthHandler = (deps: EdgeDependencies) =>
+  httpFunction(
+    deps,
+    () => 'Health',
+    async () => json(200, { status: 'ok' }),
+  );

@@ -9,4 +9,8 @@ import { ROUTES } from '../routes.js';
 
 /** @example export const handler = historyReadHandler(fromEnv()); */
 export const historyReadHandler = (deps: EdgeDependencies & { readonly history: HistoryReader }) =>
-  httpRoute(ROUTES.ServiceHistory, async ({ path: { service }, query, caller }) => json(200, { service, ...(await deps.history.read(caller, service, query)) }), deps);
+  httpRoute(
+    ROUTES.ServiceHistory,
+    async ({ path: { service }, query, caller }) => json(200, { service, ...(await deps.history.read(caller, service, query)) }),
+    deps,
+  );

@@ -17,7 +17,11 @@ export const prometheusSdHandler = (deps: RegistryRouteDependencies) =>
       const groups = await collectTargetGroups(deps.registry, caller, query);
       // Prometheus says how often it will ask; the answer does not depend on it (HTTP SD has no long polling), so it
       // is only logged, to tell a scraper that polls too often.
-      deps.logger.debug('prometheus http sd', { principal: caller.principal, refreshIntervalSeconds: event.headers?.['x-prometheus-refresh-interval-seconds'], groups: groups.length });
+      deps.logger.debug('prometheus http sd', {
+        principal: caller.principal,
+        refreshIntervalSeconds: event.headers?.['x-prometheus-refresh-interval-seconds'],
+        groups: groups.length,
+      });
       return json(200, groups);
     },
     deps,

@@ -57,7 +57,11 @@ export function errorResponse(error: unknown, logger?: Pick<Logger, 'error'>): H
  * middlewares, so (middy runs `onError` in reverse order of `use`) it answers, and logs a 500 with the request's
  * context, before they flush metrics and clear the logger's keys.
  */
-export function httpErrors(logger: Pick<Logger, 'error'>, telemetry: Telemetry, routeId: (event: APIGatewayProxyEventV2) => string): MiddlewareObj<APIGatewayProxyEventV2> {
+export function httpErrors(
+  logger: Pick<Logger, 'error'>,
+  telemetry: Telemetry,
+  routeId: (event: APIGatewayProxyEventV2) => string,
+): MiddlewareObj<APIGatewayProxyEventV2> {
   return {
     onError: async (request) => {
       request.response = errorResponse(request.error, logger);

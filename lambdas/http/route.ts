@@ -72,7 +72,11 @@ export function httpFunction(deps: EdgeDependencies, routeId: (event: HttpEvent)
  *   httpRoute(ROUTES.RegisterInstance, async ({ path, body, caller }) => json(201, await deps.registry.register(caller, path, body)), deps);
  */
 export function httpRoute<R extends RouteRequest>(route: RouteDefinition<R>, fn: RouteFunction<R>, deps: EdgeDependencies) {
-  return httpFunction(deps, () => route.id, (event) => fn(readInput(route, event, deps.adminPrincipals)));
+  return httpFunction(
+    deps,
+    () => route.id,
+    (event) => fn(readInput(route, event, deps.adminPrincipals)),
+  );
 }
 
 /** One route of a function that serves several (see {@link httpRoutes}). */
@@ -94,11 +98,15 @@ export function bind<R extends RouteRequest>(route: RouteDefinition<R>, fn: Rout
  */
 export function httpRoutes(bindings: readonly RouteBinding[], deps: EdgeDependencies) {
   const byKey = new Map(bindings.map((b) => [`${b.route.method} ${b.route.path}`, b]));
-  return httpFunction(deps, (event) => byKey.get(event.routeKey)?.route.id ?? 'unmatched', async (event) => {
-    const binding = byKey.get(event.routeKey);
-    if (!binding) throw new RouteNotFoundError(`no route for ${event.routeKey}`);
-    return binding.fn(readInput(binding.route, event, deps.adminPrincipals));
-  });
+  return httpFunction(
+    deps,
+    (event) => byKey.get(event.routeKey)?.route.id ?? 'unmatched',
+    async (event) => {
+      const binding = byKey.get(event.routeKey);
+      if (!binding) throw new RouteNotFoundError(`no route for ${event.routeKey}`);
+      return binding.fn(readInput(binding.route, event, deps.adminPrincipals));
+    },
+  );
 }
 
 /**

@@ -121,7 +121,10 @@ export function required(env: NodeJS.ProcessEnv, name: string): string {
 }
 
 function list(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /**
@@ -171,7 +174,6 @@ export function historyRetentionDays(env: NodeJS.ProcessEnv = process.env): numb
   }
   return days;
 }
-
 
 /**
  * What a function that touches no table reads (health, the OpenAPI document): who counts as an admin.

@@ -6,7 +6,6 @@ import type { DnsSyncDependencies } from '../functions/dns-sync.js';
 import { DEFAULT_DNS_TTL_SECONDS } from '../connectors/dns.js';
 import { type Dependencies, fromEnv } from './dependencies.js';
 
-
 /** Configuration of the DNS sync (Route 53 private zone). */
 export interface DnsSyncConfig {
   readonly hostedZoneId: string;
@@ -26,7 +25,8 @@ export function loadDnsSyncConfig(env: NodeJS.ProcessEnv = process.env): DnsSync
   if (!domain) throw new Error('environment variable REGISTRY_DNS_DOMAIN is required');
   const rawTtl = env.REGISTRY_DNS_TTL_SECONDS;
   const ttlSeconds = rawTtl === undefined || rawTtl === '' ? DEFAULT_DNS_TTL_SECONDS : Number(rawTtl);
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0 || ttlSeconds > 86_400) throw new Error(`REGISTRY_DNS_TTL_SECONDS must be an integer 0-86400, got '${rawTtl}'`);
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0 || ttlSeconds > 86_400)
+    throw new Error(`REGISTRY_DNS_TTL_SECONDS must be an integer 0-86400, got '${rawTtl}'`);
   return { hostedZoneId, domain, ttlSeconds };
 }
 

@@ -2,7 +2,15 @@
 import type { Browser, Page } from 'playwright-core';
 
 /** Flags for a headless Chromium in a container, with no traffic of its own (updates, sync, QUIC probes). */
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** How soon a change must show on an open page (the bound). */
 export const LIVE_MS = 2000;

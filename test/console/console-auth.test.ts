@@ -31,10 +31,17 @@ describe('a registry with an auth file', () => {
     const authFile = join(dir, 'auth.json');
     writeFileSync(
       authFile,
-      JSON.stringify({ tokens: { 'writer-token-0123456789': { principal: 'orders-svc', services: ['orders'] }, [READER]: { principal: 'operator', services: [], read: ['orders'] } } }),
+      JSON.stringify({
+        tokens: {
+          'writer-token-0123456789': { principal: 'orders-svc', services: ['orders'] },
+          [READER]: { principal: 'operator', services: [], read: ['orders'] },
+        },
+      }),
     );
     secured = await startTestRuntime({ authFile, prober: false, history: true });
-    expect((await apiClient(secured.url, 'writer-token-0123456789').register('orders', 'orders-1', { address: '10.0.3.17', port: 8080, leaseSeconds: 600 })).status).toBe(201);
+    expect(
+      (await apiClient(secured.url, 'writer-token-0123456789').register('orders', 'orders-1', { address: '10.0.3.17', port: 8080, leaseSeconds: 600 })).status,
+    ).toBe(201);
   }, 30_000);
   afterAll(async () => {
     await secured?.stop();
@@ -45,8 +52,14 @@ describe('a registry with an auth file', () => {
     const { page, requests } = await openConsole(browser, secured.url, '#/services/orders');
     try {
       // Without a token: the API's own error (the page's, and the history panel's), and the feed refused the same way.
-      await page.getByRole('alert').filter({ hasText: /^UNAUTHENTICATED: missing bearer token/ }).waitFor();
-      await page.getByRole('alert').filter({ hasText: /^History: UNAUTHENTICATED: missing bearer token/ }).waitFor();
+      await page
+        .getByRole('alert')
+        .filter({ hasText: /^UNAUTHENTICATED: missing bearer token/ })
+        .waitFor();
+      await page
+        .getByRole('alert')
+        .filter({ hasText: /^History: UNAUTHENTICATED: missing bearer token/ })
+        .waitFor();
       await page.getByRole('status').filter({ hasText: 'UNAUTHENTICATED' }).waitFor();
 
       await page.getByLabel('Bearer token').fill(READER);

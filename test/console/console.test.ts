@@ -98,7 +98,12 @@ describe('an operator watching the registry', () => {
     const ordersRow = page.getByRole('row', { name: /orders/ });
     await ordersRow.waitFor();
     expect(await ordersRow.locator('td').allInnerTexts()).toEqual(['2', '2']);
-    expect(await page.getByRole('row', { name: /payments/ }).locator('td').allInnerTexts()).toEqual(['1', '1']);
+    expect(
+      await page
+        .getByRole('row', { name: /payments/ })
+        .locator('td')
+        .allInnerTexts(),
+    ).toEqual(['1', '1']);
   });
 
   it("opens a service's page with its instances and their details", async () => {
@@ -130,7 +135,7 @@ describe('an operator watching the registry', () => {
     expect(session.documents()).toBe(documents);
   });
 
-  it("drains and undrains an instance with its buttons, and the registry has it so", async () => {
+  it('drains and undrains an instance with its buttons, and the registry has it so', async () => {
     const { page } = session;
     await page.getByRole('button', { name: 'Drain orders-2', exact: true }).click();
     await row(page, 'orders-2').locator('td.status', { hasText: 'DRAINING' }).waitFor({ timeout: LIVE_MS });
@@ -168,7 +173,7 @@ describe('an operator watching the registry', () => {
     expect((await api.get('orders', 'orders-3')).status).toBe(404);
   });
 
-  it("reads the service again when the registry says some of its events may be late, and shows the change they carried", async () => {
+  it('reads the service again when the registry says some of its events may be late, and shows the change they carried', async () => {
     const { page } = session;
     // The bus refuses the update's event: the publisher announces a resync for the service instead.
     runtime.bus.fault = (entry) => (entry.DetailType === 'Instance Updated' ? 'InternalFailure' : undefined);

@@ -30,7 +30,9 @@ describe('README ## Metrics', () => {
     expect(instanceStatus.options.length * healthState.options.length).toBe(6);
     // The kinds a RegistryError declares, plus `internal` for anything else.
     expect(Object.keys(STATUS_BY_KIND).length + 1).toBe(6);
-    expect(section).toContain('at most 28 custom metrics (11\nwithout dimensions, 2 of them only with the DNS sync; 3 probe outcomes, 2 guard kinds, up to 6 status × health, up to\n6 error kinds, each only in a month one is answered) at $0.30 each, **$8.40 a month**');
+    expect(section).toContain(
+      'at most 28 custom metrics (11\nwithout dimensions, 2 of them only with the DNS sync; 3 probe outcomes, 2 guard kinds, up to 6 status × health, up to\n6 error kinds, each only in a month one is answered) at $0.30 each, **$8.40 a month**',
+    );
   });
 
   it('states the EMF size of a prober round: at most 12 lines, about 3.3 KB', () => {
@@ -43,8 +45,26 @@ describe('README ## Metrics', () => {
       delete process.env.POWERTOOLS_DEV;
       const telemetry = new PowertoolsTelemetry(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'service-registry' }));
       reportRound(telemetry, {
-        services: 1000, instances: 10_000, targets: 10_000, failedTargets: 10, deferredTargets: 0, transitions: 3, expiredMarked: 0, expired: 1, removedCritical: 1, writes: 12,
-        protection: { engaged: false, probeEngaged: false, leaseEngaged: false, failedTargets: 10, probedTargets: 10_000, expiredLeases: 0, leasedInstances: 0, atMs: 0 },
+        services: 1000,
+        instances: 10_000,
+        targets: 10_000,
+        failedTargets: 10,
+        deferredTargets: 0,
+        transitions: 3,
+        expiredMarked: 0,
+        expired: 1,
+        removedCritical: 1,
+        writes: 12,
+        protection: {
+          engaged: false,
+          probeEngaged: false,
+          leaseEngaged: false,
+          failedTargets: 10,
+          probedTargets: 10_000,
+          expiredLeases: 0,
+          leasedInstances: 0,
+          atMs: 0,
+        },
         protectionChanged: false,
         durationMs: 1234,
         byState: instanceStatus.options.flatMap((status) => healthState.options.map((health) => ({ status, health, count: 1000 }))),

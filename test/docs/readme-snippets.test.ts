@@ -11,7 +11,12 @@ import ts from 'typescript';
 const root = join(import.meta.dirname, '..', '..');
 
 /** The READMEs users read: the root one and each package's. */
-const readmes = ['README.md', ...readdirSync(join(root, 'packages')).map((p) => join('packages', p, 'README.md')).filter((p) => existsSync(join(root, p)))];
+const readmes = [
+  'README.md',
+  ...readdirSync(join(root, 'packages'))
+    .map((p) => join('packages', p, 'README.md'))
+    .filter((p) => existsSync(join(root, p))),
+];
 
 interface Section {
   readme: string;
@@ -35,7 +40,9 @@ function sections(readme: string): Section[] {
 const all = readmes.flatMap(sections);
 
 it('finds the snippets of every README that has some, and every TypeScript fence in them', () => {
-  expect(all.map((s) => s.readme)).toEqual(expect.arrayContaining(['README.md', join('packages', 'client', 'README.md'), join('packages', 'cdk', 'README.md')]));
+  expect(all.map((s) => s.readme)).toEqual(
+    expect.arrayContaining(['README.md', join('packages', 'client', 'README.md'), join('packages', 'cdk', 'README.md')]),
+  );
   // A fence the extractor does not match (```ts title=…, CRLF) would otherwise go unchecked.
   for (const readme of readmes) {
     const text = readFileSync(join(root, readme), 'utf8');

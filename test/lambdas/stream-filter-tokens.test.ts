@@ -11,7 +11,17 @@ import { instanceItemKey, tokenItemKey } from '../../lambdas/table.js';
 import { passesFilters } from '../../local/event-pattern.js';
 
 const image = (item: Record<string, unknown>) => marshall(item) as NonNullable<DynamoDBRecord['dynamodb']>['NewImage'];
-const tokenItem = { ...tokenItemKey('0123456789abcdef'), tokenId: '0123456789abcdef', principal: 'p', services: [], read: ['*'], admin: false, hash: 'ab', createdAtMs: 1, createdBy: 'root' };
+const tokenItem = {
+  ...tokenItemKey('0123456789abcdef'),
+  tokenId: '0123456789abcdef',
+  principal: 'p',
+  services: [],
+  read: ['*'],
+  admin: false,
+  hash: 'ab',
+  createdAtMs: 1,
+  createdBy: 'root',
+};
 const record = (eventName: 'INSERT' | 'MODIFY' | 'REMOVE', item: Record<string, unknown>, keys: Record<string, unknown>): DynamoDBRecord => ({
   eventName,
   dynamodb: {

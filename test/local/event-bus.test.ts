@@ -28,7 +28,9 @@ async function feedServer(): Promise<{ bus: LocalEventBus; url: string; put(entr
     bus,
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     put: async (entries) => {
-      await client.send(new PutEventsCommand({ Entries: entries.map(([DetailType, detail]) => ({ Source: 'service-registry', DetailType, Detail: JSON.stringify(detail) })) }));
+      await client.send(
+        new PutEventsCommand({ Entries: entries.map(([DetailType, detail]) => ({ Source: 'service-registry', DetailType, Detail: JSON.stringify(detail) })) }),
+      );
     },
     stop: async () => {
       client.destroy();

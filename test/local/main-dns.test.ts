@@ -46,8 +46,12 @@ it.each([
   ['REGISTRY_DNS_PORT', 'eighty'],
   ['REGISTRY_DNS_TTL_SECONDS', '-1'],
   ['REGISTRY_DNS_DOMAIN', 'not a domain'],
-])('refuses to start when %s is %s, naming the variable', async (name, value) => {
-  const registry = start({ [name]: value });
-  expect(await registry.exited).toBe(1);
-  expect(registry.stderr()).toContain(name);
-}, 30_000);
+])(
+  'refuses to start when %s is %s, naming the variable',
+  async (name, value) => {
+    const registry = start({ [name]: value });
+    expect(await registry.exited).toBe(1);
+    expect(registry.stderr()).toContain(name);
+  },
+  30_000,
+);

@@ -32,7 +32,9 @@ async function start(dataDir: string, extraEnv: Record<string, string> = {}): Pr
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const deadline = Date.now() + 60_000;
   for (;;) {
     const url = /listening on (http:\/\/\S+)/.exec(stdout)?.[1];
@@ -47,7 +49,10 @@ async function start(dataDir: string, extraEnv: Record<string, string> = {}): Pr
 async function gone(endpoint: string): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    const answered = await fetch(endpoint).then(() => true, () => false);
+    const answered = await fetch(endpoint).then(
+      () => true,
+      () => false,
+    );
     if (!answered) return;
     await sleep(100);
   }
@@ -62,7 +67,11 @@ async function target(): Promise<{ port: number; close(): Promise<void> }> {
   return { port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-const probed = (port: number) => ({ address: '127.0.0.1', port, healthCheck: { type: 'tcp', intervalSeconds: 1, timeoutSeconds: 1, healthyThreshold: 1, unhealthyThreshold: 1 } });
+const probed = (port: number) => ({
+  address: '127.0.0.1',
+  port,
+  healthCheck: { type: 'tcp', intervalSeconds: 1, timeoutSeconds: 1, healthyThreshold: 1, unhealthyThreshold: 1 },
+});
 
 /** How soon after a restart the prober (1 s rounds, unhealthyThreshold 1) must have marked a dead target critical. */
 const ROUND_AFTER_RESTART_MS = 3000;

@@ -149,6 +149,8 @@ describe('GET /metrics after real traffic', () => {
   });
 
   it('derives every Prometheus name from the declared one', () => {
-    expect(METRIC_NAMES.map(prometheusName)).toEqual(expect.arrayContaining(['registry_http_requests_total', 'registry_instances', 'registry_propagation_lag_seconds']));
+    expect(METRIC_NAMES.map(prometheusName)).toEqual(
+      expect.arrayContaining(['registry_http_requests_total', 'registry_instances', 'registry_propagation_lag_seconds']),
+    );
   });
 });

@@ -67,7 +67,15 @@ describe('stream poller (event source mapping stand-in)', () => {
     const dir = tempDir();
     const { handled, attempts, handler } = recorder();
     const discarded: DiscardInfo[] = [];
-    const poller = await startStreamPoller({ tableName, handler, fromStart: true, pollMs: 10, retryBaseMs: 1, failureFile: join(dir, 'failures.jsonl'), onDiscard: (d) => discarded.push(d) });
+    const poller = await startStreamPoller({
+      tableName,
+      handler,
+      fromStart: true,
+      pollMs: 10,
+      retryBaseMs: 1,
+      failureFile: join(dir, 'failures.jsonl'),
+      onDiscard: (d) => discarded.push(d),
+    });
     try {
       for (const id of ['a', 'poison', 'b']) await put(tableName, id);
       await until(() => handled.includes('b'));
@@ -80,7 +88,10 @@ describe('stream poller (event source mapping stand-in)', () => {
     // Bisect: by the time it was discarded, the failing record was retried alone.
     expect(withPoison.at(-1)).toEqual(['poison']);
     expect(discarded).toEqual([expect.objectContaining({ reason: 'retries exhausted', records: 1 })]);
-    const kept = readFileSync(join(dir, 'failures.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const kept = readFileSync(join(dir, 'failures.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(kept).toHaveLength(1);
     expect(kept[0].Records[0].dynamodb.NewImage.sk).toEqual({ S: 'INST#poison' });
   });
@@ -90,7 +101,15 @@ describe('stream poller (event source mapping stand-in)', () => {
     const { handled, attempts, handler } = recorder();
     const discarded: DiscardInfo[] = [];
     // The clock is 7 hours ahead: every record is older than the 6 h maximum.
-    const poller = await startStreamPoller({ tableName, handler, fromStart: true, pollMs: 10, retryBaseMs: 1, now: () => Date.now() + 7 * 3600_000, onDiscard: (d) => discarded.push(d) });
+    const poller = await startStreamPoller({
+      tableName,
+      handler,
+      fromStart: true,
+      pollMs: 10,
+      retryBaseMs: 1,
+      now: () => Date.now() + 7 * 3600_000,
+      onDiscard: (d) => discarded.push(d),
+    });
     try {
       await put(tableName, 'poison');
       await put(tableName, 'c');
@@ -148,7 +167,17 @@ describe('stream poller (event source mapping stand-in)', () => {
     });
     const errors: string[] = [];
     const { handled, handler } = recorder();
-    const poller = await startStreamPoller({ tableName, handler, fromStart: true, pollMs: 10, retryBaseMs: 1, maxRetryAttempts: 1, failureFile, streams, onError: (e) => errors.push(String((e as Error).name)) });
+    const poller = await startStreamPoller({
+      tableName,
+      handler,
+      fromStart: true,
+      pollMs: 10,
+      retryBaseMs: 1,
+      maxRetryAttempts: 1,
+      failureFile,
+      streams,
+      onError: (e) => errors.push(String((e as Error).name)),
+    });
     try {
       failReads = 3;
       await put(tableName, 'a');

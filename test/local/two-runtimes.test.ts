@@ -26,7 +26,8 @@ it('writes each runtime’s registrations to its own table', async () => {
   expect((await apiClient(first.url).register('orders', 'only-in-first', body)).status).toBe(201);
   expect((await apiClient(second.url).register('orders', 'only-in-second', body)).status).toBe(201);
   // THEN each runtime discovers its own instance only
-  const ids = async (runtime: LocalRuntime) => (await apiClient(runtime.url).discover('orders')).body.instances.map((i: { instanceId: string }) => i.instanceId);
+  const ids = async (runtime: LocalRuntime) =>
+    (await apiClient(runtime.url).discover('orders')).body.instances.map((i: { instanceId: string }) => i.instanceId);
   expect(await ids(first)).toEqual(['only-in-first']);
   expect(await ids(second)).toEqual(['only-in-second']);
 });

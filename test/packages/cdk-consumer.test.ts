@@ -103,7 +103,10 @@ const failingTool = (mark: string) => `#!/bin/sh\necho "$0 $*" >> '${mark}'\nexi
 
 /** 'ok', or the exit code and the end of the output (so a failing expectation shows why). */
 const ok = (r: Ran) => (r.code === 0 ? 'ok' : { code: r.code, output: `${r.stdout}\n${r.stderr}`.slice(-4000) });
-const sha256 = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
+const sha256 = async (path: string) =>
+  createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 
 interface Variant {
   readonly label: string;
@@ -131,7 +134,10 @@ describe.each(VARIANTS)('a cdk init TypeScript app with @service-registry/cdk ($
     project = await createProject('cdk', {});
     dir = join(project.dir, NAME);
     await mkdir(dir);
-    const init = await run(process.execPath, [cli, 'init', 'app', '--language', 'typescript', '--generate-only', '--no-notices'], { cwd: dir, timeoutMs: 60_000 });
+    const init = await run(process.execPath, [cli, 'init', 'app', '--language', 'typescript', '--generate-only', '--no-notices'], {
+      cwd: dir,
+      timeoutMs: 60_000,
+    });
     expect(ok(init)).toBe('ok');
 
     // The template's package.json, with every range pinned to the version the npm cache holds.
@@ -201,19 +207,34 @@ describe.each(VARIANTS)('a cdk init TypeScript app with @service-registry/cdk ($
   }, 120_000);
 
   it('imports by package name from ESM too', async () => {
-    const esm = await run(process.execPath, ['--input-type=module', '-e', "import { ServiceRegistry, ProberNetwork } from '@service-registry/cdk'; if (typeof ServiceRegistry !== 'function' || typeof ProberNetwork !== 'function') process.exit(1);"], { cwd: dir, env });
+    const esm = await run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "import { ServiceRegistry, ProberNetwork } from '@service-registry/cdk'; if (typeof ServiceRegistry !== 'function' || typeof ProberNetwork !== 'function') process.exit(1);",
+      ],
+      { cwd: dir, env },
+    );
     expect(ok(esm)).toBe('ok');
   });
 
   it('synthesizes with cdk synth (cdk-nag clean where checked), from the prebuilt Lambda code, calling neither esbuild nor Docker', async () => {
     const started = Date.now();
-    const synth = await run(join(dir, 'node_modules', '.bin', 'cdk'), ['synth', '-q', '--no-notices', ...(variant.staging ? [] : ['--no-staging'])], { cwd: dir, env, timeoutMs: 180_000 });
+    const synth = await run(join(dir, 'node_modules', '.bin', 'cdk'), ['synth', '-q', '--no-notices', ...(variant.staging ? [] : ['--no-staging'])], {
+      cwd: dir,
+      env,
+      timeoutMs: 180_000,
+    });
     timings.synthMs = Date.now() - started;
     expect(ok(synth)).toBe('ok');
     await expect(readFile(marks, 'utf8')).rejects.toThrow(/ENOENT/);
 
     const prebuilt = join(dir, 'node_modules', '@service-registry', 'cdk', 'lambda');
-    const handlers = (await readdir(prebuilt, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    const handlers = (await readdir(prebuilt, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
     expect(handlers).toHaveLength(SHIPPED);
     const manifest = JSON.parse(await readFile(join(dir, 'cdk.out', `${STACK_CLASS}.assets.json`), 'utf8'));
     const zips = Object.values(manifest.files as Record<string, { source: { path: string; packaging?: string } }>)

@@ -19,7 +19,8 @@ import { startTestRuntime } from '../support.js';
 import { createProject, npmInstall, repoRoot, run, tarball, type Ran } from './support.js';
 
 /** The exact versions the root installed, so the consumers' installs come from the npm cache. */
-const rootVersion = (name: string): string => (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+const rootVersion = (name: string): string =>
+  (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 
 const tsconfig = JSON.stringify({
   compilerOptions: {
@@ -135,7 +136,10 @@ async function prepare(name: string, packageJson: object, main: string, extra: s
     `@types/node@${rootVersion('@types/node')}`,
     ...extra,
   ]);
-  const typecheck = install.code === 0 ? await run(join(project.dir, 'node_modules', '.bin', 'tsc'), ['-p', '.'], { cwd: project.dir }) : { code: null, stdout: '', stderr: 'not installed' };
+  const typecheck =
+    install.code === 0
+      ? await run(join(project.dir, 'node_modules', '.bin', 'tsc'), ['-p', '.'], { cwd: project.dir })
+      : { code: null, stdout: '', stderr: 'not installed' };
   return { ...project, install, typecheck };
 }
 
@@ -158,7 +162,10 @@ beforeAll(async () => {
   [runtime, esm, cjs] = await Promise.all([
     startTestRuntime({ prober: false }),
     prepare('esm-service', { name: 'esm-service', private: true, type: 'module' }, esmMain, []),
-    prepare('cjs-service', { name: 'cjs-service', private: true }, cjsMain, [`@aws-sdk/client-sqs@${rootVersion('@aws-sdk/client-sqs')}`, `@aws-sdk/credential-provider-node@${rootVersion('@aws-sdk/credential-provider-node')}`]),
+    prepare('cjs-service', { name: 'cjs-service', private: true }, cjsMain, [
+      `@aws-sdk/client-sqs@${rootVersion('@aws-sdk/client-sqs')}`,
+      `@aws-sdk/credential-provider-node@${rootVersion('@aws-sdk/credential-provider-node')}`,
+    ]),
   ]);
 }, 240_000);
 
@@ -191,7 +198,9 @@ describe('an ES module service', () => {
       detailTypes: 8,
     });
     // Signed with the given credentials; the default chain failed before sending anything.
-    expect(authorizations.slice(before)).toEqual([expect.stringMatching(/^AWS4-HMAC-SHA256 Credential=AKIDGIVEN\/\d{8}\/eu-west-1\/execute-api\/aws4_request/)]);
+    expect(authorizations.slice(before)).toEqual([
+      expect.stringMatching(/^AWS4-HMAC-SHA256 Credential=AKIDGIVEN\/\d{8}\/eu-west-1\/execute-api\/aws4_request/),
+    ]);
   }, 60_000);
 });
 
@@ -223,7 +232,11 @@ describe('the service-registry CLI of the installed tarball', () => {
   const ROOT = 'root-token-0123456789a';
   let secured: LocalRuntime;
   const cli = (args: string[]) =>
-    run(join(esm.dir, 'node_modules', '.bin', 'service-registry'), args, { cwd: esm.dir, env: { REGISTRY_URL: secured.url, REGISTRY_TOKEN: ROOT }, timeoutMs: 60_000 });
+    run(join(esm.dir, 'node_modules', '.bin', 'service-registry'), args, {
+      cwd: esm.dir,
+      env: { REGISTRY_URL: secured.url, REGISTRY_TOKEN: ROOT },
+      timeoutMs: 60_000,
+    });
 
   beforeAll(async () => {
     const file = join(esm.dir, 'auth.json'); // removed with the project
@@ -248,7 +261,10 @@ describe('the service-registry CLI of the installed tarball', () => {
     const packaged = join(esm.dir, 'node_modules', '@service-registry', 'client', 'console');
     expect(['index.html', 'app.js', 'app.css'].map((f) => readFileSync(join(packaged, f)).length > 0)).toEqual([true, true, true]);
     // Started from node_modules/.bin, it finds those files (not this repository's build).
-    const server = spawn(join(esm.dir, 'node_modules', '.bin', 'service-registry'), ['console', '--json'], { cwd: esm.dir, env: { ...process.env, REGISTRY_URL: secured.url, REGISTRY_TOKEN: ROOT } });
+    const server = spawn(join(esm.dir, 'node_modules', '.bin', 'service-registry'), ['console', '--json'], {
+      cwd: esm.dir,
+      env: { ...process.env, REGISTRY_URL: secured.url, REGISTRY_TOKEN: ROOT },
+    });
     const exited = new Promise((resolve) => server.once('close', resolve));
     try {
       const first = await new Promise<string>((resolve, reject) => {

@@ -20,8 +20,11 @@ export const packsDir = join(repoRoot, '.packs');
 /** Path of the packed tarball of a workspace package, e.g. `@service-registry/client` → `.packs/service-registry-client-0.1.0.tgz`. */
 export function tarball(name: string): string {
   const prefix = name.replace(/^@/, '').replace('/', '-') + '-';
-  const found = existsSync(packsDir) ? readdirSync(packsDir).filter((f) => f.startsWith(prefix) && f.endsWith('.tgz') && /^\d/.test(f.slice(prefix.length))) : [];
-  if (found.length !== 1) throw new Error(`expected one tarball of ${name} in ${packsDir} (run the tests with \`npm test\`, which packs them first); found ${found.length}`);
+  const found = existsSync(packsDir)
+    ? readdirSync(packsDir).filter((f) => f.startsWith(prefix) && f.endsWith('.tgz') && /^\d/.test(f.slice(prefix.length)))
+    : [];
+  if (found.length !== 1)
+    throw new Error(`expected one tarball of ${name} in ${packsDir} (run the tests with \`npm test\`, which packs them first); found ${found.length}`);
   return join(packsDir, found[0]!);
 }
 

@@ -73,19 +73,26 @@ async function writeThirdPartyNotices(inputs: Iterable<string>): Promise<void> {
     // Metafile paths are relative to esbuild's working directory, the process's (no absWorkingDir is set).
     if (match) packages.set(match[1]!, resolve(process.cwd(), input.slice(0, match.index + match[0].length)));
   }
-  const sections = [...packages].sort(([a], [b]) => a.localeCompare(b)).map(([name, dir]) => {
-    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string; license?: string };
-    const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
-    const text = file && existsSync(join(dir, file)) ? readFileSync(join(dir, file), 'utf8').trim() : `License: ${manifest.license ?? 'see the package'}`;
-    return `${name}@${manifest.version ?? '?'} (${manifest.license ?? 'unknown'})\n\n${text}`;
-  });
-  await writeFile(join(lambdaDir, THIRD_PARTY_NOTICES), `Third-party code inlined in the Lambda bundles of this directory.\n\n${sections.join(`\n\n${'-'.repeat(78)}\n\n`)}\n`);
+  const sections = [...packages]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, dir]) => {
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string; license?: string };
+      const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+      const text = file && existsSync(join(dir, file)) ? readFileSync(join(dir, file), 'utf8').trim() : `License: ${manifest.license ?? 'see the package'}`;
+      return `${name}@${manifest.version ?? '?'} (${manifest.license ?? 'unknown'})\n\n${text}`;
+    });
+  await writeFile(
+    join(lambdaDir, THIRD_PARTY_NOTICES),
+    `Third-party code inlined in the Lambda bundles of this directory.\n\n${sections.join(`\n\n${'-'.repeat(78)}\n\n`)}\n`,
+  );
 }
 
 /** Bundles every handler into `lambda/<handler>/`; returns each bundle's size in bytes. */
 export async function buildLambdas(): Promise<Array<{ handler: string; bytes: number }>> {
   await rm(lambdaDir, { recursive: true, force: true });
-  const handlers = readdirSync(handlersDir).filter((f) => f.endsWith('.ts')).sort();
+  const handlers = readdirSync(handlersDir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort();
   const inputs = new Set<string>();
   const built = await Promise.all(
     handlers.map(async (file) => {

@@ -38,7 +38,17 @@ const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:
 /** The only modules outside the construct it may inline: the shared contracts named above, the registry's defaults
  * (packages/contracts/src/defaults.ts, no imports) that the construct states on the prober and the reads alike, the
  * write kinds the stream filter is built from (lambdas/domain/writes.ts, no imports), and the connectors' wire schemas the route table names for OpenAPI (zod and the contracts only). */
-const sharedContracts = new Set(['lambdas/routes.ts', 'lambdas/table.ts', 'lambdas/stream-filter.ts', 'lambdas/domain/writes.ts', 'lambdas/domain/errors.ts', 'packages/contracts/src/defaults.ts', 'lambdas/connectors/prometheus.ts', 'lambdas/connectors/eureka-routes.ts', 'lambdas/metrics.ts']);
+const sharedContracts = new Set([
+  'lambdas/routes.ts',
+  'lambdas/table.ts',
+  'lambdas/stream-filter.ts',
+  'lambdas/domain/writes.ts',
+  'lambdas/domain/errors.ts',
+  'packages/contracts/src/defaults.ts',
+  'lambdas/connectors/prometheus.ts',
+  'lambdas/connectors/eureka-routes.ts',
+  'lambdas/metrics.ts',
+]);
 
 await rm(dist, { recursive: true, force: true });
 const lambdas = await buildLambdas();
@@ -71,7 +81,9 @@ if (undeclared.length > 0) throw new Error(`dist/index.js requires packages pack
 // program includes lambdas/); only the construct's own go to dist.
 const typesOut = join(packageDir, 'build', 'types');
 await rm(typesOut, { recursive: true, force: true });
-execFileSync(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(packageDir, 'tsconfig.build.json')], { stdio: 'inherit' });
+execFileSync(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(packageDir, 'tsconfig.build.json')], {
+  stdio: 'inherit',
+});
 const ownTypes = join(typesOut, 'packages', 'cdk', 'src');
 // Ship what index.d.ts reaches; every import must stay inside dist/ or name a declared dependency or peer.
 const emitted: string[] = [];

@@ -59,7 +59,13 @@ export function registryAlarms(scope: Construct, parts: AlarmedParts, topic: ITo
     alarm('PublisherErrorsAlarm', parts.publisher.metricErrors(fiveMinutes), 1, 'The change-event publisher crashed'),
     alarm(
       'PublisherIteratorAgeAlarm',
-      new Metric({ namespace: 'AWS/Lambda', metricName: 'IteratorAge', dimensionsMap: { FunctionName: parts.publisher.functionName }, statistic: 'Maximum', ...fiveMinutes }),
+      new Metric({
+        namespace: 'AWS/Lambda',
+        metricName: 'IteratorAge',
+        dimensionsMap: { FunctionName: parts.publisher.functionName },
+        statistic: 'Maximum',
+        ...fiveMinutes,
+      }),
       60_000,
       'Change events lag the table by a minute or more (records are given up on at 6 h; the stream keeps them 24 h)',
     ),

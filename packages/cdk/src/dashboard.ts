@@ -95,8 +95,14 @@ export class RegistryDashboard extends Construct {
         [api.metricCount({ period: PERIOD, label: 'requests' })],
         [api.metricClientError({ period: PERIOD, label: '4xx' }), api.metricServerError({ period: PERIOD, label: '5xx' })],
       ),
-      graph('API errors by kind (from the functions)', each(HTTP_ERROR_KINDS, (kind) => sum('HttpErrors', { kind }, kind))),
-      graph('API latency (ms)', [api.metricLatency({ period: PERIOD, statistic: 'p50', label: 'p50' }), api.metricLatency({ period: PERIOD, statistic: 'p99', label: 'p99' })]),
+      graph(
+        'API errors by kind (from the functions)',
+        each(HTTP_ERROR_KINDS, (kind) => sum('HttpErrors', { kind }, kind)),
+      ),
+      graph('API latency (ms)', [
+        api.metricLatency({ period: PERIOD, statistic: 'p50', label: 'p50' }),
+        api.metricLatency({ period: PERIOD, statistic: 'p99', label: 'p99' }),
+      ]),
       graph('Throttles', [
         new Metric({ namespace: METRICS_NAMESPACE, metricName: THROTTLED_REQUESTS_METRIC, statistic: 'Sum', period: PERIOD, label: 'API 429s' }),
         new MathExpression({
@@ -112,17 +118,21 @@ export class RegistryDashboard extends Construct {
         'Instances by status/health',
         // Each prober shard reports its own totals every round: the mean value per report times the shard count is
         // the fleet's (exact while the shards run rounds at the same pace).
-        stateDims.map((d, i) =>
-          new MathExpression({
-            // Ids are per graph: one pair per line.
-            expression: `${props.proberShards ?? 1} * s${i} / n${i}`,
-            usingMetrics: { [`s${i}`]: registryMetric('Instances', 'Sum', d), [`n${i}`]: registryMetric('Instances', 'SampleCount', d) },
-            period: PERIOD,
-            label: `${d.status} ${d.health}`,
-          }),
+        stateDims.map(
+          (d, i) =>
+            new MathExpression({
+              // Ids are per graph: one pair per line.
+              expression: `${props.proberShards ?? 1} * s${i} / n${i}`,
+              usingMetrics: { [`s${i}`]: registryMetric('Instances', 'Sum', d), [`n${i}`]: registryMetric('Instances', 'SampleCount', d) },
+              period: PERIOD,
+              label: `${d.status} ${d.health}`,
+            }),
         ),
       ),
-      graph('Mass-failure guard engaged (1 = engaged)', each(METRIC_KINDS, (kind) => registryMetric('ProtectionEngaged', 'Maximum', { kind }, kind))),
+      graph(
+        'Mass-failure guard engaged (1 = engaged)',
+        each(METRIC_KINDS, (kind) => registryMetric('ProtectionEngaged', 'Maximum', { kind }, kind)),
+      ),
       graph(
         'Change events',
         [sum('EventsPublished', {}, 'published'), sum('ResyncEventsPublished', {}, 'resync')],
@@ -130,11 +140,23 @@ export class RegistryDashboard extends Construct {
       ),
     );
     this.dashboard.addWidgets(
-      graph('Propagation lag, write → published (ms)', [registryMetric('PropagationLag', 'p50', {}, 'p50'), registryMetric('PropagationLag', 'p99', {}, 'p99')]),
-      graph('Publisher stream iterator age (ms)', [
-        new Metric({ namespace: 'AWS/Lambda', metricName: 'IteratorAge', dimensionsMap: { FunctionName: publisher.functionName }, statistic: 'Maximum', period: PERIOD }),
+      graph('Propagation lag, write → published (ms)', [
+        registryMetric('PropagationLag', 'p50', {}, 'p50'),
+        registryMetric('PropagationLag', 'p99', {}, 'p99'),
       ]),
-      graph('Probe outcomes', each(OUTCOMES, (outcome) => sum('ProbeOutcomes', { outcome }, outcome))),
+      graph('Publisher stream iterator age (ms)', [
+        new Metric({
+          namespace: 'AWS/Lambda',
+          metricName: 'IteratorAge',
+          dimensionsMap: { FunctionName: publisher.functionName },
+          statistic: 'Maximum',
+          period: PERIOD,
+        }),
+      ]),
+      graph(
+        'Probe outcomes',
+        each(OUTCOMES, (outcome) => sum('ProbeOutcomes', { outcome }, outcome)),
+      ),
     );
     this.dashboard.addWidgets(
       graph('Prober round duration (ms)', [registryMetric('ProbeRoundDuration', 'p50', {}, 'p50'), registryMetric('ProbeRoundDuration', 'Maximum', {}, 'max')]),

@@ -84,7 +84,8 @@ export class RegistryDns extends Construct {
     if (!props.zone && !props.vpc) throw new Error('dns: give `zone` (an existing private hosted zone) or `vpc` (to create one)');
     const ttl = props.ttl?.toSeconds() ?? 5;
     if (!Number.isInteger(ttl) || ttl > 86_400) throw new Error(`dns.ttl must be whole seconds up to a day, got ${props.ttl?.toHumanString()}`);
-    this.zone = props.zone ?? new PrivateHostedZone(this, 'Zone', { zoneName: props.domain ?? 'registry.internal', vpc: props.vpc!, comment: 'Service registry DNS' });
+    this.zone =
+      props.zone ?? new PrivateHostedZone(this, 'Zone', { zoneName: props.domain ?? 'registry.internal', vpc: props.vpc!, comment: 'Service registry DNS' });
     this.domain = (props.domain ?? this.zone.zoneName).toLowerCase().replace(/\.$/, '');
     if (!Token.isUnresolved(this.domain) && !Token.isUnresolved(this.zone.zoneName)) {
       const zoneName = this.zone.zoneName.toLowerCase().replace(/\.$/, '');
@@ -106,7 +107,11 @@ export class RegistryDns extends Construct {
       resourceArns: [this.zone.hostedZoneArn],
     });
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
     this.queue = new Queue(this, 'Queue', {
       retentionPeriod: Duration.days(1),
       // Lambda's guidance for an SQS source: at least six times the function timeout

@@ -346,7 +346,11 @@ export class ServiceRegistry extends Construct {
     // One batch per shard at a time keeps each instance's records in order (registryStreamSource, history.ts).
     this.publisher.addEventSource(registryStreamSource(this.table, new WriteOnlyS3OnFailureDestination(failureBucket)));
     // Change history (history.ts): the stream's second consumer, failing into the same bucket (keys are per mapping).
-    this.historyWriter = this.function('HistoryWriter', { handler: 'history', timeout: Duration.seconds(30), environment: historyEnvironment(props.historyRetention) });
+    this.historyWriter = this.function('HistoryWriter', {
+      handler: 'history',
+      timeout: Duration.seconds(30),
+      environment: historyEnvironment(props.historyRetention),
+    });
     this.historyWriter.bindTable(this.table, ...historyTableBinding());
     consumeStreamForHistory(this.historyWriter, this.table, new WriteOnlyS3OnFailureDestination(failureBucket));
     this.eventArchive = eventArchive(this, this.eventBus, this.eventSource, props.archive);
@@ -359,9 +363,7 @@ export class ServiceRegistry extends Construct {
       new Rule(this, shard === 0 ? 'ProberSchedule' : `ProberSchedule${shard}`, {
         description: `Runs the registry prober and lease sweeper (shard ${shard} of ${shards})`,
         schedule: Schedule.rate(Duration.minutes(1)),
-        targets: [
-          new LambdaTarget(this.prober, { retryAttempts: 0, maxEventAge: Duration.seconds(60), event: RuleTargetInput.fromObject({ shard, shards }) }),
-        ],
+        targets: [new LambdaTarget(this.prober, { retryAttempts: 0, maxEventAge: Duration.seconds(60), event: RuleTargetInput.fromObject({ shard, shards }) })],
       });
     }
 
@@ -376,8 +378,20 @@ export class ServiceRegistry extends Construct {
     }
     this.alarms = registryAlarms(this, { publisher: this.publisher, api: this.api, prober: this.prober }, props.alarmTopic);
     if (props.dashboard ?? true) {
-      const all = new Set<IFunction>([...Object.values(this.functions), this.prober, this.publisher, this.historyWriter, ...(this.tokenAuthorizer ? [this.tokenAuthorizer] : [])]);
-      this.dashboard = new RegistryDashboard(this, 'Dashboard', { api: this.api, publisher: this.publisher, prober: this.prober, functions: [...all], proberShards: shards });
+      const all = new Set<IFunction>([
+        ...Object.values(this.functions),
+        this.prober,
+        this.publisher,
+        this.historyWriter,
+        ...(this.tokenAuthorizer ? [this.tokenAuthorizer] : []),
+      ]);
+      this.dashboard = new RegistryDashboard(this, 'Dashboard', {
+        api: this.api,
+        publisher: this.publisher,
+        prober: this.prober,
+        functions: [...all],
+        proberShards: shards,
+      });
       if (this.dns) this.dashboard.addDeadLetterQueue('DNS sync', this.dns.deadLetterQueue);
     }
     acknowledgeNagFindings(this, this.table, failureBucket);
@@ -393,7 +407,11 @@ export class ServiceRegistry extends Construct {
    * registry.grantRegister(ordersTaskRole, 'orders');
    */
   public grantRegister(grantee: IGrantable, service: string): Grant {
-    return this.grantRoutes(grantee, iamRoutes(routes, { admin: false }).filter((r) => r.table === 'write'), service);
+    return this.grantRoutes(
+      grantee,
+      iamRoutes(routes, { admin: false }).filter((r) => r.table === 'write'),
+      service,
+    );
   }
 
   /**
@@ -406,7 +424,9 @@ export class ServiceRegistry extends Construct {
    * registry.grantDiscover(paymentsRole, 'orders'); // one service
    */
   public grantDiscover(grantee: IGrantable, service?: string): Grant {
-    const reads = iamRoutes(routes, { admin: false }).filter((r) => r.table !== 'write' && (service === undefined || r.path.includes('{service}') || r.table === 'none'));
+    const reads = iamRoutes(routes, { admin: false }).filter(
+      (r) => r.table !== 'write' && (service === undefined || r.path.includes('{service}') || r.table === 'none'),
+    );
     return this.grantRoutes(grantee, reads, service ?? '*');
   }
 

@@ -50,11 +50,16 @@ export function checkProps(props: CheckedProps): CheckedSettings {
   if (props.throttleRateLimit !== undefined && !Token.isUnresolved(props.throttleRateLimit) && !(props.throttleRateLimit >= 0)) {
     throw new Error(`throttleRateLimit must be 0 or more requests/s, got ${props.throttleRateLimit}`);
   }
-  if (props.throttleBurstLimit !== undefined && !Token.isUnresolved(props.throttleBurstLimit) && !(Number.isInteger(props.throttleBurstLimit) && props.throttleBurstLimit >= 0)) {
+  if (
+    props.throttleBurstLimit !== undefined &&
+    !Token.isUnresolved(props.throttleBurstLimit) &&
+    !(Number.isInteger(props.throttleBurstLimit) && props.throttleBurstLimit >= 0)
+  ) {
     throw new Error(`throttleBurstLimit must be a whole number of requests (0 or more), got ${props.throttleBurstLimit}`);
   }
   const proberShards = props.proberShards ?? DEFAULTS.prober.shards;
-  if (!Number.isInteger(proberShards) || proberShards < 1 || proberShards > 1000) throw new Error(`proberShards must be an integer from 1 to 1000, got ${proberShards}`);
+  if (!Number.isInteger(proberShards) || proberShards < 1 || proberShards > 1000)
+    throw new Error(`proberShards must be an integer from 1 to 1000, got ${proberShards}`);
   return {
     adminPrincipals,
     proberShards,

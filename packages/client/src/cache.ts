@@ -81,7 +81,8 @@ export class ServiceCache {
 
   constructor(private readonly options: ServiceCacheOptions) {
     const confirm = options.confirmEmptyMs;
-    if (confirm !== undefined && !(Number.isFinite(confirm) && confirm >= 0)) throw new RangeError(`confirmEmptyMs must be a finite number of milliseconds >= 0, got ${confirm}`);
+    if (confirm !== undefined && !(Number.isFinite(confirm) && confirm >= 0))
+      throw new RangeError(`confirmEmptyMs must be a finite number of milliseconds >= 0, got ${confirm}`);
   }
 
   /** Loads the snapshot and starts the periodic re-check. */
@@ -156,7 +157,8 @@ export class ServiceCache {
     }
     if (type === 'Registry Protection Released') {
       // Maybe another shard's guard: discovery says whether protection still holds for this service.
-      if (this.resyncing) this.resyncAgain = true; // the answer in flight may predate the release
+      if (this.resyncing)
+        this.resyncAgain = true; // the answer in flight may predate the release
       else if (this.engaged || this.heldEmpty) void this.resync().catch(() => undefined);
       else return false;
       return true;
@@ -265,10 +267,11 @@ export class ServiceCache {
     this.emptySince ??= now;
     const left = this.emptySince + confirmMs - now;
     if (left <= 0) return false;
-    if (!this.stopped) this.confirmTimer ??= setTimeout(() => {
-      this.confirmTimer = undefined;
-      void this.resync().catch(() => undefined);
-    }, left);
+    if (!this.stopped)
+      this.confirmTimer ??= setTimeout(() => {
+        this.confirmTimer = undefined;
+        void this.resync().catch(() => undefined);
+      }, left);
     this.confirmTimer?.unref?.();
     return true;
   }

@@ -170,14 +170,23 @@ export class RegistryClient {
     const etag = answer.headers.get('etag') ?? '';
     if (answer.status === 304) return { notModified: true, etag };
     const page = validated(instanceList, answer.body, answer.what);
-    return { notModified: false, etag, instances: page.instances, ...(page.cursor && { cursor: page.cursor }), ...(page.protection && { protection: page.protection }) };
+    return {
+      notModified: false,
+      etag,
+      instances: page.instances,
+      ...(page.cursor && { cursor: page.cursor }),
+      ...(page.protection && { protection: page.protection }),
+    };
   }
 
   /**
    * Every instance of a service across all pages, with the ETag of the first page and the registry's protection
    * status (present when any page said the mass-failure guard is engaged).
    */
-  async discoverAll(service: string, query: Omit<DiscoverQuery, 'cursor'> = {}): Promise<{ instances: InstanceRecord[]; etag: string; protection?: ProtectionStatus }> {
+  async discoverAll(
+    service: string,
+    query: Omit<DiscoverQuery, 'cursor'> = {},
+  ): Promise<{ instances: InstanceRecord[]; etag: string; protection?: ProtectionStatus }> {
     const instances: InstanceRecord[] = [];
     let cursor: string | undefined;
     let etag = '';
@@ -318,7 +327,13 @@ export class RegistryClient {
     return { status: res.status, body: parsed, headers: res.headers, what };
   }
 
-  private async sign(method: string, url: URL, query: readonly QueryPair[], headers: Record<string, string>, body: string | undefined): Promise<Record<string, string>> {
+  private async sign(
+    method: string,
+    url: URL,
+    query: readonly QueryPair[],
+    headers: Record<string, string>,
+    body: string | undefined,
+  ): Promise<Record<string, string>> {
     if (this.options.token) return { ...headers, authorization: `Bearer ${this.options.token}` };
     if (!this.signer) return headers;
     const signed = await this.signer.sign({
@@ -389,7 +404,10 @@ export function checkInstanceId(instanceId: unknown): string {
 
 function checked(field: RegistryValidationError['field'], schema: z.ZodType<string>, value: unknown): string {
   if (typeof value !== 'string') {
-    throw new RegistryValidationError(field, `invalid ${field}: got ${value === null ? 'null' : typeof value}, expected a string (is the environment variable it comes from set?)`);
+    throw new RegistryValidationError(
+      field,
+      `invalid ${field}: got ${value === null ? 'null' : typeof value}, expected a string (is the environment variable it comes from set?)`,
+    );
   }
   const result = schema.safeParse(value);
   if (!result.success) throw new RegistryValidationError(field, `invalid ${field} ${JSON.stringify(value)}: ${result.error.issues[0]?.message ?? 'rejected'}`);

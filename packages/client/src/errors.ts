@@ -61,7 +61,12 @@ export class RegistryResponseError extends Error {
     /** Where the answer departs from the contract: `path` (dot-joined, empty for the whole value) and a message. */
     readonly issues: ReadonlyArray<{ path: string; message: string }>,
   ) {
-    super(`${what} does not match the registry contract: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).slice(0, 3).join('; ')}`);
+    super(
+      `${what} does not match the registry contract: ${issues
+        .map((i) => (i.path ? `${i.path}: ${i.message}` : i.message))
+        .slice(0, 3)
+        .join('; ')}`,
+    );
     this.name = 'RegistryResponseError';
   }
 }

@@ -27,18 +27,19 @@ export interface ChangeFeed {
 }
 
 /** Options of {@link SseFeed}: built from a client (preferred), or from a base URL and headers. */
-export type SseFeedOptions = SseFeedCommonOptions & (
-  | {
-      /** The registry client whose base URL and credentials (its bearer token) the feed uses. */
-      readonly client: RegistryClient;
-    }
-  | {
-      /** The registry's base URL, for a feed without a client. */
-      readonly baseUrl: string;
-      /** Extra headers per connection, e.g. `{ authorization: 'Bearer …' }`. @default - none */
-      readonly headers?: () => Promise<Record<string, string>> | Record<string, string>;
-    }
-);
+export type SseFeedOptions = SseFeedCommonOptions &
+  (
+    | {
+        /** The registry client whose base URL and credentials (its bearer token) the feed uses. */
+        readonly client: RegistryClient;
+      }
+    | {
+        /** The registry's base URL, for a feed without a client. */
+        readonly baseUrl: string;
+        /** Extra headers per connection, e.g. `{ authorization: 'Bearer …' }`. @default - none */
+        readonly headers?: () => Promise<Record<string, string>> | Record<string, string>;
+      }
+  );
 
 /** What every {@link SseFeed} takes. */
 export interface SseFeedCommonOptions {
@@ -145,7 +146,11 @@ export class SseFeed implements ChangeFeed {
           event = parseRegistryEvent(JSON.parse(message.data));
         } catch (error) {
           // Skipped: whatever change it carried is lost to this subscriber, so the handlers reload from discovery.
-          onError(error instanceof RegistryResponseError ? error : new RegistryResponseError(`event ${message.id ?? ''}`.trim(), [{ path: '', message: `not JSON: ${(error as Error).message}` }]));
+          onError(
+            error instanceof RegistryResponseError
+              ? error
+              : new RegistryResponseError(`event ${message.id ?? ''}`.trim(), [{ path: '', message: `not JSON: ${(error as Error).message}` }]),
+          );
           handlers.onGap();
         }
         if (event) handlers.onEvent(event);
@@ -236,7 +241,11 @@ export class SqsFeed implements ChangeFeed {
       try {
         sqs = (await import('@aws-sdk/client-sqs')) as unknown as SqsModule;
       } catch (error) {
-        this.missing = new RegistryDependencyError('@aws-sdk/client-sqs', 'SqsFeed needs @aws-sdk/client-sqs, which is not installed: `npm install @aws-sdk/client-sqs`', error);
+        this.missing = new RegistryDependencyError(
+          '@aws-sdk/client-sqs',
+          'SqsFeed needs @aws-sdk/client-sqs, which is not installed: `npm install @aws-sdk/client-sqs`',
+          error,
+        );
         onError(this.missing);
         return;
       }
@@ -254,7 +263,11 @@ export class SqsFeed implements ChangeFeed {
             } catch (error) {
               // Left on the queue: redelivered after the visibility timeout, then to its dead-letter queue. The
               // change it carried is lost to this subscriber meanwhile, so the handlers reload from discovery.
-              onError(error instanceof RegistryResponseError ? error : new RegistryResponseError(`message ${message.MessageId ?? i}`, [{ path: '', message: `not JSON: ${(error as Error).message}` }]));
+              onError(
+                error instanceof RegistryResponseError
+                  ? error
+                  : new RegistryResponseError(`message ${message.MessageId ?? i}`, [{ path: '', message: `not JSON: ${(error as Error).message}` }]),
+              );
               handlers.onGap();
               continue;
             }

@@ -66,7 +66,12 @@ export const healthCheck = z
     timeoutSeconds: z.number().int().min(1).max(60).default(DEFAULTS.healthCheck.timeoutSeconds),
     healthyThreshold: z.number().int().min(1).max(10).default(DEFAULTS.healthCheck.healthyThreshold),
     unhealthyThreshold: z.number().int().min(1).max(10).default(DEFAULTS.healthCheck.unhealthyThreshold),
-    deregisterCriticalAfterSeconds: z.number().int().min(60).max(7 * 86400).default(DEFAULTS.healthCheck.deregisterCriticalAfterSeconds),
+    deregisterCriticalAfterSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 86400)
+      .default(DEFAULTS.healthCheck.deregisterCriticalAfterSeconds),
   })
   .transform((check) => (check.type === 'http' ? { ...check, path: check.path ?? DEFAULTS.healthCheck.path } : check))
   .meta({ id: 'HealthCheck' });
@@ -183,13 +188,9 @@ export const instanceList = z
   })
   .meta({ id: 'InstanceList' });
 
-export const serviceSummary = z
-  .object({ service: serviceName, total: z.number().int(), healthy: z.number().int() })
-  .meta({ id: 'ServiceSummary' });
+export const serviceSummary = z.object({ service: serviceName, total: z.number().int(), healthy: z.number().int() }).meta({ id: 'ServiceSummary' });
 
-export const serviceList = z
-  .object({ services: z.array(serviceSummary), cursor: z.string().optional() })
-  .meta({ id: 'ServiceList' });
+export const serviceList = z.object({ services: z.array(serviceSummary), cursor: z.string().optional() }).meta({ id: 'ServiceList' });
 
 export const heartbeatResult = z
   .object({ service: serviceName, instanceId, leaseExpiresAt: isoTime, revision: z.number().int() })
@@ -239,7 +240,13 @@ export const createTokenBody = z
     services: tokenScope.default([]).meta({ description: 'Services the token may write; empty for a read-only token' }),
     read: tokenScope.optional().meta({ description: 'Services the token may read; defaults to `services`' }),
     admin: z.boolean().default(false),
-    expiresInSeconds: z.number().int().min(60).max(TOKEN_MAX_EXPIRY_SECONDS).optional().meta({ description: 'Lifetime; without it the token lasts until revoked' }),
+    expiresInSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(TOKEN_MAX_EXPIRY_SECONDS)
+      .optional()
+      .meta({ description: 'Lifetime; without it the token lasts until revoked' }),
   })
   .meta({ id: 'CreateToken' });
 
@@ -263,7 +270,10 @@ export const createdToken = tokenRecord
     secret: z
       .string()
       .regex(/^srt_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/)
-      .meta({ description: 'Send as `Authorization: Bearer <secret>`. Shown once: it cannot be read again', example: 'srt_3f2a9c0b7d1e4a56_q0NnX4tV8m2Lr7KcP1wZs9Hd3Fj6Gb5Ya0Ue8Io2Qx4' }),
+      .meta({
+        description: 'Send as `Authorization: Bearer <secret>`. Shown once: it cannot be read again',
+        example: 'srt_3f2a9c0b7d1e4a56_q0NnX4tV8m2Lr7KcP1wZs9Hd3Fj6Gb5Ya0Ue8Io2Qx4',
+      }),
   })
   .meta({ id: 'CreatedToken' });
 
@@ -290,7 +300,10 @@ export const historyQuery = z.strictObject({
   since: z
     .string()
     .max(64)
-    .refine((value) => HISTORY_SINCE_DURATION.test(value) || isoTime.safeParse(value).success, 'must be an ISO 8601 time (2026-01-01T00:00:00Z) or a duration back from now: 30s, 30m, 1h, 7d')
+    .refine(
+      (value) => HISTORY_SINCE_DURATION.test(value) || isoTime.safeParse(value).success,
+      'must be an ISO 8601 time (2026-01-01T00:00:00Z) or a duration back from now: 30s, 30m, 1h, 7d',
+    )
     .optional()
     .meta({ description: 'Only changes at or after this time: ISO 8601, or a duration back from now (`30m`, `1h`, `7d`)', example: '1h' }),
   limit: z.coerce.number().int().min(1).max(HISTORY_MAX_LIMIT).default(DEFAULTS.pageLimit),
@@ -316,9 +329,7 @@ export const historyEntry = z
   })
   .meta({ id: 'HistoryEntry' });
 
-export const historyPage = z
-  .object({ service: serviceName, entries: z.array(historyEntry), cursor: z.string().optional() })
-  .meta({ id: 'HistoryPage' });
+export const historyPage = z.object({ service: serviceName, entries: z.array(historyEntry), cursor: z.string().optional() }).meta({ id: 'HistoryPage' });
 
 export type HistoryQuery = z.output<typeof historyQuery>;
 export type HistoryEntry = z.output<typeof historyEntry>;

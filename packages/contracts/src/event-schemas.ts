@@ -13,7 +13,8 @@ export function contractFile(detailType: DetailType): string {
 
 /** The JSON Schema of one detail-type: the shared {@link eventEnvelope} narrowed to it and its `detail` schema. */
 export function eventSchema(detailType: DetailType, source = 'service-registry') {
-  const detail = detailType === 'Registry Resync Required' ? resyncEventDetail : detailType.startsWith('Registry Protection') ? protectionEventDetail : instanceEventDetail;
+  const detail =
+    detailType === 'Registry Resync Required' ? resyncEventDetail : detailType.startsWith('Registry Protection') ? protectionEventDetail : instanceEventDetail;
   // `extend` keeps each overridden field where the envelope declares it: the properties and `required` keep the
   // order of the published files.
   const envelope = eventEnvelope.extend({
@@ -52,16 +53,21 @@ function dereference(schema: unknown, root: Schema): any {
   if (typeof schema !== 'object' || schema === null) return schema;
   const ref = (schema as Schema).$ref;
   if (typeof ref === 'string' && ref.startsWith('#/$defs/')) return dereference(root.$defs?.[ref.slice('#/$defs/'.length)], root);
-  return Object.fromEntries(Object.entries(schema).filter(([k]) => k !== '$defs').map(([k, v]) => [k, dereference(v, root)]));
+  return Object.fromEntries(
+    Object.entries(schema)
+      .filter(([k]) => k !== '$defs')
+      .map(([k, v]) => [k, dereference(v, root)]),
+  );
 }
 
 function compare(before: Schema, after: Schema, path: string): string[] {
   const problems: string[] = [];
   const types = (s: Schema) => [s.type, ...(s.anyOf ?? []).map((x: Schema) => x.type)].flat().filter(Boolean).sort().join('|');
   if (types(before) !== types(after)) problems.push(`${path}: type ${types(before) || 'any'} became ${types(after) || 'any'}`);
-  if (before.const !== undefined && before.const !== after.const) problems.push(`${path}: constant ${JSON.stringify(before.const)} became ${JSON.stringify(after.const)}`);
+  if (before.const !== undefined && before.const !== after.const)
+    problems.push(`${path}: constant ${JSON.stringify(before.const)} became ${JSON.stringify(after.const)}`);
   for (const value of before.enum ?? []) if (!(after.enum ?? []).includes(value)) problems.push(`${path}: enum value ${JSON.stringify(value)} removed`);
-  const objectOf = (s: Schema): Schema => s.properties ? s : (s.anyOf ?? []).find((x: Schema) => x.properties) ?? {};
+  const objectOf = (s: Schema): Schema => (s.properties ? s : ((s.anyOf ?? []).find((x: Schema) => x.properties) ?? {}));
   const b = objectOf(before);
   const a = objectOf(after);
   for (const [name, sub] of Object.entries<Schema>(b.properties ?? {})) {

@@ -26,16 +26,7 @@ export const UPDATE_FIELDS = ['address', 'port', 'protocol', 'zone', 'weight', '
 /** Fields an instance event's `changed` may list. */
 export const CHANGEABLE = [...UPDATE_FIELDS, 'health'] as const;
 
-export const changeReason = z.enum([
-  'registered',
-  'replaced',
-  'patched',
-  'health-check',
-  'deregistered',
-  'lease-expired',
-  'critical-too-long',
-  'ttl',
-]);
+export const changeReason = z.enum(['registered', 'replaced', 'patched', 'health-check', 'deregistered', 'lease-expired', 'critical-too-long', 'ttl']);
 
 /** `detail` of every instance event. */
 export const instanceEventDetail = z
@@ -65,7 +56,12 @@ export const protectionEventDetail = z
     schemaVersion: z.literal(EVENT_SCHEMA_VERSION),
     eventId: z.string(),
     /** The prober shard whose guard changed (absent in events from before shards had a guard each). */
-    shard: z.number().int().min(0).optional().meta({ description: "The prober shard whose guard changed: it covers the services with shardOf(service, shards) equal to it." }),
+    shard: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .meta({ description: 'The prober shard whose guard changed: it covers the services with shardOf(service, shards) equal to it.' }),
     engaged: z.boolean(),
     probeEngaged: z.boolean(),
     leaseEngaged: z.boolean(),

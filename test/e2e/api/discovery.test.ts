@@ -109,7 +109,9 @@ describe('pagination', () => {
       cursor = res.body.cursor;
       pages++;
     } while (cursor);
-    const expected = Array.from({ length: count }, (_, i) => i).filter((i) => i % 3 !== 0).map((i) => `i-${String(i).padStart(4, '0')}`);
+    const expected = Array.from({ length: count }, (_, i) => i)
+      .filter((i) => i % 3 !== 0)
+      .map((i) => `i-${String(i).padStart(4, '0')}`);
     expect(seen).toEqual(expected);
     expect(pages).toBe(Math.ceil(expected.length / 40));
   });

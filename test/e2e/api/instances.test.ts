@@ -55,7 +55,9 @@ describe('PUT /v1/services/{service}/instances/{instanceId}', () => {
     expect(res.body.status).toBe('DRAINING');
     expect((await api.discover('warming')).body.instances).toEqual([]);
     const all = (await api.discover('warming', 'status=all')).body;
-    expect(all.instances.map((i: { instanceId: string; status: string; revision: number }) => [i.instanceId, i.status, i.revision])).toEqual([['w-1', 'DRAINING', res.body.revision]]);
+    expect(all.instances.map((i: { instanceId: string; status: string; revision: number }) => [i.instanceId, i.status, i.revision])).toEqual([
+      ['w-1', 'DRAINING', res.body.revision],
+    ]);
 
     const bad = await api.register('warming', 'w-2', { ...base, status: 'STARTING' });
     expect(bad.status).toBe(400);
@@ -208,7 +210,13 @@ describe('routing', () => {
     // Every route of the table, plus the feed the local runtime serves itself (SQS in AWS), documented all the same.
     expect(Object.keys(doc.paths).sort()).toEqual([...new Set([...routes.map((r) => r.path), '/v1/events'])].sort());
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/v1/services/{service}/instances/{instanceId}/heartbeat', '/v1/sd/prometheus', '/eureka/v2/apps/{app}', '/eureka/apps/delta', '/v1/tokens']),
+      expect.arrayContaining([
+        '/v1/services/{service}/instances/{instanceId}/heartbeat',
+        '/v1/sd/prometheus',
+        '/eureka/v2/apps/{app}',
+        '/eureka/apps/delta',
+        '/v1/tokens',
+      ]),
     );
     expect(doc.components.schemas.RegisterInstance.properties.port).toMatchObject({ minimum: 1, maximum: 65535 });
   });

@@ -90,7 +90,13 @@ describe('mass lease expiry while the lease guard is engaged', () => {
     const res = await api.discover('fleet', 'limit=1000');
     expect(res.body.instances.map((i: { instanceId: string }) => i.instanceId)).toEqual(fleetIds);
     for (const instance of res.body.instances) expect(instance).toMatchObject({ leaseExpired: true, health: 'unknown' });
-    expect(res.body.protection).toEqual({ engaged: true, leases: true, probes: false, since: new Date(Math.min(...expiredAt)).toISOString(), provisional: true });
+    expect(res.body.protection).toEqual({
+      engaged: true,
+      leases: true,
+      probes: false,
+      since: new Date(Math.min(...expiredAt)).toISOString(),
+      provisional: true,
+    });
     expect(res.headers.get('etag')).not.toBe(liveEtag);
     expect((await api.get('fleet', fleetIds[0]!)).body).toMatchObject({ leaseExpired: true, health: 'unknown' });
   });

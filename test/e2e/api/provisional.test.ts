@@ -62,7 +62,9 @@ it('never empties discovery when every heartbeat stops: reads keep the lapsed le
   const firstExpiry = Math.min(...registered.map((r) => Date.parse(r.body.leaseExpiresAt)));
   const lastExpiry = Math.max(...registered.map((r) => Date.parse(r.body.leaseExpiresAt)));
   const polls = await poll('outage', 12_000);
-  console.log(`expiries spread over ${lastExpiry - firstExpiry} ms; around them: ${JSON.stringify(polls.filter((p) => p.atMs > firstExpiry - 300 && p.atMs < lastExpiry + 1500).map((p) => [p.atMs - firstExpiry, p.count, p.marked, p.protection?.provisional ?? false]))}`);
+  console.log(
+    `expiries spread over ${lastExpiry - firstExpiry} ms; around them: ${JSON.stringify(polls.filter((p) => p.atMs > firstExpiry - 300 && p.atMs < lastExpiry + 1500).map((p) => [p.atMs - firstExpiry, p.count, p.marked, p.protection?.provisional ?? false]))}`,
+  );
   const fewest = Math.min(...polls.map((p) => p.count));
   const provisional = polls.filter((p) => p.protection?.provisional).length;
   console.log(`outage: ${polls.length} polls over 12 s, fewest instances ${fewest}, ${provisional} answered provisionally`);

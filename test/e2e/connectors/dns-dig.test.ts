@@ -62,23 +62,29 @@ afterAll(async () => {
 });
 
 describe('SRV', () => {
-  it.each([['UDP', '+notcp'], ['TCP', '+tcp']])('answers SRV over %s with weight, port and a target that resolves in the additional section', async (_, transport) => {
+  it.each([
+    ['UDP', '+notcp'],
+    ['TCP', '+tcp'],
+  ])('answers SRV over %s with weight, port and a target that resolves in the additional section', async (_, transport) => {
     const reply = await dig(port, [transport, `_web._tcp.${D}`, 'SRV']);
     expect(reply.status).toBe('NOERROR');
     expect(reply.flags).toContain('aa');
     const srv = reply.answer.map((r) => r.slice(3).join(' ')).sort();
-    expect(srv).toEqual([
-      `SRV 0 13000 8080 web-1.instance.web.${D}.`,
-      `SRV 0 6500 8080 web-6.instance.web.${D}.`,
-      `SRV 0 6500 9090 ${instanceLabel('Web_2')}.instance.web.${D}.`,
-    ].sort());
+    expect(srv).toEqual(
+      [
+        `SRV 0 13000 8080 web-1.instance.web.${D}.`,
+        `SRV 0 6500 8080 web-6.instance.web.${D}.`,
+        `SRV 0 6500 9090 ${instanceLabel('Web_2')}.instance.web.${D}.`,
+      ].sort(),
+    );
     expect(reply.answer[0]![1]).toBe('5'); // the TTL
-    const additional = reply.additional.filter((r) => r[3] === 'A' || r[3] === 'AAAA').map((r) => `${r[0]} ${r[3]} ${r[4]}`).sort();
-    expect(additional).toEqual([
-      `${instanceLabel('Web_2')}.instance.web.${D}. A 10.1.0.2`,
-      `web-1.instance.web.${D}. A 10.1.0.1`,
-      `web-6.instance.web.${D}. AAAA fd00::6`,
-    ].sort());
+    const additional = reply.additional
+      .filter((r) => r[3] === 'A' || r[3] === 'AAAA')
+      .map((r) => `${r[0]} ${r[3]} ${r[4]}`)
+      .sort();
+    expect(additional).toEqual(
+      [`${instanceLabel('Web_2')}.instance.web.${D}. A 10.1.0.2`, `web-1.instance.web.${D}. A 10.1.0.1`, `web-6.instance.web.${D}. AAAA fd00::6`].sort(),
+    );
   });
 
   it('answers the SRV target itself with its address', async () => {
@@ -88,7 +94,7 @@ describe('SRV', () => {
 });
 
 describe('A and AAAA', () => {
-  it('answers A and AAAA of the service with its instances\' addresses', async () => {
+  it("answers A and AAAA of the service with its instances' addresses", async () => {
     expect((await dig(port, [`web.${D}`, 'A'])).answer.map((r) => r[4]).sort()).toEqual(['10.1.0.1', '10.1.0.2']);
     expect((await dig(port, ['+tcp', `web.${D}`, 'AAAA'])).answer.map((r) => r[4])).toEqual(['fd00::6']);
   });
@@ -202,7 +208,14 @@ describe('flood', () => {
     const tcp = Array.from({ length: 150 }, () => connect(port, '127.0.0.1').on('error', () => undefined));
     for (let i = 0; i < 5000; i++) {
       const kind = i % 4;
-      const bytes = kind === 0 ? valid : kind === 1 ? odd : kind === 2 ? Buffer.from(Array.from({ length: i % 40 }, (_, j) => (i * 31 + j) & 0xff)) : Buffer.concat([valid.subarray(0, 14), Buffer.alloc(3, 0xff)]);
+      const bytes =
+        kind === 0
+          ? valid
+          : kind === 1
+            ? odd
+            : kind === 2
+              ? Buffer.from(Array.from({ length: i % 40 }, (_, j) => (i * 31 + j) & 0xff))
+              : Buffer.concat([valid.subarray(0, 14), Buffer.alloc(3, 0xff)]);
       socket.send(bytes, port, '127.0.0.1');
       if (i % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
@@ -228,7 +241,14 @@ describe('auth', () => {
     } finally {
       await closed.stop();
     }
-    const scoped = await startTestRuntime({ authFile: file, dnsPort: 0, dnsRead: ['web'], prober: false, dynamoEndpoint: runtime.dynamoEndpoint, tableName: runtime.tableName });
+    const scoped = await startTestRuntime({
+      authFile: file,
+      dnsPort: 0,
+      dnsRead: ['web'],
+      prober: false,
+      dynamoEndpoint: runtime.dynamoEndpoint,
+      tableName: runtime.tableName,
+    });
     try {
       expect((await dig(scoped.dnsPort!, [`web.${D}`, 'A'])).answer.map((r) => r[4]).sort()).toEqual(['10.1.0.1', '10.1.0.2']);
       expect((await dig(scoped.dnsPort!, [`shop.${D}`, 'A'])).status).toBe('REFUSED');

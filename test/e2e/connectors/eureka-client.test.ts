@@ -94,7 +94,15 @@ describe('eureka-js-client against the registry', () => {
       // THEN the registry's own discovery and event feed see the instance as Eureka described it
       const native = await api.discover('orders');
       expect(native.body.instances).toEqual([
-        expect.objectContaining({ instanceId: 'orders-a', address: '127.0.0.1', port: 18080, tags: ['vip:orders.vip'], metadata: { build: '42' }, leaseSeconds: 10, status: 'UP' }),
+        expect.objectContaining({
+          instanceId: 'orders-a',
+          address: '127.0.0.1',
+          port: 18080,
+          tags: ['vip:orders.vip'],
+          metadata: { build: '42' },
+          leaseSeconds: 10,
+          status: 'UP',
+        }),
       ]);
       const registered = await events.next((m) => m.event === 'Instance Registered');
       expect(registered.data.detail).toMatchObject({ service: 'orders', instanceId: 'orders-a' });
@@ -114,7 +122,12 @@ describe('eureka-js-client against the registry', () => {
       // THEN the gateway learns of it through a delta fetch (it fetches the full registry only once), by app and VIP
       await until('the natively registered instance reaches the client', () => gateway.getInstancesByAppId('ORDERS').length === 2);
       expect(served.filter((line) => line.startsWith('GET /eureka/v2/apps/delta')).length).toBeGreaterThan(deltasBefore);
-      expect(gateway.getInstancesByAppId('ORDERS').map((i) => [i.instanceId, i.status, i.port.$]).sort()).toEqual([
+      expect(
+        gateway
+          .getInstancesByAppId('ORDERS')
+          .map((i) => [i.instanceId, i.status, i.port.$])
+          .sort(),
+      ).toEqual([
         ['orders-a', 'UP', 18080],
         ['orders-native', 'UP', 9090],
       ]);
@@ -135,12 +148,18 @@ describe('eureka-js-client against the registry', () => {
     }
   });
 
-  it('loses a removed instance on its next fetch with shouldUseDelta false (full fetches), the README\'s advice when removals matter', async () => {
+  it("loses a removed instance on its next fetch with shouldUseDelta false (full fetches), the README's advice when removals matter", async () => {
     const api = apiClient(runtime.url);
     expect((await api.register('orders', 'orders-gone', { address: '127.0.0.5', port: 9091, leaseSeconds: 30 })).status).toBe(201);
     const gateway = new Eureka({
       logger: quiet,
-      eureka: { host: new URL(runtime.url).hostname, port: Number(new URL(runtime.url).port), registerWithEureka: false, registryFetchInterval: 300, maxRetries: 0 },
+      eureka: {
+        host: new URL(runtime.url).hostname,
+        port: Number(new URL(runtime.url).port),
+        registerWithEureka: false,
+        registryFetchInterval: 300,
+        maxRetries: 0,
+      },
     });
     try {
       // eureka-js-client's defaults otherwise: servicePath '/eureka/v2/apps/' (trailing slash), shouldUseDelta false
@@ -196,7 +215,11 @@ describe("Prometheus' eureka_sd_configs against the registry", () => {
         __meta_eureka_app_instance_datacenterinfo_name: 'MyOwn',
         __meta_eureka_app_instance_metadata_build: '7',
       });
-      expect(labels['pay-1']).toMatchObject({ __address__: '127.0.0.3:9100', __meta_eureka_app_name: 'PAYMENTS', __meta_eureka_app_instance_metadata_team: 'billing' });
+      expect(labels['pay-1']).toMatchObject({
+        __address__: '127.0.0.3:9100',
+        __meta_eureka_app_name: 'PAYMENTS',
+        __meta_eureka_app_instance_metadata_team: 'billing',
+      });
       expect(served).toContain('GET /eureka/apps');
     } finally {
       await prometheus.stop();
@@ -210,12 +233,20 @@ describe("Prometheus' eureka_sd_configs with a bearer token", () => {
   it('discovers through a runtime that requires tokens, sending its token with `authorization.credentials`', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eureka-prometheus-'));
     const file = join(dir, 'auth.json');
-    const tokens = { 'writer-token-0123456789': { principal: 'orders-team', services: ['orders'] }, 'scraper-token-0123456789': { principal: 'prometheus', services: [], read: ['*'] } };
+    const tokens = {
+      'writer-token-0123456789': { principal: 'orders-team', services: ['orders'] },
+      'scraper-token-0123456789': { principal: 'prometheus', services: [], read: ['*'] },
+    };
     writeFileSync(file, JSON.stringify({ tokens }));
     const secured = await startTestRuntime({ authFile: file });
     const prometheus = await startPrometheus({
       global: { scrape_interval: '1s' },
-      scrape_configs: [{ job_name: 'eureka', eureka_sd_configs: [{ server: `${secured.url}/eureka`, refresh_interval: '1s', authorization: { credentials: 'scraper-token-0123456789' } }] }],
+      scrape_configs: [
+        {
+          job_name: 'eureka',
+          eureka_sd_configs: [{ server: `${secured.url}/eureka`, refresh_interval: '1s', authorization: { credentials: 'scraper-token-0123456789' } }],
+        },
+      ],
     });
     try {
       expect((await apiClient(secured.url, 'writer-token-0123456789').register('orders', 'o-1', { address: '127.0.0.4', port: 9200 })).status).toBe(201);

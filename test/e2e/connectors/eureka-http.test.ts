@@ -61,10 +61,16 @@ describe('the Eureka REST surface (open mode)', () => {
     expect(xml.status).toBe(200);
     expect(xml.type).toBe('application/xml');
     const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@' }).parse(xml.text);
-    expect(parsed.applications).toMatchObject({ apps__hashcode: 'UP_1_', application: { name: 'ORDERS', instance: { instanceId: 'x1', port: { '#text': 8080, '@enabled': 'true' } } } });
+    expect(parsed.applications).toMatchObject({
+      apps__hashcode: 'UP_1_',
+      application: { name: 'ORDERS', instance: { instanceId: 'x1', port: { '#text': 8080, '@enabled': 'true' } } },
+    });
     const json = await call('GET', '/eureka/v2/apps', { accept: 'application/json' });
     expect(json.type).toBe('application/json');
-    expect(json.json.applications).toMatchObject({ apps__hashcode: 'UP_1_', application: [{ name: 'ORDERS', instance: [{ instanceId: 'x1', port: { $: 8080, '@enabled': 'true' } }] }] });
+    expect(json.json.applications).toMatchObject({
+      apps__hashcode: 'UP_1_',
+      application: [{ name: 'ORDERS', instance: [{ instanceId: 'x1', port: { $: 8080, '@enabled': 'true' } }] }],
+    });
     // eureka-js-client's default servicePath ends in a slash: the same document.
     expect((await call('GET', '/eureka/v2/apps/', { accept: 'application/json' })).json).toEqual(json.json);
     const app = await call('GET', '/eureka/apps/orders', { accept: 'application/json' });
@@ -106,7 +112,9 @@ describe('the Eureka REST surface (open mode)', () => {
     expect((await call('DELETE', '/eureka/v2/apps/ORDERS/x4/status')).status).toBe(200);
     expect(await eurekaStatus()).toBe('UP');
     expect((await api().get('orders', 'x4')).body).toMatchObject({ status: 'UP', metadata: {} });
-    expect((await call('PUT', '/eureka/v2/apps/ORDERS/x4/status?value=SLEEPY')).json.error.details).toEqual([expect.objectContaining({ field: 'query.value' })]);
+    expect((await call('PUT', '/eureka/v2/apps/ORDERS/x4/status?value=SLEEPY')).json.error.details).toEqual([
+      expect.objectContaining({ field: 'query.value' }),
+    ]);
   });
 
   it("keeps an operator's status override across the client's re-registrations until it is removed", async () => {
@@ -139,7 +147,14 @@ describe('the Eureka REST surface (open mode)', () => {
         securePort: { $: 8443, '@enabled': 'true' },
         countryId: 1,
         dataCenterInfo: { '@class': 'com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo', name: 'MyOwn' },
-        leaseInfo: { renewalIntervalInSecs: 30, durationInSecs: 90, registrationTimestamp: 0, lastRenewalTimestamp: 0, evictionTimestamp: 0, serviceUpTimestamp: 0 },
+        leaseInfo: {
+          renewalIntervalInSecs: 30,
+          durationInSecs: 90,
+          registrationTimestamp: 0,
+          lastRenewalTimestamp: 0,
+          evictionTimestamp: 0,
+          serviceUpTimestamp: 0,
+        },
         metadata: { 'management.port': '8080' },
         homePageUrl: 'http://10.0.0.7:8080/',
         statusPageUrl: 'http://10.0.0.7:8080/actuator/info',
@@ -192,7 +207,11 @@ describe('the Eureka REST surface (open mode)', () => {
     ['an oversize body', { body: JSON.stringify(instance('big', { metadata: { pad: 'x'.repeat(17_000) } })) }, 'body'],
     ['a missing ipAddr', { body: { instance: { ...instance('m').instance, ipAddr: undefined } } }, 'body.instance.ipAddr'],
     ['a missing dataCenterInfo', { body: { instance: { ...instance('m').instance, dataCenterInfo: undefined } } }, 'body.instance.dataCenterInfo'],
-    ['a link-local address (the metadata service)', { body: instance('m', { ipAddr: '169.254.169.254', hostName: '169.254.169.254' }) }, 'body.instance.ipAddr'],
+    [
+      'a link-local address (the metadata service)',
+      { body: instance('m', { ipAddr: '169.254.169.254', hostName: '169.254.169.254' }) },
+      'body.instance.ipAddr',
+    ],
     ['a link-local host name beside an allowed IP', { body: instance('m', { hostName: '169.254.169.254' }) }, 'body.instance.hostName'],
     ['an out-of-range lease', { body: instance('m', { leaseInfo: { durationInSecs: 1 } }) }, 'body.instance.leaseInfo.durationInSecs'],
   ])('refuses %s with a 400 naming the field, changing nothing', async (_name, options, field) => {
@@ -261,7 +280,15 @@ describe('the Eureka REST surface with bearer tokens (auth file)', () => {
       requestMiddleware: (request: { headers?: Record<string, string> }, done: (r: object) => void) =>
         done({ ...request, headers: { ...request.headers, authorization: 'Bearer alice-token-0123456789' } }),
       instance: instance('js-1').instance,
-      eureka: { host: url.hostname, port: Number(url.port), servicePath: '/eureka/v2/apps', fetchRegistry: true, heartbeatInterval: 60_000, registryFetchInterval: 60_000, maxRetries: 0 },
+      eureka: {
+        host: url.hostname,
+        port: Number(url.port),
+        servicePath: '/eureka/v2/apps',
+        fetchRegistry: true,
+        heartbeatInterval: 60_000,
+        registryFetchInterval: 60_000,
+        maxRetries: 0,
+      },
     });
     await new Promise<void>((resolve, reject) => client.start((error?: Error) => (error ? reject(error) : resolve())));
     expect(client.getInstancesByAppId('ORDERS').map((i: { instanceId: string }) => i.instanceId)).toEqual(['js-1']);

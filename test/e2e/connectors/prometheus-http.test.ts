@@ -87,7 +87,10 @@ describe('Prometheus HTTP SD', () => {
       },
     });
     expect(reply.body.find((g: any) => g.labels.__meta_registry_instance_id === 'web-2').targets).toEqual(['[::1]:9100']);
-    expect(reply.body.find((g: any) => g.labels.__meta_registry_instance_id === 'api-1')).toMatchObject({ targets: ['api.internal:8080'], labels: { __meta_registry_tags: ',,' } });
+    expect(reply.body.find((g: any) => g.labels.__meta_registry_instance_id === 'api-1')).toMatchObject({
+      targets: ['api.internal:8080'],
+      labels: { __meta_registry_tags: ',,' },
+    });
   });
 
   it('filters by service, zone and every tag given', async () => {
@@ -113,7 +116,9 @@ describe('Prometheus HTTP SD', () => {
   it('labels instances the registry keeps after a mass lease expiry with lease_expired, as discovery marks them', () =>
     onOwnTable(async (url, write) => {
       // 12 leases lapse together: over the lease share and the minimum population, so reads keep them, marked.
-      const registered = await Promise.all(Array.from({ length: 12 }, (_, i) => write.register('lapsed', `l-${i}`, { address: '10.2.0.1', port: 9000 + i, leaseSeconds: 2 })));
+      const registered = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => write.register('lapsed', `l-${i}`, { address: '10.2.0.1', port: 9000 + i, leaseSeconds: 2 })),
+      );
       const expiry = Math.max(...registered.map((r) => Date.parse(r.body.leaseExpiresAt)));
       await sleep(expiry - Date.now() + 200);
       const groups = (await sd(url, 'service=lapsed')).body;
@@ -151,24 +156,28 @@ describe('Prometheus HTTP SD', () => {
       { concurrency: 8 },
     );
 
-  it('returns the whole list across discovery pages, and a 400 rather than a partial list past what a Lambda response carries', () =>
-    onOwnTable(async (url, write) => {
-      for (const id of ['web-1', 'web-2']) expect((await write.register('web', id, { address: '10.0.0.1', port: 9100, leaseSeconds: 600 })).status).toBe(201);
-      await registerFleet(write, 0, 180);
-      const page = await write.call('GET', '/v1/services/fleet/instances?limit=1000', undefined, { authorization: `Bearer ${READER}` });
-      expect(page.body.instances.length).toBeLessThan(180);
-      expect(page.body.cursor).toEqual(expect.any(String));
-      const whole = await sd(url, 'service=fleet');
-      expect(whole.status).toBe(200);
-      expect(new Set(whole.body.map((g: any) => g.targets[0])).size).toBe(180);
+  it(
+    'returns the whole list across discovery pages, and a 400 rather than a partial list past what a Lambda response carries',
+    () =>
+      onOwnTable(async (url, write) => {
+        for (const id of ['web-1', 'web-2']) expect((await write.register('web', id, { address: '10.0.0.1', port: 9100, leaseSeconds: 600 })).status).toBe(201);
+        await registerFleet(write, 0, 180);
+        const page = await write.call('GET', '/v1/services/fleet/instances?limit=1000', undefined, { authorization: `Bearer ${READER}` });
+        expect(page.body.instances.length).toBeLessThan(180);
+        expect(page.body.cursor).toEqual(expect.any(String));
+        const whole = await sd(url, 'service=fleet');
+        expect(whole.status).toBe(200);
+        expect(new Set(whole.body.map((g: any) => g.targets[0])).size).toBe(180);
 
-      await registerFleet(write, 180, 270);
-      const tooLarge = await sd(url, 'service=fleet');
-      expect(tooLarge.status).toBe(400);
-      expect(tooLarge.body.error.details).toEqual([{ field: 'query', message: expect.stringMatching(/more than a Lambda response can carry/) }]);
-      // The rest of the registry is still served in full.
-      expect(ids((await sd(url, 'service=web')).body)).toEqual(['web/web-1', 'web/web-2']);
-    }), 120_000);
+        await registerFleet(write, 180, 270);
+        const tooLarge = await sd(url, 'service=fleet');
+        expect(tooLarge.status).toBe(400);
+        expect(tooLarge.body.error.details).toEqual([{ field: 'query', message: expect.stringMatching(/more than a Lambda response can carry/) }]);
+        // The rest of the registry is still served in full.
+        expect(ids((await sd(url, 'service=web')).body)).toEqual(['web/web-1', 'web/web-2']);
+      }),
+    120_000,
+  );
 });
 
 describe('Prometheus HTTP SD with bearer tokens', () => {

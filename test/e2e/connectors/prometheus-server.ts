@@ -31,11 +31,7 @@ export interface ActiveTarget {
  * Polls `prometheus.targets()` until `done` holds for them; throws with the last targets and Prometheus' log after
  * `timeoutMs` (default 20 s: the 5 s discovery update pace plus refresh and scrape intervals).
  */
-export async function waitForTargets(
-  prometheus: PrometheusServer,
-  done: (targets: ActiveTarget[]) => boolean,
-  timeoutMs = 20_000,
-): Promise<ActiveTarget[]> {
+export async function waitForTargets(prometheus: PrometheusServer, done: (targets: ActiveTarget[]) => boolean, timeoutMs = 20_000): Promise<ActiveTarget[]> {
   const deadline = Date.now() + timeoutMs;
   let last: ActiveTarget[] = [];
   while (Date.now() < deadline) {
@@ -129,7 +125,8 @@ export async function startPrometheus(config: object): Promise<PrometheusServer>
   return {
     url,
     targets: async () => (await api<{ activeTargets: ActiveTarget[] }>('/api/v1/targets?state=active')).activeTargets,
-    droppedTargets: async () => (await api<{ droppedTargets: Array<{ discoveredLabels: Record<string, string> }> }>('/api/v1/targets?state=dropped')).droppedTargets,
+    droppedTargets: async () =>
+      (await api<{ droppedTargets: Array<{ discoveredLabels: Record<string, string> }> }>('/api/v1/targets?state=dropped')).droppedTargets,
     log: () => output,
     stop: async () => {
       await stopProcess(proc, exited);

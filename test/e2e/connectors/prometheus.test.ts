@@ -64,10 +64,25 @@ beforeAll(async () => {
   for (const name of ['web-1', 'web-2', 'api-1', 'secret-1']) exporters.push(await exporter(name));
   const [web1, web2, api1, secret1] = exporters.map((e) => e.port);
   const registrations = [
-    ['web', 'web-1', { address: '127.0.0.1', port: web1, zone: 'z1', tags: ['v2', 'canary'], metadata: { 'prometheus.io/path': '/custom-metrics', team: 'shop' }, leaseSeconds: 300 }],
+    [
+      'web',
+      'web-1',
+      {
+        address: '127.0.0.1',
+        port: web1,
+        zone: 'z1',
+        tags: ['v2', 'canary'],
+        metadata: { 'prometheus.io/path': '/custom-metrics', team: 'shop' },
+        leaseSeconds: 300,
+      },
+    ],
     ['web', 'web-2', { address: '127.0.0.1', port: web2, zone: 'z2', tags: ['v2'], leaseSeconds: 300 }],
     // Probe-driven: the prober marks it critical once its /health fails.
-    ['api', 'api-1', { address: '127.0.0.1', port: api1, healthCheck: { type: 'http', path: '/health', intervalSeconds: 1, unhealthyThreshold: 1, healthyThreshold: 1 } }],
+    [
+      'api',
+      'api-1',
+      { address: '127.0.0.1', port: api1, healthCheck: { type: 'http', path: '/health', intervalSeconds: 1, unhealthyThreshold: 1, healthyThreshold: 1 } },
+    ],
     ['secret', 'secret-1', { address: '127.0.0.1', port: secret1, leaseSeconds: 300 }],
   ] as const;
   for (const [service, id, body] of registrations) expect((await writer().register(service, id, body)).status).toBe(201);
@@ -114,7 +129,14 @@ describe('Prometheus with http_sd_configs pointed at the registry', () => {
     const targets = await of('registry', (list) => list.length === 3 && list.every((t) => t.health === 'up'));
     const found = byInstance(targets);
     expect(Object.keys(found).sort()).toEqual(['api-1', 'web-1', 'web-2']);
-    expect(found['web-1']!.labels).toMatchObject({ job: 'registry', service: 'web', instance_id: 'web-1', zone: 'z1', team: 'shop', instance: `127.0.0.1:${exporters[0]!.port}` });
+    expect(found['web-1']!.labels).toMatchObject({
+      job: 'registry',
+      service: 'web',
+      instance_id: 'web-1',
+      zone: 'z1',
+      team: 'shop',
+      instance: `127.0.0.1:${exporters[0]!.port}`,
+    });
     expect(found['web-1']!.discoveredLabels).toMatchObject({
       __meta_registry_service: 'web',
       __meta_registry_instance_id: 'web-1',
@@ -132,11 +154,15 @@ describe('Prometheus with http_sd_configs pointed at the registry', () => {
     expect(targets.some((t) => t.discoveredLabels.__meta_registry_service === 'secret')).toBe(false);
   }, 40_000);
 
-  (ipv6 ? it : it.skip)('scrapes an IPv6 instance through its bracketed target, for a job that names its service', async () => {
-    const [target] = await of('v6', (list) => list.length === 1 && list[0]!.health === 'up');
-    expect(target!.discoveredLabels).toMatchObject({ __address__: `[::1]:${exporters[4]!.port}`, __meta_registry_service: 'v6' });
-    expect(target!.scrapeUrl).toBe(`http://[::1]:${exporters[4]!.port}/metrics`);
-  }, 40_000);
+  (ipv6 ? it : it.skip)(
+    'scrapes an IPv6 instance through its bracketed target, for a job that names its service',
+    async () => {
+      const [target] = await of('v6', (list) => list.length === 1 && list[0]!.health === 'up');
+      expect(target!.discoveredLabels).toMatchObject({ __address__: `[::1]:${exporters[4]!.port}`, __meta_registry_service: 'v6' });
+      expect(target!.scrapeUrl).toBe(`http://[::1]:${exporters[4]!.port}/metrics`);
+    },
+    40_000,
+  );
 
   it('drops a deregistered instance and an instance marked critical on a later refresh', async () => {
     await of('registry', (list) => list.length === 3);

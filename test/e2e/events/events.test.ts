@@ -21,7 +21,13 @@ it('publishes Registered, Updated, Deregistered in order with increasing revisio
   const registered = await feed.next();
   expect(registered.event).toBe('Instance Registered');
   expect(registered.data).toMatchObject({ source: 'service-registry', 'detail-type': 'Instance Registered' });
-  expect(registered.data.detail).toMatchObject({ schemaVersion: '1.0', service: 'orders', instanceId: 'e-1', revision: created.body.revision, reason: 'registered' });
+  expect(registered.data.detail).toMatchObject({
+    schemaVersion: '1.0',
+    service: 'orders',
+    instanceId: 'e-1',
+    revision: created.body.revision,
+    reason: 'registered',
+  });
   expect(registered.data.detail.instance).toMatchObject({ address: '10.0.0.1', port: 80 });
 
   await api.heartbeat('orders', 'e-1');
@@ -109,7 +115,11 @@ it('filters by service and lets a subscriber resume with Last-Event-ID', async (
 it('publishes Instance Health Changed when the prober marks an instance critical', async () => {
   const feed = await subscribe(runtime.url, 'service=probed');
   // Nothing listens on this port: the TCP probe fails.
-  await api.register('probed', 'p-1', { address: '127.0.0.1', port: 9, healthCheck: { type: 'tcp', intervalSeconds: 1, unhealthyThreshold: 1, timeoutSeconds: 1 } });
+  await api.register('probed', 'p-1', {
+    address: '127.0.0.1',
+    port: 9,
+    healthCheck: { type: 'tcp', intervalSeconds: 1, unhealthyThreshold: 1, timeoutSeconds: 1 },
+  });
   const changed = await feed.next((m) => m.event === 'Instance Health Changed', 8000);
   expect(changed.data.detail).toMatchObject({ changed: ['health'], reason: 'health-check' });
   expect(changed.data.detail.instance.health).toBe('critical');
@@ -129,7 +139,7 @@ it('retries events that PutEvents rejects and loses none', async () => {
   feed.close();
 }, 20_000);
 
-it('announces Registry Resync Required to the service\'s subscribers when an event cannot be published, then publishes it on the retry', async () => {
+it("announces Registry Resync Required to the service's subscribers when an event cannot be published, then publishes it on the retry", async () => {
   let refused = 0;
   runtime.bus.fault = (entry) => (entry.DetailType === 'Instance Registered' && refused++ === 0 ? 'AccessDeniedException' : undefined);
   const feed = await subscribe(runtime.url, 'service=refused');

@@ -26,9 +26,9 @@ it('publishes every acknowledged change under PutEvents faults, never a revision
   runtime.bus.fault = (entry) => {
     if (entry.DetailType === 'Registry Resync Required') return undefined;
     const roll = random();
-    if (roll < 0.1) return void faults.throttled++, 'ThrottlingException';
-    if (roll < 0.13) return void faults.internal++, 'InternalFailure';
-    if (roll < 0.14) return void faults.refused++, 'AccessDeniedException'; // not retryable: the batch stops there
+    if (roll < 0.1) return (void faults.throttled++, 'ThrottlingException');
+    if (roll < 0.13) return (void faults.internal++, 'InternalFailure');
+    if (roll < 0.14) return (void faults.refused++, 'AccessDeniedException'); // not retryable: the batch stops there
     return undefined;
   };
   const feed = await subscribe(runtime.url, 'service=faulty');
@@ -75,7 +75,9 @@ it('publishes every acknowledged change under PutEvents faults, never a revision
       if (revisions[i] === revisions[i - 1]) duplicates++;
     }
   }
-  console.log(`fault run: ${changes} changes, ${consumed} events consumed, faults ${JSON.stringify(faults)}, missing ${missing()}, duplicates ${duplicates}, reversed ${reversed}`);
+  console.log(
+    `fault run: ${changes} changes, ${consumed} events consumed, faults ${JSON.stringify(faults)}, missing ${missing()}, duplicates ${duplicates}, reversed ${reversed}`,
+  );
   // Every write was acknowledged with the next revision of its instance (no lost or repeated revision)...
   for (const revisions of acknowledged.values()) {
     const sorted = [...revisions].sort((a, b) => a - b);

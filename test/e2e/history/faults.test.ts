@@ -39,7 +39,8 @@ afterAll(async () => {
 });
 
 const api = () => apiClient(runtime.url);
-const entries = async (instanceId: string) => (await api().call('GET', `/v1/services/faulty/history?instanceId=${instanceId}`)).body.entries as Array<{ revision: number }>;
+const entries = async (instanceId: string) =>
+  (await api().call('GET', `/v1/services/faulty/history?instanceId=${instanceId}`)).body.entries as Array<{ revision: number }>;
 
 async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -86,10 +86,27 @@ describe('principals', () => {
     const drained = await root().patch('orders', 'o-1', { status: 'DRAINING' });
     expect(drained.status).toBe(200);
     // Assess
-    expect(await entry('orders', 'o-1', (e) => e.revision === registered.body.revision)).toMatchObject({ detailType: 'Instance Registered', reason: 'registered', principal: 'alice', changed: [] });
-    expect(await entry('orders', 'o-1', (e) => e.revision === replaced.body.revision)).toMatchObject({ detailType: 'Instance Updated', reason: 'replaced', principal: 'alice', changed: ['port'] });
+    expect(await entry('orders', 'o-1', (e) => e.revision === registered.body.revision)).toMatchObject({
+      detailType: 'Instance Registered',
+      reason: 'registered',
+      principal: 'alice',
+      changed: [],
+    });
+    expect(await entry('orders', 'o-1', (e) => e.revision === replaced.body.revision)).toMatchObject({
+      detailType: 'Instance Updated',
+      reason: 'replaced',
+      principal: 'alice',
+      changed: ['port'],
+    });
     const drain = await entry('orders', 'o-1', (e) => e.revision === drained.body.revision);
-    expect(drain).toMatchObject({ service: 'orders', instanceId: 'o-1', detailType: 'Instance Updated', reason: 'patched', principal: 'root', changed: ['status'] });
+    expect(drain).toMatchObject({
+      service: 'orders',
+      instanceId: 'o-1',
+      detailType: 'Instance Updated',
+      reason: 'patched',
+      principal: 'root',
+      changed: ['status'],
+    });
     expect(Date.parse(drain.time)).toBe(Date.parse(drained.body.updatedAt));
   });
 
@@ -115,13 +132,20 @@ describe('principals', () => {
 
   it("records the sweeper's removal of an expired lease as registry:sweeper", async () => {
     await alice().register('leases', 'gone-soon', { address: '10.0.0.1', port: 80, leaseSeconds: 2 });
-    expect(await entry('leases', 'gone-soon', (e) => e.detailType === 'Instance Expired', 15_000)).toMatchObject({ principal: 'registry:sweeper', reason: 'lease-expired' });
+    expect(await entry('leases', 'gone-soon', (e) => e.detailType === 'Instance Expired', 15_000)).toMatchObject({
+      principal: 'registry:sweeper',
+      reason: 'lease-expired',
+    });
   }, 20_000);
 
   it("records the prober's health mark as registry:prober", async () => {
     const check = { type: 'http', path: '/health', intervalSeconds: 1, timeoutSeconds: 1, healthyThreshold: 1 };
     expect((await alice().register('web', 'w-1', { address: '127.0.0.1', port: healthPort, healthCheck: check })).status).toBe(201);
-    expect(await entry('web', 'w-1', (e) => e.detailType === 'Instance Health Changed', 15_000)).toMatchObject({ principal: 'registry:prober', reason: 'health-check', changed: ['health'] });
+    expect(await entry('web', 'w-1', (e) => e.detailType === 'Instance Health Changed', 15_000)).toMatchObject({
+      principal: 'registry:prober',
+      reason: 'health-check',
+      changed: ['health'],
+    });
   }, 20_000);
 });
 
@@ -221,7 +245,9 @@ describe('retention', () => {
     const found = await entry('orders', 'r-1', (e) => e.revision === registered.body.revision);
     const client = documents();
     for (const pk of [historyPartition('orders'), historyPartition('orders', 'r-1')]) {
-      const out = await client.send(new QueryCommand({ TableName: runtime.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }));
+      const out = await client.send(
+        new QueryCommand({ TableName: runtime.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }),
+      );
       const item = out.Items!.find((i) => i.revision === registered.body.revision)!;
       expect(item.ttl).toBe(Math.ceil(Date.parse(found.time) / 1000) + 30 * 86_400);
     }
@@ -232,7 +258,15 @@ describe('retention', () => {
     // Prepare: two entries 31 days old, one kept 30 days (expired) and one kept 60 (not); DynamoDB Local runs no TTL
     const client = documents();
     const atMs = Date.now() - 31 * 86_400_000;
-    const old = { service: 'archive', detailType: 'Instance Registered', changed: [], reason: 'registered', principal: 'alice', time: new Date(atMs).toISOString(), atMs };
+    const old = {
+      service: 'archive',
+      detailType: 'Instance Registered',
+      changed: [],
+      reason: 'registered',
+      principal: 'alice',
+      time: new Date(atMs).toISOString(),
+      atMs,
+    };
     await new DynamoDbHistoryStore(client, runtime.tableName, 30).put([{ ...old, instanceId: 'expired', revision: 1 }]);
     await new DynamoDbHistoryStore(client, runtime.tableName, 60).put([{ ...old, instanceId: 'kept', revision: 1 }]);
     client.destroy();

@@ -26,9 +26,30 @@ it('keeps routing while the registry answers empty under protection, and lets go
   // Prepare: one upstream instance, a registry that lists it, and a feed the test drives.
   const upstreamPort = await listen(createServer((_req, res) => res.writeHead(200).end('a')));
   const at = '2024-01-01T00:00:00.000Z';
-  const a: InstanceRecord = { service: 'orders', instanceId: 'a', address: '127.0.0.1', port: upstreamPort, protocol: 'http', weight: 100, tags: [], metadata: {}, status: 'UP', health: 'passing', leaseSeconds: 30, registeredAt: at, updatedAt: at, revision: 1 };
+  const a: InstanceRecord = {
+    service: 'orders',
+    instanceId: 'a',
+    address: '127.0.0.1',
+    port: upstreamPort,
+    protocol: 'http',
+    weight: 100,
+    tags: [],
+    metadata: {},
+    status: 'UP',
+    health: 'passing',
+    leaseSeconds: 30,
+    registeredAt: at,
+    updatedAt: at,
+    revision: 1,
+  };
   let answer: { instances: InstanceRecord[]; protection?: ProtectionStatus } = { instances: [a] };
-  const registryPort = await listen(createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json', etag: `W/"${JSON.stringify(answer).length}"` }).end(JSON.stringify({ service: 'orders', ...answer }))));
+  const registryPort = await listen(
+    createServer((_req, res) =>
+      res
+        .writeHead(200, { 'content-type': 'application/json', etag: `W/"${JSON.stringify(answer).length}"` })
+        .end(JSON.stringify({ service: 'orders', ...answer })),
+    ),
+  );
   let handlers!: FeedHandlers;
   const feed: ChangeFeed = { start: (h) => void (handlers = h), stop: async () => undefined };
   // Confirmation of empty answers off: what holds here is protection alone (cache-protection.test.ts pins both).
@@ -49,7 +70,23 @@ it('keeps routing while the registry answers empty under protection, and lets go
     // Act 2: the guard lets go (the instances really are gone); the event names no service.
     answer = { instances: [] };
     const time = new Date().toISOString();
-    handlers.onEvent({ id: '9', 'detail-type': 'Registry Protection Released', time, detail: { schemaVersion: '1.0', eventId: 'p', engaged: false, probeEngaged: false, leaseEngaged: false, failedTargets: 0, probedTargets: 0, expiredLeases: 0, leasedInstances: 0, time } });
+    handlers.onEvent({
+      id: '9',
+      'detail-type': 'Registry Protection Released',
+      time,
+      detail: {
+        schemaVersion: '1.0',
+        eventId: 'p',
+        engaged: false,
+        probeEngaged: false,
+        leaseEngaged: false,
+        failedTargets: 0,
+        probedTargets: 0,
+        expiredLeases: 0,
+        leasedInstances: 0,
+        time,
+      },
+    });
 
     // Assess 2: the event alone made the cache resync (its own re-check is 10 s away).
     let after = await fetch(`${base}/orders/`);

@@ -38,10 +38,16 @@ it('routes to registered instances and stops sending to one that stopped', async
     const server = await sampleInstance(name);
     const port = (server.address() as AddressInfo).port;
     const healthCheck = { type: 'http' as const, path: '/health', intervalSeconds: 1, timeoutSeconds: 1, unhealthyThreshold: 2, healthyThreshold: 1 };
-    agents.push(await registerInstance({ client, service: 'web', instanceId: name, registration: { address: '127.0.0.1', port, healthCheck }, handleSignals: false }));
+    agents.push(
+      await registerInstance({ client, service: 'web', instanceId: name, registration: { address: '127.0.0.1', port, healthCheck }, handleSignals: false }),
+    );
   }
   const attempts: Array<{ id: string; ok: boolean; at: number }> = [];
-  const gateway = startGateway({ client, feed: new SseFeed({ baseUrl: runtime.url }), onAttempt: (_s, i, ok) => attempts.push({ id: i.instanceId, ok, at: Date.now() }) });
+  const gateway = startGateway({
+    client,
+    feed: new SseFeed({ baseUrl: runtime.url }),
+    onAttempt: (_s, i, ok) => attempts.push({ id: i.instanceId, ok, at: Date.now() }),
+  });
   await new Promise<void>((r) => gateway.server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
   try {
@@ -69,7 +75,12 @@ it('routes to registered instances and stops sending to one that stopped', async
     // The gateway stopped sending to b well before the end: failures ejected it, and the registry's critical
     // health reached the cache through the change feed.
     expect(Date.now() - lastToB).toBeGreaterThan(3000);
-    expect(gateway.routes.get('web')!.cache.instances().find((i) => i.instanceId === 'b')?.health).toBe('critical');
+    expect(
+      gateway.routes
+        .get('web')!
+        .cache.instances()
+        .find((i) => i.instanceId === 'b')?.health,
+    ).toBe('critical');
   } finally {
     await gateway.stop();
   }

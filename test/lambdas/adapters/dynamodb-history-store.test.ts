@@ -21,7 +21,11 @@ import { registerBody } from '@service-registry/contracts';
 
 const tableName = `history-${randomUUID()}`;
 const sent: Array<{ command: string; input: any }> = [];
-const raw = new DynamoDBClient({ endpoint: process.env.TEST_DYNAMODB_ENDPOINT, region: LOCAL_AWS_ENV.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+const raw = new DynamoDBClient({
+  endpoint: process.env.TEST_DYNAMODB_ENDPOINT,
+  region: LOCAL_AWS_ENV.AWS_REGION,
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+});
 raw.middlewareStack.add((next, context) => async (args) => {
   sent.push({ command: context.commandName as string, input: args.input });
   return next(args);
@@ -56,10 +60,15 @@ it('writes each change as two items (service and instance), and a second write o
   await store.put(items);
   expect(sent.map((s) => s.command)).toEqual(Array(4).fill('PutItemCommand')); // 2 write units per change (items < 1 KB)
   // The largest item (a 128-character instance id, a role ARN as principal) stays under 1 KB: 1 write unit each
-  const longest = { ...entry('x'.repeat(128), 1_800_000_000_000_001, NOW), principal: `arn:aws:iam::123456789012:role/${'r'.repeat(64)}`, changed: ['address', 'port', 'protocol', 'zone', 'weight', 'tags', 'metadata', 'status', 'healthCheck', 'leaseSeconds'] };
+  const longest = {
+    ...entry('x'.repeat(128), 1_800_000_000_000_001, NOW),
+    principal: `arn:aws:iam::123456789012:role/${'r'.repeat(64)}`,
+    changed: ['address', 'port', 'protocol', 'zone', 'weight', 'tags', 'metadata', 'status', 'healthCheck', 'leaseSeconds'],
+  };
   sent.length = 0;
   await store.put([longest]);
-  const bytes = (item: Record<string, unknown>) => Object.entries(item).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(typeof v === 'string' ? v : JSON.stringify(v)), 0);
+  const bytes = (item: Record<string, unknown>) =>
+    Object.entries(item).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(typeof v === 'string' ? v : JSON.stringify(v)), 0);
   for (const put of sent) expect(bytes(put.input.Item)).toBeLessThan(1024);
   await store.put(items); // a retried batch
   expect(await partition(historyPartition('orders'))).toHaveLength(3);
@@ -73,7 +82,14 @@ it('fills a page past items whose retention ran out, and says more follow only w
   const live = new DynamoDbHistoryStore(client, tableName, 30);
   const dead = new DynamoDbHistoryStore(client, tableName, 1); // 1 day of retention, written 2 days back
   await live.put([1, 2, 3, 8, 9].map((n) => ({ ...entry(`i-${n}`, n, at(n)), service })));
-  await dead.put([4, 5, 6, 7].map((n) => ({ ...entry(`i-${n}`, n, at(n) - 2 * 86_400_000), service, time: new Date(at(n) - 2 * 86_400_000).toISOString(), atMs: at(n) - 2 * 86_400_000 })));
+  await dead.put(
+    [4, 5, 6, 7].map((n) => ({
+      ...entry(`i-${n}`, n, at(n) - 2 * 86_400_000),
+      service,
+      time: new Date(at(n) - 2 * 86_400_000).toISOString(),
+      atMs: at(n) - 2 * 86_400_000,
+    })),
+  );
   // Act
   const first = await live.page({ service, limit: 4, nowMs: NOW });
   const second = await live.page({ service, limit: 4, nowMs: NOW, cursor: first.cursor! });
@@ -120,7 +136,11 @@ it('stamps again when a write lands between the stamp and the delete, so the del
   const owner = new DynamoDbInstanceStore(client, tableName);
   const draft = draftInstance(key, registerBody.parse({ address: '10.0.0.1', port: 80 }), 'alice', NOW);
   expect((await owner.register(draft, { owner: 'alice', nowMs: NOW, principal: 'alice' })).ok).toBe(true);
-  const racing = new DynamoDBClient({ endpoint: process.env.TEST_DYNAMODB_ENDPOINT, region: LOCAL_AWS_ENV.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const racing = new DynamoDBClient({
+    endpoint: process.env.TEST_DYNAMODB_ENDPOINT,
+    region: LOCAL_AWS_ENV.AWS_REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   let interfered = false;
   racing.middlewareStack.add((next, context) => async (args) => {
     const result = await next(args);
@@ -144,11 +164,23 @@ it('stamps again when a write lands between the stamp and the delete, so the del
 
 it("records a DynamoDB TTL deletion (the stream's userIdentity is dynamodb.amazonaws.com) as registry:ttl", () => {
   // GIVEN the REMOVE record DynamoDB writes when TTL deletes a lapsed instance that was last written by alice
-  const old = { pk: 'SVC#orders', sk: 'INST#gone', ...draftInstance({ service: 'orders', instanceId: 'gone' }, registerBody.parse({ address: '10.0.0.1', port: 80 }), 'alice', NOW), revision: 7, lastWrite: 'heartbeat', lastWriter: 'alice' };
+  const old = {
+    pk: 'SVC#orders',
+    sk: 'INST#gone',
+    ...draftInstance({ service: 'orders', instanceId: 'gone' }, registerBody.parse({ address: '10.0.0.1', port: 80 }), 'alice', NOW),
+    revision: 7,
+    lastWrite: 'heartbeat',
+    lastWriter: 'alice',
+  };
   const record = {
     eventName: 'REMOVE',
     userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
-    dynamodb: { Keys: marshall({ pk: old.pk, sk: old.sk }), OldImage: marshall(old, { removeUndefinedValues: true }), SequenceNumber: '42', ApproximateCreationDateTime: Math.floor(NOW / 1000) + 7200 },
+    dynamodb: {
+      Keys: marshall({ pk: old.pk, sk: old.sk }),
+      OldImage: marshall(old, { removeUndefinedValues: true }),
+      SequenceNumber: '42',
+      ApproximateCreationDateTime: Math.floor(NOW / 1000) + 7200,
+    },
   } as unknown as DynamoDBRecord;
   // WHEN it is mapped
   const item = historyItemOf(toHistoryChange(record, 0));

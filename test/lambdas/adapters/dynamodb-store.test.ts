@@ -59,7 +59,7 @@ describe('DynamoDbInstanceStore', () => {
     expect(rest).toEqual(restBefore);
   });
 
-  it("returns the blocking item when a write is refused, so the domain can tell 403 from 404", async () => {
+  it('returns the blocking item when a write is refused, so the domain can tell 403 from 404', async () => {
     const refused = await store.patch(key, { weight: 1 }, { owner: 'mallory', nowMs: NOW });
     expect(refused.ok).toBe(false);
     expect(refused.ok === false && refused.current?.owner).toBe('alice');

@@ -41,7 +41,11 @@ afterEach(() => {
   process.env = { ...saved };
 });
 
-const documents = (): Emf[] => lines.flatMap((l) => l.split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Emf);
+const documents = (): Emf[] =>
+  lines
+    .flatMap((l) => l.split('\n'))
+    .filter((l) => l.includes('"_aws"'))
+    .map((l) => JSON.parse(l) as Emf);
 const find = (name: string) => documents().filter((d) => d._aws.CloudWatchMetrics[0]!.Metrics.some((m) => m.Name === name));
 
 const round: RoundReport = {
@@ -104,10 +108,7 @@ describe('PowertoolsTelemetry', () => {
     const guard = Object.fromEntries(find('ProtectionEngaged').map((d) => [d.kind, d.ProtectionEngaged]));
     expect(guard).toEqual({ probe: 0, lease: 1 });
     const instances = find('Instances');
-    expect(instances.map((d) => d._aws.CloudWatchMetrics[0]!.Dimensions)).toEqual([
-      [['service', 'status', 'health']],
-      [['service', 'status', 'health']],
-    ]);
+    expect(instances.map((d) => d._aws.CloudWatchMetrics[0]!.Dimensions)).toEqual([[['service', 'status', 'health']], [['service', 'status', 'health']]]);
     expect(instances.map((d) => [d.status, d.health, d.Instances])).toEqual([
       ['UP', 'passing', 3],
       ['DRAINING', 'critical', 1],
@@ -132,7 +133,6 @@ describe('PowertoolsTelemetry', () => {
     telemetry.flush();
     expect(lines).toEqual([]);
   });
-
 });
 
 describe('the metric declarations', () => {

@@ -1,8 +1,26 @@
 /** The DNS view's pure mapping: instances → record sets, name parsing, instance labels, change planning. */
-import { fitSet, fromText, instanceLabel, isOwnedName, parseName, planChanges, serviceRecordSets, srvText, srvWeight, type DnsInstance } from '../../../lambdas/connectors/dns.js';
+import {
+  fitSet,
+  fromText,
+  instanceLabel,
+  isOwnedName,
+  parseName,
+  planChanges,
+  serviceRecordSets,
+  srvText,
+  srvWeight,
+  type DnsInstance,
+} from '../../../lambdas/connectors/dns.js';
 
 const zone = { domain: 'registry.internal', ttlSeconds: 5 };
-const inst = (instanceId: string, address: string, extra: Partial<DnsInstance> = {}): DnsInstance => ({ instanceId, address, port: 8080, weight: 100, tags: [], ...extra });
+const inst = (instanceId: string, address: string, extra: Partial<DnsInstance> = {}): DnsInstance => ({
+  instanceId,
+  address,
+  port: 8080,
+  weight: 100,
+  tags: [],
+  ...extra,
+});
 
 describe('instanceLabel', () => {
   it('keeps an id that is already a lower-case host name label', () => {
@@ -18,7 +36,7 @@ describe('instanceLabel', () => {
     expect(instanceLabel('a'.repeat(64))).toMatch(/^xx--/);
   });
 
-  it('hashes an id shaped like a hashed label, so no id can spell another id\'s label', () => {
+  it("hashes an id shaped like a hashed label, so no id can spell another id's label", () => {
     const hashed = instanceLabel('Orders-1');
     expect(instanceLabel(hashed)).not.toBe(hashed);
   });
@@ -86,7 +104,9 @@ describe('serviceRecordSets', () => {
 
   it('leaves hostnames out of A/AAAA and makes them the SRV target themselves', () => {
     const sets = serviceRecordSets('db', [inst('h', 'DB-1.example.com.')], [inst('h', 'DB-1.example.com.')], zone);
-    expect(sets).toEqual([{ name: '_db._tcp.registry.internal', type: 'SRV', ttl: 5, values: [{ priority: 0, weight: 6500, port: 8080, target: 'db-1.example.com' }] }]);
+    expect(sets).toEqual([
+      { name: '_db._tcp.registry.internal', type: 'SRV', ttl: 5, values: [{ priority: 0, weight: 6500, port: 8080, target: 'db-1.example.com' }] },
+    ]);
   });
 
   it('has no sets for a service without instances, and never a value twice', () => {
@@ -105,7 +125,15 @@ describe('planChanges', () => {
   const desired = serviceRecordSets('orders', [inst('a', '10.0.0.1')], [], zone);
 
   it('sends nothing when the zone already holds the sets, in Route 53 text form', () => {
-    const current = desired.map((s) => fromText(`${s.name}.`, s.type, s.ttl, s.type === 'SRV' ? s.values.map((v) => `${v.priority} ${v.weight} ${v.port} ${v.target}.`) : (s.values as string[]))!);
+    const current = desired.map(
+      (s) =>
+        fromText(
+          `${s.name}.`,
+          s.type,
+          s.ttl,
+          s.type === 'SRV' ? s.values.map((v) => `${v.priority} ${v.weight} ${v.port} ${v.target}.`) : (s.values as string[]),
+        )!,
+    );
     expect(planChanges(desired, current)).toEqual([]);
   });
 
@@ -123,8 +151,18 @@ describe('planChanges', () => {
 
   it('treats a changed TTL as a difference and equal IPv6 spellings as the same', () => {
     const v6 = serviceRecordSets('s', [inst('a', 'fd00:0:0::1')], [], zone).filter((s) => s.type === 'AAAA');
-    expect(planChanges(v6, v6.map((s) => fromText(s.name, s.type, 5, ['fd00:0000::0001'])!))).toEqual([]);
-    expect(planChanges(v6, v6.map((s) => fromText(s.name, s.type, 60, ['fd00::1'])!))).toHaveLength(v6.length);
+    expect(
+      planChanges(
+        v6,
+        v6.map((s) => fromText(s.name, s.type, 5, ['fd00:0000::0001'])!),
+      ),
+    ).toEqual([]);
+    expect(
+      planChanges(
+        v6,
+        v6.map((s) => fromText(s.name, s.type, 60, ['fd00::1'])!),
+      ),
+    ).toHaveLength(v6.length);
   });
 });
 

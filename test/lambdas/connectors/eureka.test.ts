@@ -100,7 +100,14 @@ describe('planRegistration', () => {
   it("maps eureka-js-client's registration onto a lease-mode register body", () => {
     const plan = planRegistration('ORDERS', { instance: jsClientInstance });
     expect(plan).toMatchObject({ service: 'orders', instanceId: '10.0.0.5' });
-    expect(registerBody.parse(plan.body)).toMatchObject({ address: '10.0.0.5', port: 8080, protocol: 'http', tags: ['vip:orders.vip'], metadata: {}, leaseSeconds: 90 });
+    expect(registerBody.parse(plan.body)).toMatchObject({
+      address: '10.0.0.5',
+      port: 8080,
+      protocol: 'http',
+      tags: ['vip:orders.vip'],
+      metadata: {},
+      leaseSeconds: 90,
+    });
     expect(plan.status).toBeUndefined();
   });
 
@@ -114,7 +121,11 @@ describe('planRegistration', () => {
         secureVipAddress: 'orders.secure',
         securePort: { $: '8443', '@enabled': 'true' },
         metadata: { build: 42, '@class': 'java.util.Collections$EmptyMap' },
-        dataCenterInfo: { '@class': 'com.netflix.appinfo.AmazonInfo', name: 'Amazon', metadata: { 'availability-zone': 'eu-west-1a', 'instance-id': 'i-0abc' } },
+        dataCenterInfo: {
+          '@class': 'com.netflix.appinfo.AmazonInfo',
+          name: 'Amazon',
+          metadata: { 'availability-zone': 'eu-west-1a', 'instance-id': 'i-0abc' },
+        },
       },
     });
     expect(plan.secondaryAddress).toEqual({ value: 'ip-10-0-0-5.ec2.internal', field: 'body.instance.hostName' });
@@ -132,9 +143,15 @@ describe('planRegistration', () => {
     expect(amazon.instanceId).toBe('i-0abc');
     const zoned = planRegistration('ORDERS', { instance: { ...jsClientInstance, metadata: { zone: 'rack-7' } } });
     expect(registerBody.parse(zoned.body)).toMatchObject({ zone: 'rack-7', metadata: { zone: 'rack-7' } });
-    const secureOnly = planRegistration('ORDERS', { instance: { ...jsClientInstance, port: { $: 8080, '@enabled': 'false' }, securePort: { $: 8443, '@enabled': 'true' } } });
+    const secureOnly = planRegistration('ORDERS', {
+      instance: { ...jsClientInstance, port: { $: 8080, '@enabled': 'false' }, securePort: { $: 8443, '@enabled': 'true' } },
+    });
     expect(registerBody.parse(secureOnly.body)).toMatchObject({ port: 8443, protocol: 'https' });
-    expect(toEurekaInstance(registered('ORDERS', { instance: { ...jsClientInstance, port: { $: 8080, '@enabled': 'false' }, securePort: { $: 8443, '@enabled': 'true' } } }))).toMatchObject({
+    expect(
+      toEurekaInstance(
+        registered('ORDERS', { instance: { ...jsClientInstance, port: { $: 8080, '@enabled': 'false' }, securePort: { $: 8443, '@enabled': 'true' } } }),
+      ),
+    ).toMatchObject({
       port: { '@enabled': 'false' },
       securePort: { $: 8443, '@enabled': 'true' },
     });
@@ -159,7 +176,9 @@ describe('planRegistration', () => {
   it('refuses an app that differs from the path, app names that are no service name, and reserved metadata keys', () => {
     expect(fieldsOf(() => planRegistration('ORDERS', { instance: { ...jsClientInstance, app: 'PAYMENTS' } }))).toEqual(['body.instance.app']);
     expect(fieldsOf(() => planRegistration('MY_APP', { instance: { ...jsClientInstance, app: 'MY_APP' } }))).toEqual(['path.app']);
-    expect(fieldsOf(() => planRegistration('ORDERS', { instance: { ...jsClientInstance, metadata: { 'eureka.status': 'UP' } } }))).toEqual(['body.instance.metadata.eureka.status']);
+    expect(fieldsOf(() => planRegistration('ORDERS', { instance: { ...jsClientInstance, metadata: { 'eureka.status': 'UP' } } }))).toEqual([
+      'body.instance.metadata.eureka.status',
+    ]);
   });
 
   it('lower-cases app names into service names', () => {
@@ -187,7 +206,15 @@ describe('toEurekaInstance', () => {
   });
 
   it('shows a natively registered instance with its service name as VIP and its zone as AmazonInfo only when registered so', () => {
-    const native = { ...draftInstance({ service: 'orders', instanceId: 'n1' }, registerBody.parse({ address: '10.0.0.9', port: 80, zone: 'z1', metadata: { a: 'b' } }), 'bob', NOW), revision: 1 };
+    const native = {
+      ...draftInstance(
+        { service: 'orders', instanceId: 'n1' },
+        registerBody.parse({ address: '10.0.0.9', port: 80, zone: 'z1', metadata: { a: 'b' } }),
+        'bob',
+        NOW,
+      ),
+      revision: 1,
+    };
     expect(toEurekaInstance(native)).toMatchObject({ vipAddress: 'orders', dataCenterInfo: { name: 'MyOwn' }, metadata: { a: 'b' } });
   });
 
@@ -213,8 +240,16 @@ describe('toEurekaInstance', () => {
 
 describe('fullRegistry and delta', () => {
   const a = registered('ORDERS', { instance: { ...jsClientInstance, instanceId: 'a' } }, { registeredAtMs: NOW - 600_000, updatedAtMs: NOW - 600_000 });
-  const b = registered('ORDERS', { instance: { ...jsClientInstance, instanceId: 'b' } }, { registeredAtMs: NOW - 600_000, updatedAtMs: NOW - 10_000, status: 'DRAINING' });
-  const c = registered('PAYMENTS', { instance: { ...jsClientInstance, app: 'PAYMENTS', instanceId: 'c' } }, { registeredAtMs: NOW - 5_000, updatedAtMs: NOW - 5_000 });
+  const b = registered(
+    'ORDERS',
+    { instance: { ...jsClientInstance, instanceId: 'b' } },
+    { registeredAtMs: NOW - 600_000, updatedAtMs: NOW - 10_000, status: 'DRAINING' },
+  );
+  const c = registered(
+    'PAYMENTS',
+    { instance: { ...jsClientInstance, app: 'PAYMENTS', instanceId: 'c' } },
+    { registeredAtMs: NOW - 5_000, updatedAtMs: NOW - 5_000 },
+  );
 
   it('groups instances into applications and hashes every status', () => {
     const { applications } = fullRegistry([c, b, a]);
@@ -276,7 +311,13 @@ describe('XML', () => {
       <vipAddress>orders</vipAddress><dataCenterInfo class="com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo"><name>MyOwn</name></dataCenterInfo>
       <leaseInfo><durationInSecs>30</durationInSecs></leaseInfo><metadata><build>007</build></metadata></instance>`;
     const plan = planRegistration('ORDERS', parseXml(xml));
-    expect(registerBody.parse(plan.body)).toMatchObject({ address: '10.0.0.5', port: 8080, leaseSeconds: 30, metadata: { build: '007' }, tags: ['vip:orders'] });
+    expect(registerBody.parse(plan.body)).toMatchObject({
+      address: '10.0.0.5',
+      port: 8080,
+      leaseSeconds: 30,
+      metadata: { build: '007' },
+      tags: ['vip:orders'],
+    });
   });
 
   it('writes ports with an enabled attribute, the data center class as an attribute, and escapes text', () => {
@@ -297,9 +338,15 @@ describe('XML', () => {
 
   it('reads base64 XML bodies (how API Gateway passes non-text types) and refuses oversize and unknown types', () => {
     const xml = '<instance><app>ORDERS</app></instance>';
-    expect(readEurekaBody({ body: Buffer.from(xml).toString('base64'), isBase64Encoded: true, headers: { 'content-type': 'application/xml' } })).toEqual({ instance: { app: 'ORDERS' } });
-    expect(fieldsOf(() => readEurekaBody({ body: 'x'.repeat(17_000), isBase64Encoded: false, headers: { 'content-type': 'application/json' } }))).toEqual(['body']);
-    expect(fieldsOf(() => readEurekaBody({ body: 'a=b', isBase64Encoded: false, headers: { 'content-type': 'application/x-www-form-urlencoded' } }))).toEqual(['body']);
+    expect(readEurekaBody({ body: Buffer.from(xml).toString('base64'), isBase64Encoded: true, headers: { 'content-type': 'application/xml' } })).toEqual({
+      instance: { app: 'ORDERS' },
+    });
+    expect(fieldsOf(() => readEurekaBody({ body: 'x'.repeat(17_000), isBase64Encoded: false, headers: { 'content-type': 'application/json' } }))).toEqual([
+      'body',
+    ]);
+    expect(fieldsOf(() => readEurekaBody({ body: 'a=b', isBase64Encoded: false, headers: { 'content-type': 'application/x-www-form-urlencoded' } }))).toEqual([
+      'body',
+    ]);
     expect(fieldsOf(() => readEurekaBody({ body: '{"instance":', isBase64Encoded: false, headers: { 'content-type': 'application/json' } }))).toEqual(['body']);
   });
 

@@ -97,7 +97,7 @@ describe('targetGroupOf', () => {
   });
 
   it('produces only valid Prometheus label names, whatever the metadata keys', () => {
-    const metadata = { 'a.b': '1', 'ünïcode': '2', '9lives': '3', 'with space': '4', 'emoji😀': '5', _: '6' };
+    const metadata = { 'a.b': '1', ünïcode: '2', '9lives': '3', 'with space': '4', 'emoji😀': '5', _: '6' };
     const names = Object.keys(targetGroupOf(instance('orders', 'a', { metadata })).labels);
     expect(names.filter((name) => !LABEL_NAME.test(name))).toEqual([]);
     expect(names).toEqual(expect.arrayContaining(['__meta_registry_metadata_9lives', '__meta_registry_metadata_with_space', '__meta_registry_metadata__']));
@@ -192,7 +192,9 @@ describe('collectTargetGroups', () => {
       },
       async listServices(_caller, after, _limit) {
         reads.listServices++;
-        const names = Object.keys(fleet).filter((s) => readable.includes(s)).sort();
+        const names = Object.keys(fleet)
+          .filter((s) => readable.includes(s))
+          .sort();
         const start = after === undefined ? 0 : names.indexOf(after) + 1;
         const page = names.slice(start, start + servicePage);
         const more = start + servicePage < names.length;
@@ -202,7 +204,8 @@ describe('collectTargetGroups', () => {
     return { source, reads };
   };
   const all = prometheusSdQuery.parse({});
-  const ids = (groups: Awaited<ReturnType<typeof collectTargetGroups>>) => groups.map((g) => `${g.labels.__meta_registry_service}/${g.labels.__meta_registry_instance_id}`);
+  const ids = (groups: Awaited<ReturnType<typeof collectTargetGroups>>) =>
+    groups.map((g) => `${g.labels.__meta_registry_service}/${g.labels.__meta_registry_instance_id}`);
 
   it('follows every service page and every instance page, ordered by service then instance', async () => {
     const { source, reads } = fakeRegistry({ c: 2, a: 7, b: 0, d: 1, e: 4 });

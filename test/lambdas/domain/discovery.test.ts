@@ -93,4 +93,3 @@ describe('discoveryEtag', () => {
     expect(discoveryEtag([a, b], 'cursor')).not.toBe(base);
   });
 });
-

@@ -10,7 +10,19 @@ const stateRecord = (shard: number, engaged: boolean): DynamoDBRecord => ({
   eventName: 'MODIFY',
   dynamodb: {
     Keys: marshall(protectionItemKey(shard)) as never,
-    NewImage: marshall({ ...protectionItemKey(shard), kind: 'protection', shard, engaged, probeEngaged: false, leaseEngaged: engaged, failedTargets: 0, probedTargets: 0, expiredLeases: 30, leasedInstances: 100, atMs: 1_800_000_000_000 }) as never,
+    NewImage: marshall({
+      ...protectionItemKey(shard),
+      kind: 'protection',
+      shard,
+      engaged,
+      probeEngaged: false,
+      leaseEngaged: engaged,
+      failedTargets: 0,
+      probedTargets: 0,
+      expiredLeases: 30,
+      leasedInstances: 100,
+      atMs: 1_800_000_000_000,
+    }) as never,
   },
 });
 

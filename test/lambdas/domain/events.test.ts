@@ -84,13 +84,28 @@ describe('classify', () => {
     const deleted = classify(change(undefined, base))!;
     expect(deleted.detailType).toBe('Instance Deregistered');
     expect(deleted.detail).toMatchObject({ instance: null, revision: 11, reason: 'deregistered', eventId: 'orders/a/11' });
-    expect(classify(change(undefined, { ...base, removal: 'expired' }))!).toMatchObject({ detailType: 'Instance Expired', detail: { reason: 'lease-expired' } });
-    expect(classify(change(undefined, { ...base, removal: 'critical' }))!).toMatchObject({ detailType: 'Instance Deregistered', detail: { reason: 'critical-too-long' } });
+    expect(classify(change(undefined, { ...base, removal: 'expired' }))!).toMatchObject({
+      detailType: 'Instance Expired',
+      detail: { reason: 'lease-expired' },
+    });
+    expect(classify(change(undefined, { ...base, removal: 'critical' }))!).toMatchObject({
+      detailType: 'Instance Deregistered',
+      detail: { reason: 'critical-too-long' },
+    });
     expect(classify(change(undefined, base, undefined, true))!).toMatchObject({ detailType: 'Instance Expired', detail: { reason: 'ttl' } });
   });
 
   it('publishes the guard engaging and releasing, and nothing for bookkeeping items', () => {
-    const state = { engaged: true, probeEngaged: true, leaseEngaged: false, failedTargets: 6, probedTargets: 10, expiredLeases: 0, leasedInstances: 0, atMs: T };
+    const state = {
+      engaged: true,
+      probeEngaged: true,
+      leaseEngaged: false,
+      failedTargets: 6,
+      probedTargets: 10,
+      expiredLeases: 0,
+      leasedInstances: 0,
+      atMs: T,
+    };
     expect(classify({ kind: 'protection', shard: 0, state })!.detailType).toBe('Registry Protection Engaged');
     expect(classify({ kind: 'protection', shard: 0, state: { ...state, engaged: false } })!.detailType).toBe('Registry Protection Released');
     expect(classify({ kind: 'other' })).toBeUndefined();

@@ -1,6 +1,14 @@
 /** The history's rules without a server: who made a change, the entry of a stream record, `since`, batch failures. */
 import type { Instance } from '../../../lambdas/domain/instance.js';
-import { historyItemOf, principalOf, recordHistory, sinceMs, type HistoryChange, type HistoryItem, type HistoryStore } from '../../../lambdas/domain/history.js';
+import {
+  historyItemOf,
+  principalOf,
+  recordHistory,
+  sinceMs,
+  type HistoryChange,
+  type HistoryItem,
+  type HistoryStore,
+} from '../../../lambdas/domain/history.js';
 import { ValidationError } from '../../../lambdas/domain/errors.js';
 
 const T0 = Date.parse('2026-11-24T10:00:00.000Z');
@@ -30,7 +38,7 @@ describe('principalOf', () => {
     expect(principalOf(modify, { lastWriter: 'alice' }, { lastWrite: 'patch', lastWriter: 'root', owner: 'alice' })).toBe('root');
   });
 
-  it("names the prober for a health mark, whoever wrote the item before", () => {
+  it('names the prober for a health mark, whoever wrote the item before', () => {
     expect(principalOf({ ...modify, write: 'health' }, undefined, { lastWrite: 'health', lastWriter: 'root' })).toBe('registry:prober');
   });
 
@@ -64,20 +72,39 @@ describe('historyItemOf', () => {
     const again = historyItemOf({ ...record, change: { ...record.change, atMs: Date.now() + 60_000 } as HistoryChange['change'] });
     // THEN both are the same entry, after the last write, one revision past it
     expect(again).toEqual(first);
-    expect(first).toMatchObject({ detailType: 'Instance Deregistered', principal: 'root', revision: before.revision + 1, atMs: T0 + 401, time: new Date(T0 + 401).toISOString() });
+    expect(first).toMatchObject({
+      detailType: 'Instance Deregistered',
+      principal: 'root',
+      revision: before.revision + 1,
+      atMs: T0 + 401,
+      time: new Date(T0 + 401).toISOString(),
+    });
   });
 
   it('keeps no entry for a lease renewal (no revision bump)', () => {
     const before = instance();
     const after = instance({ leaseExpiresAtMs: T0 + 30_000 });
-    expect(historyItemOf({ id: '1', change: { kind: 'instance', oldImage: before, newImage: after, write: 'heartbeat', byTtl: false, atMs: T0 }, recordedAtMs: T0 })).toBeUndefined();
+    expect(
+      historyItemOf({ id: '1', change: { kind: 'instance', oldImage: before, newImage: after, write: 'heartbeat', byTtl: false, atMs: T0 }, recordedAtMs: T0 }),
+    ).toBeUndefined();
   });
 
   it('records the fields a patch changed', () => {
     const before = instance();
     const after = instance({ status: 'DRAINING', revision: before.revision + 1, updatedAtMs: T0 + 5 });
-    const item = historyItemOf({ id: '1', change: { kind: 'instance', oldImage: before, newImage: after, write: 'patch', byTtl: false, atMs: T0 + 5 }, newStamp: { lastWrite: 'patch', lastWriter: 'root' }, recordedAtMs: T0 });
-    expect(item).toMatchObject({ detailType: 'Instance Updated', changed: ['status'], reason: 'patched', principal: 'root', time: new Date(T0 + 5).toISOString() });
+    const item = historyItemOf({
+      id: '1',
+      change: { kind: 'instance', oldImage: before, newImage: after, write: 'patch', byTtl: false, atMs: T0 + 5 },
+      newStamp: { lastWrite: 'patch', lastWriter: 'root' },
+      recordedAtMs: T0,
+    });
+    expect(item).toMatchObject({
+      detailType: 'Instance Updated',
+      changed: ['status'],
+      reason: 'patched',
+      principal: 'root',
+      time: new Date(T0 + 5).toISOString(),
+    });
   });
 });
 

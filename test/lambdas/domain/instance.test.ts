@@ -81,7 +81,12 @@ describe('toRecord', () => {
   });
 
   it('shows every field the API record has and nothing the registry keeps to itself', () => {
-    const kept = { ...instance({ leaseSeconds: 10, healthCheck: { type: 'http' }, zone: 'a', tags: ['t'], metadata: { k: 'v' } }), criticalSinceMs: NOW, removal: 'expired' as const, leaseExpired: true as const };
+    const kept = {
+      ...instance({ leaseSeconds: 10, healthCheck: { type: 'http' }, zone: 'a', tags: ['t'], metadata: { k: 'v' } }),
+      criticalSinceMs: NOW,
+      removal: 'expired' as const,
+      leaseExpired: true as const,
+    };
     const record = toRecord(kept);
     expect(instanceRecord.strict().parse(record)).toEqual(record);
     expect(Object.keys(record)).toEqual(Object.keys(instanceRecord.shape).filter((name) => name in record));

@@ -37,7 +37,8 @@ describe('the probe guard judges the whole fleet', () => {
     const criticalAfter = new Map<string, number>();
     for (let round = 1; round <= 8; round++) {
       reports.push(await prober.round());
-      for (let i = 0; i < 18; i++) if (!criticalAfter.has(`b-${i}`) && (await t.get('fleet', `b-${i}`))!.health === 'critical') criticalAfter.set(`b-${i}`, round);
+      for (let i = 0; i < 18; i++)
+        if (!criticalAfter.has(`b-${i}`) && (await t.get('fleet', `b-${i}`))!.health === 'critical') criticalAfter.set(`b-${i}`, round);
       t.advance(1000);
     }
     // The cohorts really do alternate...
@@ -144,7 +145,8 @@ describe('the lease guard judges a window', () => {
       await prober.round();
     }
     // 25 of the 30 come back (a heartbeat answers 404, so their agents register again); 5 stay dead: 5 %.
-    for (let i = 0; i < 25; i++) await t.registry.register(OWNER, { service: 'leased', instanceId: `l-${i}` }, registerBody.parse({ address: '10.0.0.1', port: 80, leaseSeconds: 600 }));
+    for (let i = 0; i < 25; i++)
+      await t.registry.register(OWNER, { service: 'leased', instanceId: `l-${i}` }, registerBody.parse({ address: '10.0.0.1', port: 80, leaseSeconds: 600 }));
     t.advance(1000);
     const released = await prober.round();
     expect(released.protection).toMatchObject({ engaged: false, leaseEngaged: false, expiredLeases: 5 });
@@ -201,7 +203,10 @@ describe('the lock after a restart', () => {
     // The dead owner's late release changes nothing; the new owner's hands over.
     await dead.release('req-1', { streaks: { 'x/y': [1, 0, 0] } });
     await restarted.release('req-2', { streaks: { 'x/z': [2, 0, 0] } });
-    expect(await restarted.acquire('req-5', now + 65_000, now)).toEqual({ acquired: true, handover: { streaks: { 'x/z': [2, 0, 0] }, expiries: {}, outcomes: {} } });
+    expect(await restarted.acquire('req-5', now + 65_000, now)).toEqual({
+      acquired: true,
+      handover: { streaks: { 'x/z': [2, 0, 0] }, expiries: {}, outcomes: {} },
+    });
   });
 
   it('never takes over a live lock without a holder identity (AWS)', async () => {
@@ -230,7 +235,12 @@ describe('the reserve before another round', () => {
       acquire: async () => ({ acquired: true }),
       release: async () => void (remainingAtRelease = deadline - now),
     };
-    const { rounds } = await runRounds(prober, lock, () => now, { roundIntervalMs: 10_000, remainingMs: () => deadline - now, owner: 'o', sleep: async (ms) => void (now += ms) });
+    const { rounds } = await runRounds(prober, lock, () => now, {
+      roundIntervalMs: 10_000,
+      remainingMs: () => deadline - now,
+      owner: 'o',
+      sleep: async (ms) => void (now += ms),
+    });
     // 0–15, 15–30, 30–45 s; then 15 s are left, under the 22.5 s reserve, so no fourth round runs into the deadline.
     expect(rounds).toBe(3);
     expect(remainingAtRelease).toBe(15_000);

@@ -23,7 +23,11 @@ export const OWNER: Caller = { principal: 'owner', services: ['*'], read: ['*'],
 
 export async function setup() {
   const tableName = `prober-${randomUUID()}`;
-  const raw = new DynamoDBClient({ endpoint: process.env.TEST_DYNAMODB_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const raw = new DynamoDBClient({
+    endpoint: process.env.TEST_DYNAMODB_ENDPOINT,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   const writes: string[] = [];
   raw.middlewareStack.add((next, context) => async (args) => {
     if (WRITES.has(context.commandName as string)) writes.push(context.commandName as string);
@@ -60,16 +64,36 @@ export async function setup() {
   const registry = new Registry({ store, addressPolicy: new AddressPolicy({ allowLoopback: true, allowCidrs: [] }), resolve: async () => [], clock });
   const get = async (service: string, id: string) =>
     (await doc.send(new GetCommand({ TableName: tableName, Key: instanceItemKey(service, id), ConsistentRead: true }))).Item;
-  const protectionItem = async (shard = 0) => (await doc.send(new GetCommand({ TableName: tableName, Key: protectionItemKey(shard), ConsistentRead: true }))).Item;
+  const protectionItem = async (shard = 0) =>
+    (await doc.send(new GetCommand({ TableName: tableName, Key: protectionItemKey(shard), ConsistentRead: true }))).Item;
   const summary = async (service: string) => (await store.listAllServices()).find((s) => s.service === service);
   return {
-    store, doc, tableName, raw, writes, up, slow, probed, register, registry, get, protectionItem, summary, clock,
+    store,
+    doc,
+    tableName,
+    raw,
+    writes,
+    up,
+    slow,
+    probed,
+    register,
+    registry,
+    get,
+    protectionItem,
+    summary,
+    clock,
     advance: (ms: number) => (now += ms),
     prober: (options: Partial<Omit<ProberOptions, 'protection'>> & { protection?: Partial<ProtectionOptions> } = {}) =>
       new Prober({ store, probe, clock }, { concurrency: 8, ...options }),
     /** A registry whose reads look for the guard's state of `shards` prober shards. */
     shardedRegistry: (shards: number) =>
-      new Registry({ store: new DynamoDbProberStore(doc, tableName, shards), protection: new DynamoDbProberStore(doc, tableName, shards), addressPolicy: new AddressPolicy({ allowLoopback: true, allowCidrs: [] }), resolve: async () => [], clock }),
+      new Registry({
+        store: new DynamoDbProberStore(doc, tableName, shards),
+        protection: new DynamoDbProberStore(doc, tableName, shards),
+        addressPolicy: new AddressPolicy({ allowLoopback: true, allowCidrs: [] }),
+        resolve: async () => [],
+        clock,
+      }),
   };
 }
 

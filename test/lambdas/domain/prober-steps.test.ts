@@ -28,24 +28,58 @@ describe('the per-endpoint cap', () => {
 
 describe('the handover budget', () => {
   it('stops taking entries at the first one whose JSON would pass the budget', () => {
-    expect(bounded([['a', 1], ['b', 2]], 12)).toEqual({ a: 1 });
-    expect(bounded([['a', 1], ['b', 2]], 14)).toEqual({ a: 1, b: 2 });
+    expect(
+      bounded(
+        [
+          ['a', 1],
+          ['b', 2],
+        ],
+        12,
+      ),
+    ).toEqual({ a: 1 });
+    expect(
+      bounded(
+        [
+          ['a', 1],
+          ['b', 2],
+        ],
+        14,
+      ),
+    ).toEqual({ a: 1, b: 2 });
   });
 
   it('takes at most `max` entries however much room is left', () => {
-    expect(Object.keys(bounded([['a', 1], ['b', 2], ['c', 3]], 1000, 2))).toEqual(['a', 'b']);
+    expect(
+      Object.keys(
+        bounded(
+          [
+            ['a', 1],
+            ['b', 2],
+            ['c', 3],
+          ],
+          1000,
+          2,
+        ),
+      ),
+    ).toEqual(['a', 'b']);
   });
 });
 
 describe('grouping', () => {
   it('keeps keys in first-seen order and items in their order', () => {
-    expect([...groupBy(['a1', 'b1', 'a2'], (s) => s[0])]).toEqual([['a', ['a1', 'a2']], ['b', ['b1']]]);
+    expect([...groupBy(['a1', 'b1', 'a2'], (s) => s[0])]).toEqual([
+      ['a', ['a1', 'a2']],
+      ['b', ['b1']],
+    ]);
   });
 });
 
 describe('the guard state a round records', () => {
   it('writes nothing when nothing engaged and nothing was ever recorded', () => {
-    expect(guardAfterRound(undefined, false, { engaged: false, affected: 0, population: 0 }, counts, 5)).toMatchObject({ changed: false, state: { engaged: false, atMs: 5 } });
+    expect(guardAfterRound(undefined, false, { engaged: false, affected: 0, population: 0 }, counts, 5)).toMatchObject({
+      changed: false,
+      state: { engaged: false, atMs: 5 },
+    });
   });
 
   it('keeps the time of the last change while the state stays the same', () => {
@@ -53,11 +87,17 @@ describe('the guard state a round records', () => {
   });
 
   it('records a probe guard that engages, at the round time', () => {
-    expect(guardAfterRound(calm, true, { engaged: false, affected: 0, population: 0 }, counts, 5)).toMatchObject({ changed: true, state: { engaged: true, probeEngaged: true, atMs: 5 } });
+    expect(guardAfterRound(calm, true, { engaged: false, affected: 0, population: 0 }, counts, 5)).toMatchObject({
+      changed: true,
+      state: { engaged: true, probeEngaged: true, atMs: 5 },
+    });
   });
 
   it('records a new lease cutoff even though no guard is engaged', () => {
-    expect(guardAfterRound(calm, false, { engaged: false, affected: 0, population: 0, cutoffMs: 4 }, counts, 5)).toMatchObject({ changed: true, state: { leaseCutoffMs: 4 } });
+    expect(guardAfterRound(calm, false, { engaged: false, affected: 0, population: 0, cutoffMs: 4 }, counts, 5)).toMatchObject({
+      changed: true,
+      state: { leaseCutoffMs: 4 },
+    });
   });
 
   it('logs a change of engagement against the state at the round start, not a moved cutoff', () => {

@@ -6,7 +6,10 @@ import type { Telemetry } from '../../../lambdas/domain/telemetry.js';
 import { registerBody } from '@service-registry/contracts';
 
 const T = Date.UTC(2026, 10, 24, 12);
-const instance = (id: string, atMs: number) => ({ ...draftInstance({ service: 'orders', instanceId: id }, registerBody.parse({ address: '10.0.0.1', port: 80 }), 'o', atMs), revision: 1 });
+const instance = (id: string, atMs: number) => ({
+  ...draftInstance({ service: 'orders', instanceId: id }, registerBody.parse({ address: '10.0.0.1', port: 80 }), 'o', atMs),
+  revision: 1,
+});
 const insert = (id: string, atMs: number): StoredChange => ({ kind: 'instance', write: 'register', newImage: instance(id, atMs), byTtl: false, atMs });
 const remove = (id: string, atMs: number): StoredChange => ({ kind: 'instance', oldImage: instance(id, T), byTtl: false, atMs });
 
@@ -26,8 +29,20 @@ describe('publishInOrder change times', () => {
   });
 
   it('leaves out writes that failed to publish', async () => {
-    const sink: EventSink = { put: async (events) => events.map((e) => ((e.detail as { instanceId?: string }).instanceId === 'c' ? { ok: false as const, retryable: false, error: 'X' } : { ok: true as const })) };
-    const result = await publishInOrder([{ id: '1', change: insert('a', T + 10) }, { id: '3', change: insert('c', T + 20) }], sink, { sleep: async () => undefined });
+    const sink: EventSink = {
+      put: async (events) =>
+        events.map((e) =>
+          (e.detail as { instanceId?: string }).instanceId === 'c' ? { ok: false as const, retryable: false, error: 'X' } : { ok: true as const },
+        ),
+    };
+    const result = await publishInOrder(
+      [
+        { id: '1', change: insert('a', T + 10) },
+        { id: '3', change: insert('c', T + 20) },
+      ],
+      sink,
+      { sleep: async () => undefined },
+    );
     expect(result.changedAtMs).toEqual([T + 10]);
   });
 

@@ -57,7 +57,12 @@ function fakeRoute53(): void {
     const max = input.MaxItems ?? 300;
     const page = sorted.slice(start, start + max);
     const next = sorted[start + max];
-    return { ResourceRecordSets: structuredClone(page), IsTruncated: next !== undefined, MaxItems: max, ...(next && { NextRecordName: next.Name, NextRecordType: next.Type }) };
+    return {
+      ResourceRecordSets: structuredClone(page),
+      IsTruncated: next !== undefined,
+      MaxItems: max,
+      ...(next && { NextRecordName: next.Name, NextRecordType: next.Type }),
+    };
   });
   r53.on(ChangeResourceRecordSetsCommand).callsFake((input: ChangeResourceRecordSetsCommandInput) => {
     const failure = failures.shift();
@@ -69,7 +74,10 @@ function fakeRoute53(): void {
       if (change.Action === 'DELETE') {
         const existing = next.get(key(set));
         if (!existing || JSON.stringify(existing) !== JSON.stringify(set)) {
-          throw new InvalidChangeBatch({ message: `Tried to delete resource record set [name='${set.Name}', type='${set.Type}'] but the values provided do not match the current values`, $metadata: {} });
+          throw new InvalidChangeBatch({
+            message: `Tried to delete resource record set [name='${set.Name}', type='${set.Type}'] but the values provided do not match the current values`,
+            $metadata: {},
+          });
         }
         next.delete(key(set));
       } else next.set(key(set), structuredClone(set));
@@ -115,7 +123,12 @@ const scheduled: ScheduledEvent = {
 
 const invoke = (event: SQSEvent | ScheduledEvent) => handler(event, lambdaContext('dns-sync', 120_000));
 const sortedChanges = (input: ChangeResourceRecordSetsCommandInput) =>
-  input.ChangeBatch!.Changes!.map((c) => `${c.Action} ${c.ResourceRecordSet!.Name} ${c.ResourceRecordSet!.Type} ${c.ResourceRecordSet!.TTL} ${c.ResourceRecordSet!.ResourceRecords!.map((r) => r.Value).join(',')}`).sort();
+  input
+    .ChangeBatch!.Changes!.map(
+      (c) =>
+        `${c.Action} ${c.ResourceRecordSet!.Name} ${c.ResourceRecordSet!.Type} ${c.ResourceRecordSet!.TTL} ${c.ResourceRecordSet!.ResourceRecords!.map((r) => r.Value).join(',')}`,
+    )
+    .sort();
 
 beforeAll(async () => {
   runtime = await startTestRuntime({ prober: false });
@@ -204,7 +217,10 @@ describe('a batch of change events', () => {
     );
     expect(report).toMatchObject({ services: 2, requests: 1 });
     expect(changeBatches).toHaveLength(1);
-    expect(sortedChanges(changeBatches[0]!).filter((c) => c.includes(' AAAA '))).toEqual([`UPSERT c1.instance.cart.${D}. AAAA 5 fd00::c1`, `UPSERT cart.${D}. AAAA 5 fd00::c1`]);
+    expect(sortedChanges(changeBatches[0]!).filter((c) => c.includes(' AAAA '))).toEqual([
+      `UPSERT c1.instance.cart.${D}. AAAA 5 fd00::c1`,
+      `UPSERT cart.${D}. AAAA 5 fd00::c1`,
+    ]);
   });
 
   it('ignores a message that is not an event, without failing the batch', async () => {
@@ -281,7 +297,12 @@ describe('the scheduled reconcile', () => {
 
 describe('change requests', () => {
   it("splits changes past Route 53's per-request limits (UPSERT counting twice), deletions first", () => {
-    const set = (i: number, values: number) => ({ name: `s${i}.${D}`, type: 'A' as const, ttl: 5, values: Array.from({ length: values }, (_, v) => `10.${i}.${v >> 8}.${v & 255}`) });
+    const set = (i: number, values: number) => ({
+      name: `s${i}.${D}`,
+      type: 'A' as const,
+      ttl: 5,
+      values: Array.from({ length: values }, (_, v) => `10.${i}.${v >> 8}.${v & 255}`),
+    });
     // 3 UPSERTs of 300 values: 600 records each as counted, so no two fit one request of 1,000.
     expect(batchChanges([0, 1, 2].map((i) => ({ action: 'UPSERT', set: set(i, 300) }))).map((b) => b.length)).toEqual([1, 1, 1]);
     // 150 small changes: at most 100 per request.
@@ -300,7 +321,9 @@ describe('least privilege', () => {
       await invoke(batch({ type: 'Instance Updated', detail: { service: 'web' } }, { type: 'Instance Updated', detail: { service: 'nosuch' } }));
       await invoke(scheduled);
       const action: Record<string, string> = { QueryCommand: 'dynamodb:Query', GetCommand: 'dynamodb:GetItem' };
-      const used = [...new Set(send.mock.calls.map(([command]) => action[(command as object).constructor.name] ?? (command as object).constructor.name))].sort();
+      const used = [
+        ...new Set(send.mock.calls.map(([command]) => action[(command as object).constructor.name] ?? (command as object).constructor.name)),
+      ].sort();
       expect(used).toEqual(tableActionsOf('dns-sync').sort());
     } finally {
       send.mockRestore();

@@ -54,18 +54,25 @@ describe('publisher handler', () => {
       call++;
       return {
         FailedEntryCount: call === 1 ? 2 : 0,
-        Entries: input.Entries.map((_: unknown, i: number) => (call === 1 && (i === 1 || i === 3) ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' } : { EventId: 'x' })),
+        Entries: input.Entries.map((_: unknown, i: number) =>
+          call === 1 && (i === 1 || i === 3) ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' } : { EventId: 'x' },
+        ),
       };
     });
     expect(await handler(batch(5), lambdaContext('Publisher', 1000))).toEqual({ batchItemFailures: [] });
     const calls = eventbridge.commandCalls(PutEventsCommand).map((c) => c.args[0].input);
-    expect(calls.map(ids)).toEqual([['i-0', 'i-1', 'i-2', 'i-3', 'i-4'], ['i-1', 'i-3']]);
+    expect(calls.map(ids)).toEqual([
+      ['i-0', 'i-1', 'i-2', 'i-3', 'i-4'],
+      ['i-1', 'i-3'],
+    ]);
   });
 
   it('reports the earliest record whose event could not be published, so the batch is retried from it', async () => {
     eventbridge.on(PutEventsCommand).callsFake((input) => ({
       FailedEntryCount: 1,
-      Entries: input.Entries.map((e: any) => (JSON.parse(e.Detail).instanceId === 'i-12' ? { ErrorCode: 'AccessDeniedException', ErrorMessage: 'no' } : { EventId: 'x' })),
+      Entries: input.Entries.map((e: any) =>
+        JSON.parse(e.Detail).instanceId === 'i-12' ? { ErrorCode: 'AccessDeniedException', ErrorMessage: 'no' } : { EventId: 'x' },
+      ),
     }));
     const result = await handler(batch(25), lambdaContext('Publisher', 1000));
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '0000000013' }] });
@@ -79,7 +86,9 @@ describe('publisher handler', () => {
   it('announces Registry Resync Required naming the services whose events are held back when it stops', async () => {
     eventbridge.on(PutEventsCommand).callsFake((input) => ({
       FailedEntryCount: 1,
-      Entries: input.Entries.map((e: any) => (JSON.parse(e.Detail).instanceId === 'b-1' ? { ErrorCode: 'AccessDeniedException', ErrorMessage: 'no' } : { EventId: 'x' })),
+      Entries: input.Entries.map((e: any) =>
+        JSON.parse(e.Detail).instanceId === 'b-1' ? { ErrorCode: 'AccessDeniedException', ErrorMessage: 'no' } : { EventId: 'x' },
+      ),
     }));
     const records = [insert('a-1', 1, 'alpha'), insert('b-1', 2, 'beta'), insert('c-1', 3, 'gamma'), insert('b-2', 4, 'beta')];
     expect(await handler({ Records: records }, lambdaContext('Publisher', 1000))).toEqual({ batchItemFailures: [{ itemIdentifier: '0000000002' }] });
@@ -93,7 +102,11 @@ describe('publisher handler', () => {
   it('reports the first publishable record of a chunk when PutEvents itself keeps failing', async () => {
     const result = await publishInOrder(
       [{ id: 'r1', change: { kind: 'other' } }, ...batch(3).Records.map((r, i) => ({ id: `s${i}`, change: toStoredChange(r) }))],
-      { put: async () => { throw new Error('down'); } },
+      {
+        put: async () => {
+          throw new Error('down');
+        },
+      },
       { sleep: async () => undefined },
     );
     expect(result.failedRecordId).toBe('s0');
@@ -116,7 +129,7 @@ describe('publishInOrder under PutEvents faults', () => {
 
   it('never lets a newer revision of an instance out before an older one, and loses none', async () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const delivered: Array<{ id: string; revision: number }> = [];
     let perCall = 0;
     const sink: EventSink = {

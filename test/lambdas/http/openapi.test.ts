@@ -108,7 +108,12 @@ describe('OpenAPI document', () => {
   });
 
   it('applies SigV4 and bearer auth per route', () => {
-    expect(doc.components.securitySchemes.sigv4).toMatchObject({ type: 'apiKey', in: 'header', name: 'Authorization', 'x-amazon-apigateway-authtype': 'awsSigv4' });
+    expect(doc.components.securitySchemes.sigv4).toMatchObject({
+      type: 'apiKey',
+      in: 'header',
+      name: 'Authorization',
+      'x-amazon-apigateway-authtype': 'awsSigv4',
+    });
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     for (const route of routes) {
       const expected = route.auth === 'token' ? [{ bearer: [] }] : [{ sigv4: [] }, { bearer: [] }];

@@ -120,14 +120,20 @@ describe('the prober in a VPC (issue 11.3)', () => {
       expect.arrayContaining([
         expect.objectContaining({ CidrIp: '10.20.0.0/16', IpProtocol: 'tcp', FromPort: 0, ToPort: 65535 }),
         expect.objectContaining({ CidrIpv6: 'fd00:1::/64', IpProtocol: 'tcp', FromPort: 0, ToPort: 65535 }),
-        expect.objectContaining({ DestinationPrefixListId: { 'Fn::GetAtt': [expect.stringMatching(/DynamoDbPrefixList/), 'PrefixLists.0.PrefixListId'] }, IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
+        expect.objectContaining({
+          DestinationPrefixListId: { 'Fn::GetAtt': [expect.stringMatching(/DynamoDbPrefixList/), 'PrefixLists.0.PrefixListId'] },
+          IpProtocol: 'tcp',
+          FromPort: 443,
+          ToPort: 443,
+        }),
       ]),
     );
     expect(rules).toHaveLength(3);
     expect(JSON.stringify(rules)).not.toContain('0.0.0.0/0');
     // The prefix list is DynamoDB's, read at deploy time (CloudFormation has no attribute for it).
     const lookup = JSON.stringify(tpl.findResources('Custom::AWS'));
-    for (const part of ['\\"service\\":\\"EC2\\"', 'describeManagedPrefixLists', 'prefix-list-name', 'com.amazonaws.', '.dynamodb']) expect(lookup).toContain(part);
+    for (const part of ['\\"service\\":\\"EC2\\"', 'describeManagedPrefixLists', 'prefix-list-name', 'com.amazonaws.', '.dynamodb'])
+      expect(lookup).toContain(part);
     expect(envOf(tpl, functionId(tpl, 'RegisterInstance')).REGISTRY_ALLOW_CIDRS).toBe('10.20.0.0/16,fd00:1::/64');
   });
 
@@ -150,12 +156,16 @@ describe('the prober in a VPC (issue 11.3)', () => {
 describe('the stage throttle (issue 11.4)', () => {
   it('is sized from expectedInstances: 2 × instances / heartbeat interval, burst twice that', () => {
     expect(stageThrottle(5_000, 10)).toEqual({ rateLimit: 1_000, burstLimit: 2_000 });
-    build({ expectedInstances: 20_000 }).template().hasResourceProperties('AWS::ApiGatewayV2::Stage', {
-      DefaultRouteSettings: { ThrottlingRateLimit: 4_000, ThrottlingBurstLimit: 8_000 },
-    });
-    build({ expectedInstances: 20_000, heartbeatInterval: Duration.seconds(60) }).template().hasResourceProperties('AWS::ApiGatewayV2::Stage', {
-      DefaultRouteSettings: { ThrottlingRateLimit: 667, ThrottlingBurstLimit: 1_334 },
-    });
+    build({ expectedInstances: 20_000 })
+      .template()
+      .hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        DefaultRouteSettings: { ThrottlingRateLimit: 4_000, ThrottlingBurstLimit: 8_000 },
+      });
+    build({ expectedInstances: 20_000, heartbeatInterval: Duration.seconds(60) })
+      .template()
+      .hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        DefaultRouteSettings: { ThrottlingRateLimit: 667, ThrottlingBurstLimit: 1_334 },
+      });
   });
 
   it('warns when the throttle is above the default account quota of 10,000 requests/s', () => {
@@ -335,7 +345,7 @@ describe('the example app (infra/app.ts)', () => {
   const cdkJson = JSON.parse(readFileSync(new URL('../../../cdk.json', import.meta.url), 'utf8'));
 
   it('creates a VPC for the prober by default (cdk.json), offline, and passes cdk-nag', () => {
-    const app = new App({ context: { ...cdkJson.context} });
+    const app = new App({ context: { ...cdkJson.context } });
     const { stack } = buildExampleStack(app);
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::EC2::VPC', 1);
@@ -347,15 +357,17 @@ describe('the example app (infra/app.ts)', () => {
   });
 
   it('sizes the throttle from -c expectedInstances', () => {
-    const { stack } = buildExampleStack(new App({ context: { createVpc: 'false', expectedInstances: '20000'} }));
-    Template.fromStack(stack).hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 4_000, ThrottlingBurstLimit: 8_000 } });
+    const { stack } = buildExampleStack(new App({ context: { createVpc: 'false', expectedInstances: '20000' } }));
+    Template.fromStack(stack).hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 4_000, ThrottlingBurstLimit: 8_000 },
+    });
   });
 
   it('looks a VPC up by -c vpcId (with the account and region of the CLI)', () => {
     process.env.CDK_DEFAULT_ACCOUNT = '123456789012';
     process.env.CDK_DEFAULT_REGION = 'eu-west-1';
     try {
-      const app = new App({ context: { vpcId: 'vpc-0123456789abcdef0'} });
+      const app = new App({ context: { vpcId: 'vpc-0123456789abcdef0' } });
       const { stack, vpc } = buildExampleStack(app);
       expect(stack.account).toBe('123456789012');
       expect(vpc).toBeDefined();
@@ -378,7 +390,14 @@ describe('the example app (infra/app.ts)', () => {
     Template.fromStack(stack).hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: policy, UpdateReplacePolicy: policy });
   });
 
-  it.each([['1', 1], ['YES', 1], ['False', 0], ['no', 0], [false, 0], [true, 1]])('reads -c createVpc=%s the same way: %s VPC', (value, vpcs) => {
+  it.each([
+    ['1', 1],
+    ['YES', 1],
+    ['False', 0],
+    ['no', 0],
+    [false, 0],
+    [true, 1],
+  ])('reads -c createVpc=%s the same way: %s VPC', (value, vpcs) => {
     const { stack } = buildExampleStack(new App({ context: { createVpc: value } }));
     Template.fromStack(stack).resourceCountIs('AWS::EC2::VPC', vpcs);
   });
@@ -389,7 +408,7 @@ describe('the example app (infra/app.ts)', () => {
   });
 
   it('runs without a VPC when -c createVpc=false, and says so', () => {
-    const { stack } = buildExampleStack(new App({ context: { createVpc: 'false'} }));
+    const { stack } = buildExampleStack(new App({ context: { createVpc: 'false' } }));
     Template.fromStack(stack).resourceCountIs('AWS::EC2::VPC', 0);
     Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('cannot probe instances on private addresses'));
   });

@@ -85,7 +85,10 @@ describe('RegistryFunction', () => {
         ],
       },
     });
-    template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 30, Environment: { Variables: Match.objectLike({ EXTRA: '1', TABLE_NAME: Match.anyValue() }) } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 30,
+      Environment: { Variables: Match.objectLike({ EXTRA: '1', TABLE_NAME: Match.anyValue() }) },
+    });
   });
 
   it('sets the variable alone, with no policy, when bound with no actions', () => {
@@ -99,7 +102,9 @@ describe('RegistryFunction', () => {
 
   it('fails when the prebuilt code of the handler is missing, saying how to build it', () => {
     const other = new Stack(new App(), 'Missing');
-    expect(() => new RegistryFunction(other, 'NopeFunction', { handler: 'no-such-handler' })).toThrow(/prebuilt code of 'no-such-handler' is missing.*npm run build/);
+    expect(() => new RegistryFunction(other, 'NopeFunction', { handler: 'no-such-handler' })).toThrow(
+      /prebuilt code of 'no-such-handler' is missing.*npm run build/,
+    );
   });
 });
 
@@ -133,7 +138,10 @@ describe('RegistrySubscriber', () => {
       EventPattern: { source: ['service-registry'], 'detail-type': Match.arrayWith(['Instance Registered']), detail: { service: ['orders'] } },
       Targets: target,
     });
-    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: ['service-registry'], 'detail-type': Match.arrayWith(['Registry Protection Engaged']) }, Targets: target });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['service-registry'], 'detail-type': Match.arrayWith(['Registry Protection Engaged']) },
+      Targets: target,
+    });
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { source: ['service-registry'], 'detail-type': ['Registry Resync Required'], detail: { services: ['orders'] } },
       Targets: target,
@@ -146,11 +154,19 @@ describe('RegistrySubscriber', () => {
       Roles: [{ Ref: Match.stringLikeRegexp('^Consumer') }],
       PolicyDocument: { Statement: [{ Action: actions, Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersQueue'), 'Arn'] } }] },
     });
-    expect([...actions.asArray()].sort()).toEqual(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage']);
+    expect([...actions.asArray()].sort()).toEqual([
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:ReceiveMessage',
+    ]);
   });
 
   it('fails when services is an empty list', () => {
-    expect(() => new RegistrySubscriber(stack, 'NoneQueue', { eventBus, services: [] })).toThrow(/RegistrySubscriber 'None': services must name at least one service/);
+    expect(() => new RegistrySubscriber(stack, 'NoneQueue', { eventBus, services: [] })).toThrow(
+      /RegistrySubscriber 'None': services must name at least one service/,
+    );
   });
 });
 
@@ -204,7 +220,9 @@ describe('ServiceRegistry.onInstanceChange', () => {
   });
 
   it('fails when services is an empty list', () => {
-    expect(() => registry.onInstanceChange('Nothing', new LambdaFunction(audit), { services: [] })).toThrow(/onInstanceChange\('Nothing'\): services must name at least one service/);
+    expect(() => registry.onInstanceChange('Nothing', new LambdaFunction(audit), { services: [] })).toThrow(
+      /onInstanceChange\('Nothing'\): services must name at least one service/,
+    );
   });
 });
 
@@ -251,6 +269,8 @@ describe('construct ids are API', () => {
     expect(one).toEqual(['RegistryProberSchedule27A71DC8']);
     const three = scheduleIds(3);
     expect(three).toHaveLength(3);
-    expect(three).toEqual(expect.arrayContaining([...one, expect.stringMatching(/^RegistryProberSchedule1/), expect.stringMatching(/^RegistryProberSchedule2/)]));
+    expect(three).toEqual(
+      expect.arrayContaining([...one, expect.stringMatching(/^RegistryProberSchedule1/), expect.stringMatching(/^RegistryProberSchedule2/)]),
+    );
   });
 });

@@ -40,7 +40,18 @@ describe('ServiceRegistry dashboard', () => {
 
   it('shows API 4xx, 5xx, latency p50/p99, the publisher iterator age, throttles and the prober duration and errors', () => {
     const text = body(synth());
-    for (const fragment of ['\\"4xx\\"', '\\"5xx\\"', '\\"Latency\\"', '\\"p50\\"', '\\"p99\\"', '\\"IteratorAge\\"', '\\"Throttles\\"', '\\"ThrottledRequests\\"', '\\"Duration\\"', '\\"Errors\\"']) {
+    for (const fragment of [
+      '\\"4xx\\"',
+      '\\"5xx\\"',
+      '\\"Latency\\"',
+      '\\"p50\\"',
+      '\\"p99\\"',
+      '\\"IteratorAge\\"',
+      '\\"Throttles\\"',
+      '\\"ThrottledRequests\\"',
+      '\\"Duration\\"',
+      '\\"Errors\\"',
+    ]) {
       expect([fragment, text.includes(fragment)]).toEqual([fragment, true]);
     }
   });

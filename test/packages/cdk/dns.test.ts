@@ -84,12 +84,19 @@ describe('dns option', () => {
     expect([route53[0].Action].flat().sort()).toEqual(['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets']);
     expect(JSON.stringify(route53[0].Resource)).toContain(`"Ref":"${zoneId}"`);
     expect(JSON.stringify(route53[0].Resource)).toContain(':route53:::hostedzone/');
-    const dynamo = statements.flatMap((s) => [s.Action].flat()).filter((a: string) => a.startsWith('dynamodb:')).sort();
+    const dynamo = statements
+      .flatMap((s) => [s.Action].flat())
+      .filter((a: string) => a.startsWith('dynamodb:'))
+      .sort();
     expect(dynamo).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
   });
 
   it('uses an existing zone as given, scoping the grant to its id', () => {
-    const given = build((s) => ({ zone: HostedZone.fromHostedZoneAttributes(s, 'Zone', { hostedZoneId: 'Z0123456789ABC', zoneName: 'corp.example' }), domain: 'sd.corp.example', ttl: Duration.seconds(10) }));
+    const given = build((s) => ({
+      zone: HostedZone.fromHostedZoneAttributes(s, 'Zone', { hostedZoneId: 'Z0123456789ABC', zoneName: 'corp.example' }),
+      domain: 'sd.corp.example',
+      ttl: Duration.seconds(10),
+    }));
     given.template.resourceCountIs('AWS::Route53::HostedZone', 0);
     const role = given.stack.getLogicalId(given.registry.dns!.syncFunction.role!.node.defaultChild as never);
     const route53 = syncStatements(given.template, role).find((s) => [s.Action].flat().includes('route53:ChangeResourceRecordSets'));
@@ -104,9 +111,9 @@ describe('dns option', () => {
 
   it('fails the synth without a zone or a VPC, and for a domain outside the zone', () => {
     expect(() => build(() => ({}))).toThrow(/give `zone`/);
-    expect(() => build((s) => ({ zone: HostedZone.fromHostedZoneAttributes(s, 'Zone', { hostedZoneId: 'Z1', zoneName: 'corp.example' }), domain: 'other.example' }))).toThrow(
-      /not in the zone/,
-    );
+    expect(() =>
+      build((s) => ({ zone: HostedZone.fromHostedZoneAttributes(s, 'Zone', { hostedZoneId: 'Z1', zoneName: 'corp.example' }), domain: 'other.example' })),
+    ).toThrow(/not in the zone/);
   });
 
   it('adds nothing without the option', () => {

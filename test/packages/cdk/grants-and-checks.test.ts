@@ -61,7 +61,12 @@ describe('grants', () => {
   it('lets a service write only its own instances, on the exact write routes', () => {
     const resources = invokeResources('OrdersRole');
     expect(resources).toHaveLength(4);
-    for (const suffix of ['/PUT/v1/services/orders/instances/*', '/PATCH/v1/services/orders/instances/*', '/DELETE/v1/services/orders/instances/*', '/POST/v1/services/orders/instances/*/heartbeat']) {
+    for (const suffix of [
+      '/PUT/v1/services/orders/instances/*',
+      '/PATCH/v1/services/orders/instances/*',
+      '/DELETE/v1/services/orders/instances/*',
+      '/POST/v1/services/orders/instances/*/heartbeat',
+    ]) {
       expect(resources.some((r) => r.includes(`/$default${suffix}`))).toBe(true);
     }
     expect(resources.join()).not.toMatch(/GET/);
@@ -80,7 +85,9 @@ describe('grants', () => {
     // ...and none grants `*` or `<service>:*`, alone or in a list.
     for (const wildcard of [Match.exact('*'), Match.stringLikeRegexp(':\\*$')]) {
       for (const action of [wildcard, Match.arrayWith([wildcard])]) {
-        const found = template.findResources('AWS::IAM::Policy', { Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: action })]) } } });
+        const found = template.findResources('AWS::IAM::Policy', {
+          Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: action })]) } },
+        });
         expect(Object.keys(found)).toEqual([]);
       }
     }
@@ -88,7 +95,9 @@ describe('grants', () => {
 
   it('makes a role given grantAdmin an admin in the functions', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ REGISTRY_ADMIN_PRINCIPALS: Match.objectLike({ 'Fn::GetAtt': [Match.stringLikeRegexp('AdminRole'), 'Arn'] }) }) },
+      Environment: {
+        Variables: Match.objectLike({ REGISTRY_ADMIN_PRINCIPALS: Match.objectLike({ 'Fn::GetAtt': [Match.stringLikeRegexp('AdminRole'), 'Arn'] }) }),
+      },
     });
   });
 });
@@ -96,7 +105,11 @@ describe('grants', () => {
 describe('addSubscriber', () => {
   it('routes the instance events of the chosen services and the protection events to a queue with a dead-letter queue', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['service-registry'], 'detail-type': Match.arrayWith(['Instance Registered', 'Instance Expired']), detail: { service: ['orders'] } },
+      EventPattern: {
+        source: ['service-registry'],
+        'detail-type': Match.arrayWith(['Instance Registered', 'Instance Expired']),
+        detail: { service: ['orders'] },
+      },
     });
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { 'detail-type': Match.arrayWith(['Registry Protection Engaged', 'Registry Protection Released']) },
@@ -116,7 +129,11 @@ describe('addSubscriber', () => {
       return (Array.isArray(value) ? value : [value]).some((v) => allowed.includes(v));
     });
   }
-  const resync = (services: string[]) => ({ source: 'service-registry', 'detail-type': 'Registry Resync Required', detail: { services, reason: 'publish-failed' } });
+  const resync = (services: string[]) => ({
+    source: 'service-registry',
+    'detail-type': 'Registry Resync Required',
+    detail: { services, reason: 'publish-failed' },
+  });
   const queueRules = (t: Template, queue: string) =>
     (Object.values(t.findResources('AWS::Events::Rule')) as any[])
       .filter((rule) => JSON.stringify(rule.Properties.Targets).includes(queue))

@@ -22,7 +22,10 @@ const mappingOf = (functionId: string) => mappings.find((m) => m.Properties.Func
 describe('the history writer', () => {
   it('is a function of its own with the table and a 30-day retention', () => {
     expect(writerId).toBeDefined();
-    expect(functions[writerId].Properties.Environment.Variables).toMatchObject({ TABLE_NAME: { Ref: expect.stringMatching(/^RegistryTable/) }, REGISTRY_HISTORY_RETENTION_DAYS: '30' });
+    expect(functions[writerId].Properties.Environment.Variables).toMatchObject({
+      TABLE_NAME: { Ref: expect.stringMatching(/^RegistryTable/) },
+      REGISTRY_HISTORY_RETENTION_DAYS: '30',
+    });
   });
 
   it('reads the stream through a mapping of its own, beside the publisher, with the same filter, bisect, bounded retries and an on-failure destination', () => {
@@ -32,7 +35,12 @@ describe('the history writer', () => {
     expect(writer).toBeDefined();
     expect(publisher).toBeDefined();
     expect(writer.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern))).toEqual(streamFilterPatterns);
-    expect(writer).toMatchObject({ BisectBatchOnFunctionError: true, MaximumRetryAttempts: 10, MaximumRecordAgeInSeconds: 21_600, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    expect(writer).toMatchObject({
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      MaximumRecordAgeInSeconds: 21_600,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
     expect(writer.DestinationConfig.OnFailure.Destination).toEqual(publisher.DestinationConfig.OnFailure.Destination); // the same S3 bucket
   });
 
@@ -46,7 +54,11 @@ describe('the history writer', () => {
     expect(actions.filter((a: string) => a.startsWith('dynamodb:') && !streamReads.includes(a)).sort()).toEqual(['dynamodb:PutItem']);
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: roleId }],
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'dynamodb:PutItem', Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['HISTORY#*'] } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'dynamodb:PutItem', Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['HISTORY#*'] } } }),
+        ]),
+      },
     });
     expect(actions).not.toContain('events:PutEvents');
   });
@@ -71,7 +83,9 @@ describe('the history route', () => {
     // WHEN
     registry.grantDiscover(role, 'orders');
     // THEN its policy names the history route of orders only
-    const policies = JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^Reader') }] } }));
+    const policies = JSON.stringify(
+      Template.fromStack(stack).findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^Reader') }] } }),
+    );
     expect(policies).toContain('/$default/GET/v1/services/orders/history');
     expect(policies).not.toContain('/$default/GET/v1/services/*/history');
   });

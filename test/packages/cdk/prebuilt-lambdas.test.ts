@@ -10,7 +10,16 @@ import { routes } from '../../../lambdas/routes.js';
 import { repoRoot, run } from '../support.js';
 
 const lambdaDir = join(repoRoot, 'packages', 'cdk', 'lambda');
-const env = { TABLE_NAME: 'registry', EVENT_BUS_NAME: 'registry', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', POWERTOOLS_LOG_LEVEL: 'SILENT', HOSTED_ZONE_ID: 'Z0000000000000', REGISTRY_DNS_DOMAIN: 'registry.internal' };
+const env = {
+  TABLE_NAME: 'registry',
+  EVENT_BUS_NAME: 'registry',
+  AWS_REGION: 'eu-west-1',
+  AWS_ACCESS_KEY_ID: 'x',
+  AWS_SECRET_ACCESS_KEY: 'x',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  HOSTED_ZONE_ID: 'Z0000000000000',
+  REGISTRY_DNS_DOMAIN: 'registry.internal',
+};
 
 /** Imports a bundle in a fresh Node process and reports what it exports (and, optionally, one invocation). */
 const load = (handler: string, invoke?: object) =>
@@ -27,7 +36,9 @@ const load = (handler: string, invoke?: object) =>
     { cwd: lambdaDir, env },
   );
 
-const bundles = readdirSync(lambdaDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+const bundles = readdirSync(lambdaDir, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name);
 
 it('ships one bundle per handler the construct deploys', () => {
   // Route handlers, plus the functions no route invokes: the prober (schedule), the publisher (stream), the token
@@ -50,7 +61,15 @@ it.each(bundles)('loads %s in plain Node and exports a handler function', async 
 });
 
 it('answers an API Gateway v2 event from the prebuilt health function', async () => {
-  const event = { version: '2.0', routeKey: 'GET /v1/health', rawPath: '/v1/health', rawQueryString: '', headers: {}, requestContext: { http: { method: 'GET', path: '/v1/health' } }, isBase64Encoded: false };
+  const event = {
+    version: '2.0',
+    routeKey: 'GET /v1/health',
+    rawPath: '/v1/health',
+    rawQueryString: '',
+    headers: {},
+    requestContext: { http: { method: 'GET', path: '/v1/health' } },
+    isBase64Encoded: false,
+  };
   const ran = await load('health', event);
   expect(JSON.parse(ran.stdout).result).toMatchObject({ statusCode: 200 });
 });

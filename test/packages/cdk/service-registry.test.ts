@@ -106,7 +106,9 @@ describe('ServiceRegistry prober', () => {
     const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
     new ServiceRegistry(stack, 'Registry', { vpc });
     const fns = Template.fromStack(stack).findResources('AWS::Lambda::Function');
-    const inVpc = Object.entries(fns).filter(([, fn]: [string, any]) => fn.Properties.VpcConfig).map(([id]) => id);
+    const inVpc = Object.entries(fns)
+      .filter(([, fn]: [string, any]) => fn.Properties.VpcConfig)
+      .map(([id]) => id);
     expect(inVpc).toHaveLength(1);
     expect(inVpc[0]).toMatch(/^RegistryProberFunction/);
   });

@@ -60,7 +60,19 @@ const documents = mockClient(DynamoDBDocumentClient);
 const raw = mockClient(DynamoDBClient);
 type Handler = (event: APIGatewayProxyEventV2, context: ReturnType<typeof lambdaContext>) => Promise<APIGatewayProxyStructuredResultV2>;
 const handlers: Record<string, Handler> = {};
-for (const handler of ['register', 'patch-instance', 'heartbeat', 'deregister', 'get-instance', 'discover', 'list-services', 'sd-prometheus', 'eureka', 'tokens', 'history-read']) {
+for (const handler of [
+  'register',
+  'patch-instance',
+  'heartbeat',
+  'deregister',
+  'get-instance',
+  'discover',
+  'list-services',
+  'sd-prometheus',
+  'eureka',
+  'tokens',
+  'history-read',
+]) {
   handlers[handler] = (await import(`../../lambdas/handlers/${handler}.js`)).handler as Handler;
 }
 
@@ -71,7 +83,14 @@ for (const handler of ['register', 'patch-instance', 'heartbeat', 'deregister', 
  */
 function actionOf(command: object): string {
   const name = command.constructor.name.replace(/Command$/, '');
-  const documentNames: Record<string, string> = { Get: 'GetItem', Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', BatchGet: 'BatchGetItem', BatchWrite: 'BatchWriteItem' };
+  const documentNames: Record<string, string> = {
+    Get: 'GetItem',
+    Put: 'PutItem',
+    Update: 'UpdateItem',
+    Delete: 'DeleteItem',
+    BatchGet: 'BatchGetItem',
+    BatchWrite: 'BatchWriteItem',
+  };
   return documentNames[name] ?? name;
 }
 
@@ -90,7 +109,11 @@ const item = (instanceId: string, overrides: Partial<Instance> = {}, owner = ORD
 });
 const expired = (instanceId: string) => item(instanceId, { leaseExpiresAtMs: NOW - 1_000 });
 const refused = (current?: Record<string, unknown>) =>
-  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, ...(current && { Item: marshall(current, { removeUndefinedValues: true }) }) });
+  new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: {},
+    ...(current && { Item: marshall(current, { removeUndefinedValues: true }) }),
+  });
 
 function event(method: string, path: string, pathParameters: Record<string, string>, { body, query = '' }: { body?: unknown; query?: string } = {}) {
   return {
@@ -110,7 +133,10 @@ function event(method: string, path: string, pathParameters: Record<string, stri
 }
 /** The event as an admin's (the token routes are admins only): an admin token's authorizer context. */
 const asAdmin = (e: APIGatewayProxyEventV2) =>
-  ({ ...e, requestContext: { ...e.requestContext, authorizer: { lambda: { principal: 'root', services: '', read: '', admin: true } } } }) as unknown as APIGatewayProxyEventV2;
+  ({
+    ...e,
+    requestContext: { ...e.requestContext, authorizer: { lambda: { principal: 'root', services: '', read: '', admin: true } } },
+  }) as unknown as APIGatewayProxyEventV2;
 const instance = (method: string, body?: unknown) => event(method, '/v1/services/orders/instances/a', { service: 'orders', instanceId: 'a' }, { body });
 
 interface Scenario {
@@ -128,21 +154,72 @@ const isProtectionItem = (input: { Key?: Record<string, unknown> }) => String(in
 
 const scenarios: Record<string, Scenario[]> = {
   register: [
-    { name: 'a new instance', main: true, arrange: () => documents.on(UpdateCommand).resolves({}), event: instance('PUT', { address: '10.0.0.1', port: 8080 }), status: 201 },
-    { name: "someone else's instance", main: false, arrange: () => documents.on(UpdateCommand).rejects(refused(item('a', {}, 'arn:aws:iam::123456789012:role/other'))), event: instance('PUT', { address: '10.0.0.1', port: 8080 }), status: 403 },
+    {
+      name: 'a new instance',
+      main: true,
+      arrange: () => documents.on(UpdateCommand).resolves({}),
+      event: instance('PUT', { address: '10.0.0.1', port: 8080 }),
+      status: 201,
+    },
+    {
+      name: "someone else's instance",
+      main: false,
+      arrange: () => documents.on(UpdateCommand).rejects(refused(item('a', {}, 'arn:aws:iam::123456789012:role/other'))),
+      event: instance('PUT', { address: '10.0.0.1', port: 8080 }),
+      status: 403,
+    },
   ],
   'patch-instance': [
-    { name: 'a live instance', main: true, arrange: () => documents.on(UpdateCommand).resolves({ Attributes: item('a') }), event: instance('PATCH', { status: 'DRAINING' }), status: 200 },
-    { name: 'a missing instance', main: false, arrange: () => documents.on(UpdateCommand).rejects(refused()), event: instance('PATCH', { status: 'DRAINING' }), status: 404 },
+    {
+      name: 'a live instance',
+      main: true,
+      arrange: () => documents.on(UpdateCommand).resolves({ Attributes: item('a') }),
+      event: instance('PATCH', { status: 'DRAINING' }),
+      status: 200,
+    },
+    {
+      name: 'a missing instance',
+      main: false,
+      arrange: () => documents.on(UpdateCommand).rejects(refused()),
+      event: instance('PATCH', { status: 'DRAINING' }),
+      status: 404,
+    },
   ],
   heartbeat: [
-    { name: 'a live lease', main: true, arrange: () => documents.on(UpdateCommand).resolves({ Attributes: item('a') }), event: event('POST', '/v1/services/orders/instances/a/heartbeat', { service: 'orders', instanceId: 'a' }), status: 200 },
-    { name: 'an expired lease', main: false, arrange: () => documents.on(UpdateCommand).rejects(refused(expired('a'))), event: event('POST', '/v1/services/orders/instances/a/heartbeat', { service: 'orders', instanceId: 'a' }), status: 404 },
+    {
+      name: 'a live lease',
+      main: true,
+      arrange: () => documents.on(UpdateCommand).resolves({ Attributes: item('a') }),
+      event: event('POST', '/v1/services/orders/instances/a/heartbeat', { service: 'orders', instanceId: 'a' }),
+      status: 200,
+    },
+    {
+      name: 'an expired lease',
+      main: false,
+      arrange: () => documents.on(UpdateCommand).rejects(refused(expired('a'))),
+      event: event('POST', '/v1/services/orders/instances/a/heartbeat', { service: 'orders', instanceId: 'a' }),
+      status: 404,
+    },
   ],
   deregister: [
-    { name: 'a live instance', main: true, arrange: () => { documents.on(DeleteCommand).resolves({ Attributes: item('a') }); documents.on(UpdateCommand).resolves({}); }, event: instance('DELETE'), status: 204 },
+    {
+      name: 'a live instance',
+      main: true,
+      arrange: () => {
+        documents.on(DeleteCommand).resolves({ Attributes: item('a') });
+        documents.on(UpdateCommand).resolves({});
+      },
+      event: instance('DELETE'),
+      status: 204,
+    },
     // The caller is stamped first (UpdateItem, for the change history): someone else's instance is refused there.
-    { name: "someone else's instance", main: false, arrange: () => documents.on(UpdateCommand).rejects(refused(item('a', {}, 'arn:aws:iam::123456789012:role/other'))), event: instance('DELETE'), status: 403 },
+    {
+      name: "someone else's instance",
+      main: false,
+      arrange: () => documents.on(UpdateCommand).rejects(refused(item('a', {}, 'arn:aws:iam::123456789012:role/other'))),
+      event: instance('DELETE'),
+      status: 403,
+    },
   ],
   'get-instance': [
     { name: 'a live instance', main: true, arrange: () => documents.on(GetCommand).resolves({ Item: item('a') }), event: instance('GET'), status: 200 },
@@ -159,53 +236,158 @@ const scenarios: Record<string, Scenario[]> = {
     { name: 'a missing instance', main: false, arrange: () => documents.on(GetCommand).resolves({}), event: instance('GET'), status: 404 },
   ],
   discover: [
-    { name: 'a full page of live instances', main: true, arrange: () => documents.on(QueryCommand).resolves(instancePage(Array.from({ length: 25 }, (_, i) => item(`i-${i}`)), true)), event: event('GET', '/v1/services/orders/instances', { service: 'orders' }, { query: 'limit=25' }), status: 200 },
-    { name: 'an empty page (the guard is consulted)', main: true, arrange: () => { documents.on(QueryCommand).resolves(instancePage([])); documents.on(GetCommand).resolves({}); }, event: event('GET', '/v1/services/orders/instances', { service: 'orders' }), status: 200 },
-    { name: 'a page holding an expired lease', main: false, arrange: () => { documents.on(QueryCommand).resolves(instancePage([item('a'), expired('b')])); documents.on(GetCommand).resolves({}); }, event: event('GET', '/v1/services/orders/instances', { service: 'orders' }), status: 200 },
+    {
+      name: 'a full page of live instances',
+      main: true,
+      arrange: () =>
+        documents.on(QueryCommand).resolves(
+          instancePage(
+            Array.from({ length: 25 }, (_, i) => item(`i-${i}`)),
+            true,
+          ),
+        ),
+      event: event('GET', '/v1/services/orders/instances', { service: 'orders' }, { query: 'limit=25' }),
+      status: 200,
+    },
+    {
+      name: 'an empty page (the guard is consulted)',
+      main: true,
+      arrange: () => {
+        documents.on(QueryCommand).resolves(instancePage([]));
+        documents.on(GetCommand).resolves({});
+      },
+      event: event('GET', '/v1/services/orders/instances', { service: 'orders' }),
+      status: 200,
+    },
+    {
+      name: 'a page holding an expired lease',
+      main: false,
+      arrange: () => {
+        documents.on(QueryCommand).resolves(instancePage([item('a'), expired('b')]));
+        documents.on(GetCommand).resolves({});
+      },
+      event: event('GET', '/v1/services/orders/instances', { service: 'orders' }),
+      status: 200,
+    },
   ],
   'history-read': [
-    { name: 'a page of history', main: true, arrange: () => documents.on(QueryCommand).resolves({ Items: [] }), event: event('GET', '/v1/services/orders/history', { service: 'orders' }, { query: 'limit=10&since=1h' }), status: 200 },
+    {
+      name: 'a page of history',
+      main: true,
+      arrange: () => documents.on(QueryCommand).resolves({ Items: [] }),
+      event: event('GET', '/v1/services/orders/history', { service: 'orders' }, { query: 'limit=10&since=1h' }),
+      status: 200,
+    },
   ],
   'list-services': [
-    { name: 'a page of services', main: true, arrange: () => documents.on(QueryCommand).resolves({ Items: [{ service: 'orders', total: 2, healthy: 1 }] }), event: event('GET', '/v1/services', {}), status: 200 },
+    {
+      name: 'a page of services',
+      main: true,
+      arrange: () => documents.on(QueryCommand).resolves({ Items: [{ service: 'orders', total: 2, healthy: 1 }] }),
+      event: event('GET', '/v1/services', {}),
+      status: 200,
+    },
   ],
   'sd-prometheus': [
     {
       name: 'every readable service (the service list, then its instance pages)',
       main: true,
       arrange: () =>
-        documents.on(QueryCommand).callsFake((input) => (input.IndexName ? { Items: [{ service: 'orders', total: 2, healthy: 2 }] } : instancePage([item('a'), item('b')]))),
+        documents
+          .on(QueryCommand)
+          .callsFake((input) => (input.IndexName ? { Items: [{ service: 'orders', total: 2, healthy: 2 }] } : instancePage([item('a'), item('b')]))),
       event: event('GET', '/v1/sd/prometheus', {}),
       status: 200,
     },
-    { name: 'a named service with no instance (the guard is consulted)', main: true, arrange: () => { documents.on(QueryCommand).resolves(instancePage([])); documents.on(GetCommand).resolves({}); }, event: event('GET', '/v1/sd/prometheus', {}, { query: 'service=orders' }), status: 200 },
+    {
+      name: 'a named service with no instance (the guard is consulted)',
+      main: true,
+      arrange: () => {
+        documents.on(QueryCommand).resolves(instancePage([]));
+        documents.on(GetCommand).resolves({});
+      },
+      event: event('GET', '/v1/sd/prometheus', {}, { query: 'service=orders' }),
+      status: 200,
+    },
   ],
   eureka: [
     {
       name: 'a Eureka registration',
       main: true,
       // The operator's status override is read first (GetItem of the instance), then the registering write.
-      arrange: () => { documents.on(GetCommand).resolves({}); documents.on(UpdateCommand).resolves({}); },
-      event: event('POST', '/eureka/v2/apps/{app}', { app: 'ORDERS' }, {
-        body: { instance: { app: 'ORDERS', hostName: '10.0.0.1', ipAddr: '10.0.0.1', port: { $: 8080, '@enabled': 'true' }, dataCenterInfo: { name: 'MyOwn' } } },
-      }),
+      arrange: () => {
+        documents.on(GetCommand).resolves({});
+        documents.on(UpdateCommand).resolves({});
+      },
+      event: event(
+        'POST',
+        '/eureka/v2/apps/{app}',
+        { app: 'ORDERS' },
+        {
+          body: {
+            instance: { app: 'ORDERS', hostName: '10.0.0.1', ipAddr: '10.0.0.1', port: { $: 8080, '@enabled': 'true' }, dataCenterInfo: { name: 'MyOwn' } },
+          },
+        },
+      ),
       status: 204,
     },
-    { name: 'a Eureka deregistration', main: true, arrange: () => { documents.on(DeleteCommand).resolves({ Attributes: item('a') }); documents.on(UpdateCommand).resolves({}); }, event: event('DELETE', '/eureka/v2/apps/{app}/{instanceId}', { app: 'ORDERS', instanceId: 'a' }), status: 200 },
+    {
+      name: 'a Eureka deregistration',
+      main: true,
+      arrange: () => {
+        documents.on(DeleteCommand).resolves({ Attributes: item('a') });
+        documents.on(UpdateCommand).resolves({});
+      },
+      event: event('DELETE', '/eureka/v2/apps/{app}/{instanceId}', { app: 'ORDERS', instanceId: 'a' }),
+      status: 200,
+    },
     {
       name: 'the full registry (the service list, then its instance pages)',
       main: true,
-      arrange: () => documents.on(QueryCommand).callsFake((input) => (input.IndexName ? { Items: [{ service: 'orders', total: 2, healthy: 2 }] } : instancePage([item('a'), item('b')]))),
+      arrange: () =>
+        documents
+          .on(QueryCommand)
+          .callsFake((input) => (input.IndexName ? { Items: [{ service: 'orders', total: 2, healthy: 2 }] } : instancePage([item('a'), item('b')]))),
       event: event('GET', '/eureka/v2/apps', {}),
       status: 200,
     },
-    { name: 'one instance', main: true, arrange: () => documents.on(GetCommand).resolves({ Item: item('a') }), event: event('GET', '/eureka/v2/apps/{app}/{instanceId}', { app: 'ORDERS', instanceId: 'a' }), status: 200 },
-    { name: "someone else's instance (heartbeat)", main: false, arrange: () => documents.on(UpdateCommand).rejects(refused(item('a', {}, 'arn:aws:iam::123456789012:role/other'))), event: event('PUT', '/eureka/v2/apps/{app}/{instanceId}', { app: 'ORDERS', instanceId: 'a' }), status: 403 },
+    {
+      name: 'one instance',
+      main: true,
+      arrange: () => documents.on(GetCommand).resolves({ Item: item('a') }),
+      event: event('GET', '/eureka/v2/apps/{app}/{instanceId}', { app: 'ORDERS', instanceId: 'a' }),
+      status: 200,
+    },
+    {
+      name: "someone else's instance (heartbeat)",
+      main: false,
+      arrange: () => documents.on(UpdateCommand).rejects(refused(item('a', {}, 'arn:aws:iam::123456789012:role/other'))),
+      event: event('PUT', '/eureka/v2/apps/{app}/{instanceId}', { app: 'ORDERS', instanceId: 'a' }),
+      status: 403,
+    },
   ],
   tokens: [
-    { name: 'creating a token', main: true, arrange: () => documents.on(PutCommand).resolves({}), event: asAdmin(event('POST', '/v1/tokens', {}, { body: { principal: 'prometheus', read: ['*'] } })), status: 201 },
-    { name: 'listing tokens', main: true, arrange: () => documents.on(QueryCommand).resolves({ Items: [] }), event: asAdmin(event('GET', '/v1/tokens', {})), status: 200 },
-    { name: 'revoking a token', main: true, arrange: () => documents.on(DeleteCommand).resolves({ Attributes: { tokenId: '0123456789abcdef' } }), event: asAdmin(event('DELETE', '/v1/tokens/{tokenId}', { tokenId: '0123456789abcdef' })), status: 204 },
+    {
+      name: 'creating a token',
+      main: true,
+      arrange: () => documents.on(PutCommand).resolves({}),
+      event: asAdmin(event('POST', '/v1/tokens', {}, { body: { principal: 'prometheus', read: ['*'] } })),
+      status: 201,
+    },
+    {
+      name: 'listing tokens',
+      main: true,
+      arrange: () => documents.on(QueryCommand).resolves({ Items: [] }),
+      event: asAdmin(event('GET', '/v1/tokens', {})),
+      status: 200,
+    },
+    {
+      name: 'revoking a token',
+      main: true,
+      arrange: () => documents.on(DeleteCommand).resolves({ Attributes: { tokenId: '0123456789abcdef' } }),
+      event: asAdmin(event('DELETE', '/v1/tokens/{tokenId}', { tokenId: '0123456789abcdef' })),
+      status: 204,
+    },
   ],
 };
 

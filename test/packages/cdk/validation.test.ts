@@ -18,7 +18,11 @@ describe('ServiceRegistry props', () => {
     ['allowedCidrs holds something that is not a CIDR', { allowedCidrs: ['10.0.0.0/33'] }, /allowedCidrs: '10\.0\.0\.0\/33' is not a CIDR block/],
     ['proberShards is 0', { proberShards: 0 }, /proberShards must be an integer from 1 to 1000, got 0/],
     ['proberShards is above 1000', { proberShards: 1001 }, /proberShards must be an integer from 1 to 1000, got 1001/],
-    ['probeInterval is not whole seconds', { probeInterval: Duration.millis(1500) }, /probeInterval must be whole seconds, at least 1, got 1 second 500 millis/],
+    [
+      'probeInterval is not whole seconds',
+      { probeInterval: Duration.millis(1500) },
+      /probeInterval must be whole seconds, at least 1, got 1 second 500 millis/,
+    ],
     ['probeInterval is under a second', { probeInterval: Duration.millis(500) }, /probeInterval must be whole seconds, at least 1/],
     ['heartbeatInterval is under a second', { heartbeatInterval: Duration.millis(500) }, /heartbeatInterval must be whole seconds, at least 1/],
     ['expectedInstances is not a positive integer', { expectedInstances: 0 }, /expectedInstances must be a positive integer/],
@@ -41,7 +45,13 @@ describe('ServiceRegistry props', () => {
   it('accepts the props a VPC deployment gives, with subnets and security groups of its VPC', () => {
     const registry = build((stack) => {
       const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'Isolated', subnetType: SubnetType.PRIVATE_ISOLATED }] });
-      return { vpc, vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED }, securityGroups: [new SecurityGroup(stack, 'Sg', { vpc })], throttleRateLimit: 0.5, throttleBurstLimit: 1 };
+      return {
+        vpc,
+        vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+        securityGroups: [new SecurityGroup(stack, 'Sg', { vpc })],
+        throttleRateLimit: 0.5,
+        throttleBurstLimit: 1,
+      };
     });
     Template.fromStack(registry.node.scope as Stack).hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: 0.5, ThrottlingBurstLimit: 1 },

@@ -32,7 +32,15 @@ describe('registerInstance before the registry is up', () => {
     const port = await freePort();
     const client = new RegistryClient({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 1000 });
     const errors: unknown[] = [];
-    const agent = registerInstance({ client, service: 'early', instanceId: 'early-1', registration, handleSignals: false, onError: (e) => errors.push(e), random: () => 0 });
+    const agent = registerInstance({
+      client,
+      service: 'early',
+      instanceId: 'early-1',
+      registration,
+      handleSignals: false,
+      onError: (e) => errors.push(e),
+      random: () => 0,
+    });
     for (let i = 0; i < 100 && errors.length === 0; i++) await sleep(20);
     expect(errors[0]).toBeInstanceOf(RegistryUnavailableError);
 
@@ -52,9 +60,9 @@ describe('registerInstance before the registry is up', () => {
     const client = new RegistryClient({ baseUrl: `http://127.0.0.1:${await freePort()}`, timeoutMs: 1000 });
     const errors: unknown[] = [];
 
-    await expect(registerInstance({ client, service: 'early', instanceId: 'early-2', registration, handleSignals: false, failFast: true, onError: (e) => errors.push(e) })).rejects.toBeInstanceOf(
-      RegistryUnavailableError,
-    );
+    await expect(
+      registerInstance({ client, service: 'early', instanceId: 'early-2', registration, handleSignals: false, failFast: true, onError: (e) => errors.push(e) }),
+    ).rejects.toBeInstanceOf(RegistryUnavailableError);
     expect(errors).toEqual([]);
   });
 
@@ -63,7 +71,14 @@ describe('registerInstance before the registry is up', () => {
     const client = new RegistryClient({ baseUrl: runtime.url });
     const errors: unknown[] = [];
 
-    const refused = registerInstance({ client, service: 'early', instanceId: 'early-3', registration: { ...registration, port: 0 }, handleSignals: false, onError: (e) => errors.push(e) });
+    const refused = registerInstance({
+      client,
+      service: 'early',
+      instanceId: 'early-3',
+      registration: { ...registration, port: 0 },
+      handleSignals: false,
+      onError: (e) => errors.push(e),
+    });
 
     await expect(refused).rejects.toBeInstanceOf(RegistryApiError);
     await expect(refused).rejects.toMatchObject({ status: 400 });

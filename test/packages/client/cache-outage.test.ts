@@ -40,7 +40,9 @@ it('never drops below the whole fleet while every heartbeat is lost: the reads a
   // Prepare: the fleet registers with 10 s leases and never heartbeats; a gateway's cache follows it.
   const ids = Array.from({ length: FLEET }, (_, i) => `i-${String(i).padStart(3, '0')}`);
   const registeredAt = Date.now(); // the first lease starts here, the last one a little later
-  await pMap(ids, (id, i) => client.register('fleet', id, { address: `10.0.${i >> 8}.${i & 255}`, port: 80, leaseSeconds: LEASE_SECONDS }), { concurrency: 16 });
+  await pMap(ids, (id, i) => client.register('fleet', id, { address: `10.0.${i >> 8}.${i & 255}`, port: 80, leaseSeconds: LEASE_SECONDS }), {
+    concurrency: 16,
+  });
   const allRegisteredAt = Date.now(); // the last lease starts by here
   const spreadMs = allRegisteredAt - registeredAt;
   console.log(`fleet of ${FLEET} registered over ${spreadMs} ms (leases of ${LEASE_SECONDS} s)`);

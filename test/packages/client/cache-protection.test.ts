@@ -44,7 +44,23 @@ beforeEach(() => {
 
 function record(instanceId: string, revision: number, extra: Partial<InstanceRecord> = {}): InstanceRecord {
   const at = '2024-01-01T00:00:00.000Z';
-  return { service: 'orders', instanceId, address: '10.0.0.1', port: 80, protocol: 'http', weight: 100, tags: [], metadata: {}, status: 'UP', health: 'passing', leaseSeconds: 30, registeredAt: at, updatedAt: at, revision, ...extra };
+  return {
+    service: 'orders',
+    instanceId,
+    address: '10.0.0.1',
+    port: 80,
+    protocol: 'http',
+    weight: 100,
+    tags: [],
+    metadata: {},
+    status: 'UP',
+    health: 'passing',
+    leaseSeconds: 30,
+    registeredAt: at,
+    updatedAt: at,
+    revision,
+    ...extra,
+  };
 }
 
 const PROTECTION: ProtectionStatus = { engaged: true, leases: true, probes: false, since: '2024-01-01T00:00:10.000Z' };
@@ -56,11 +72,27 @@ function protectionEvent(engaged: boolean, shard: number): RegistryEvent {
     id: `protection-${shard}-${engaged}`,
     'detail-type': engaged ? 'Registry Protection Engaged' : 'Registry Protection Released',
     time,
-    detail: { schemaVersion: '1.0', eventId: `protection:${shard}:${time}:${engaged}`, shard, engaged, probeEngaged: false, leaseEngaged: engaged, failedTargets: 0, probedTargets: 0, expiredLeases: 2, leasedInstances: 2, time },
+    detail: {
+      schemaVersion: '1.0',
+      eventId: `protection:${shard}:${time}:${engaged}`,
+      shard,
+      engaged,
+      probeEngaged: false,
+      leaseEngaged: engaged,
+      failedTargets: 0,
+      probedTargets: 0,
+      expiredLeases: 2,
+      leasedInstances: 2,
+      time,
+    },
   };
 }
 
-const ids = (cache: ServiceCache) => cache.instances().map((i) => i.instanceId).sort();
+const ids = (cache: ServiceCache) =>
+  cache
+    .instances()
+    .map((i) => i.instanceId)
+    .sort();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function removal(instanceId: string, revision: number, type: 'Instance Deregistered' | 'Instance Expired'): RegistryEvent {
@@ -69,7 +101,17 @@ function removal(instanceId: string, revision: number, type: 'Instance Deregiste
     id: `${instanceId}-${revision}`,
     'detail-type': type,
     time,
-    detail: { schemaVersion: '1.0', eventId: `orders/${instanceId}/${revision}`, service: 'orders', instanceId, revision, instance: null, changed: [], reason: type === 'Instance Expired' ? 'lease-expired' : 'deregistered', time },
+    detail: {
+      schemaVersion: '1.0',
+      eventId: `orders/${instanceId}/${revision}`,
+      service: 'orders',
+      instanceId,
+      revision,
+      instance: null,
+      changed: [],
+      reason: type === 'Instance Expired' ? 'lease-expired' : 'deregistered',
+      time,
+    },
   };
 }
 

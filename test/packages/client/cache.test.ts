@@ -15,7 +15,11 @@ afterAll(async () => {
 });
 
 const at = (n: number) => ({ address: `10.0.0.${n}`, port: 80 });
-const ids = (cache: ServiceCache) => cache.instances().map((i) => i.instanceId).sort();
+const ids = (cache: ServiceCache) =>
+  cache
+    .instances()
+    .map((i) => i.instanceId)
+    .sort();
 
 function event(service: string, instanceId: string, revision: number, instance: object | null): RegistryEvent {
   return {

@@ -61,7 +61,9 @@ describe('RegistryClient', () => {
     const client = new RegistryClient({ baseUrl: base, sigv4: { region: 'eu-west-1' } });
     await client.discover('orders', { tags: ['a', 'b'] });
     const { headers } = seen.at(-1)!;
-    expect(headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=[^,]*host[^,]*, Signature=[0-9a-f]{64}$/);
+    expect(headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=[^,]*host[^,]*, Signature=[0-9a-f]{64}$/,
+    );
     expect(headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
   });
 
@@ -88,12 +90,23 @@ describe('RegistryClient', () => {
     }
     expect(raw).toBe(getCanonicalQuery({ query: received } as never));
     // Every value arrives as given (in canonical order: 'ü' is %C3%BC, which sorts first).
-    expect(received).toEqual({ status: ['all'], zone: ['eu west 1a'], tag: ['ü', 'a+b', 'b c', "x~y*(!)'"], 'meta.team name': ['blue & green=1'], limit: ['10'] });
+    expect(received).toEqual({
+      status: ['all'],
+      zone: ['eu west 1a'],
+      tag: ['ü', 'a+b', 'b c', "x~y*(!)'"],
+      'meta.team name': ['blue & green=1'],
+      limit: ['10'],
+    });
     // The signature verifies over what was received: sign it again with the same key and time.
     const signed = /SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(headers.authorization!)!;
     const amzDate = headers['x-amz-date'] as string;
     const signingDate = new Date(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
-    const verifier = new SignatureV4({ service: 'execute-api', region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, sha256: Sha256 });
+    const verifier = new SignatureV4({
+      service: 'execute-api',
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      sha256: Sha256,
+    });
     const again = await verifier.sign(
       {
         method: method!,
@@ -116,8 +129,15 @@ describe('RegistryClient', () => {
     await expect(client.register('orders', hostname, { address: '10.0.0.1', port: 80 })).rejects.toThrow(
       new RegistryValidationError('instanceId', 'invalid instanceId: got undefined, expected a string (is the environment variable it comes from set?)'),
     );
-    await expect(client.heartbeat('orders', 'a/b')).rejects.toMatchObject({ name: 'RegistryValidationError', field: 'instanceId', message: expect.stringContaining('1-128 characters of A-Z a-z 0-9 . _ : -') });
-    await expect(client.discover('Orders')).rejects.toMatchObject({ field: 'service', message: expect.stringContaining('"Orders": must be a lower-case DNS label') });
+    await expect(client.heartbeat('orders', 'a/b')).rejects.toMatchObject({
+      name: 'RegistryValidationError',
+      field: 'instanceId',
+      message: expect.stringContaining('1-128 characters of A-Z a-z 0-9 . _ : -'),
+    });
+    await expect(client.discover('Orders')).rejects.toMatchObject({
+      field: 'service',
+      message: expect.stringContaining('"Orders": must be a lower-case DNS label'),
+    });
     await expect(client.deregister('orders', 'x'.repeat(129))).rejects.toBeInstanceOf(RegistryValidationError);
     expect(seen.length).toBe(before); // nothing reached the server
     await client.get('orders', 'orders-7f9c:8080'); // the grammar's own characters pass
@@ -145,7 +165,9 @@ describe('RegistryClient', () => {
     // Act
     await new RegistryClient({ baseUrl: base, sigv4: { region: 'eu-west-1', credentials: provider } }).discover('orders');
     const fromProvider = seen.at(-1)!.headers;
-    await new RegistryClient({ baseUrl: base, sigv4: { region: 'eu-west-1', credentials: { accessKeyId: 'AKIDSTATIC', secretAccessKey: 's' } } }).discover('orders');
+    await new RegistryClient({ baseUrl: base, sigv4: { region: 'eu-west-1', credentials: { accessKeyId: 'AKIDSTATIC', secretAccessKey: 's' } } }).discover(
+      'orders',
+    );
     const fromStatic = seen.at(-1)!.headers;
 
     // Assess

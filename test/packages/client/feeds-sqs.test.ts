@@ -7,7 +7,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { RegistryResponseError, SqsFeed, type RegistryEvent } from '@service-registry/client';
 
 const sqs = mockClient(SQSClient);
-const message = (id: string, body: object | string) => ({ MessageId: id, ReceiptHandle: `rh-${id}`, Body: typeof body === 'string' ? body : JSON.stringify(body) });
+const message = (id: string, body: object | string) => ({
+  MessageId: id,
+  ReceiptHandle: `rh-${id}`,
+  Body: typeof body === 'string' ? body : JSON.stringify(body),
+});
 const time = '2025-01-01T00:00:00.000Z';
 const registered = (id: string, instanceId: string) => ({
   version: '0',
@@ -18,7 +22,17 @@ const registered = (id: string, instanceId: string) => ({
   time,
   region: 'eu-west-1',
   resources: [],
-  detail: { schemaVersion: '1.0', eventId: `orders/${instanceId}/1`, service: 'orders', instanceId, revision: 1, instance: null, changed: [], reason: 'registered', time },
+  detail: {
+    schemaVersion: '1.0',
+    eventId: `orders/${instanceId}/1`,
+    service: 'orders',
+    instanceId,
+    revision: 1,
+    instance: null,
+    changed: [],
+    reason: 'registered',
+    time,
+  },
 });
 
 afterEach(() => sqs.reset());
@@ -47,7 +61,12 @@ it('long-polls, hands every valid event to the cache, and deletes only what was 
   const applied: string[] = [];
   const errors: Error[] = [];
   let gaps = 0;
-  const feed = new SqsFeed({ queueUrl: 'https://sqs.local/q', client: new SQSClient({ region: 'us-east-1' }), waitTimeSeconds: 20, onError: (e) => errors.push(e) });
+  const feed = new SqsFeed({
+    queueUrl: 'https://sqs.local/q',
+    client: new SQSClient({ region: 'us-east-1' }),
+    waitTimeSeconds: 20,
+    onError: (e) => errors.push(e),
+  });
 
   // Act
   feed.start({ onEvent: (e: RegistryEvent) => void applied.push(e.id), onGap: () => void gaps++ });

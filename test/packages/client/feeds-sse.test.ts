@@ -11,7 +11,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalRuntime } from '../../../local/runtime.js';
-import { RegistryApiError, RegistryClient, type RegistryEvent, RegistryResponseError, RegistryValidationError, ServiceCache, SseFeed } from '@service-registry/client';
+import {
+  RegistryApiError,
+  RegistryClient,
+  type RegistryEvent,
+  RegistryResponseError,
+  RegistryValidationError,
+  ServiceCache,
+  SseFeed,
+} from '@service-registry/client';
 import { readSse } from '../../../packages/client/src/sse.js';
 import { sleep, startTestRuntime } from '../../support.js';
 
@@ -31,7 +39,7 @@ describe('SseFeed against a runtime with an auth file', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('carries the client\'s bearer token, so a cache follows the registry in token mode', async () => {
+  it("carries the client's bearer token, so a cache follows the registry in token mode", async () => {
     // Prepare
     const client = new RegistryClient({ baseUrl: runtime.url, token: TOKEN });
     const cache = new ServiceCache({ client, service: 'secured' });
@@ -103,12 +111,22 @@ describe('SseFeed against a scripted event stream', () => {
       id: `e${id}`,
       'detail-type': 'Instance Registered',
       time,
-      detail: { schemaVersion: '1.0', eventId: `orders/${instanceId}/1`, service: 'orders', instanceId, revision: 1, instance: null, changed: [], reason: 'registered', time },
+      detail: {
+        schemaVersion: '1.0',
+        eventId: `orders/${instanceId}/1`,
+        service: 'orders',
+        instanceId,
+        revision: 1,
+        instance: null,
+        changed: [],
+        reason: 'registered',
+        time,
+      },
     };
     return sse(id, body);
   };
 
-  it('resyncs on `event: resync` and, as a guard, when a server\'s event ids go backwards; resumes with Last-Event-ID', async () => {
+  it("resyncs on `event: resync` and, as a guard, when a server's event ids go backwards; resumes with Last-Event-ID", async () => {
     // Prepare: connection 1 delivers ids 41-42; connection 2 says its buffer lost them; connection 3 comes from a
     // server whose ids went backwards (the local bus's never do: they keep increasing across restarts, and a stale
     // Last-Event-ID gets `event: resync`; this pins the guard against a server that does, e.g. an older runtime).
@@ -135,7 +153,9 @@ describe('SseFeed against a scripted event stream', () => {
     // Prepare: a revision that is not a number, a detail-type a later registry may add, then a valid event.
     const broken = JSON.parse(event(0, 'x').split('data: ')[1]!);
     broken.detail.revision = 'seven';
-    scripts.push((res) => res.end(`${sse(1, broken)}${sse(2, { id: 'e2', 'detail-type': 'Instance Moved', time: new Date().toISOString(), detail: {} })}${event(3, 'ok')}`));
+    scripts.push((res) =>
+      res.end(`${sse(1, broken)}${sse(2, { id: 'e2', 'detail-type': 'Instance Moved', time: new Date().toISOString(), detail: {} })}${event(3, 'ok')}`),
+    );
     const log: string[] = [];
     const errors: Error[] = [];
     const feed = new SseFeed({ baseUrl, onError: (e) => errors.push(e) });
@@ -157,7 +177,8 @@ describe('readSse', () => {
   it('yields messages wherever the bytes are cut, skipping heartbeats and retry lines, leaving absent fields out', async () => {
     // Prepare: the local bus's output (retry, a heartbeat comment, numbered events, a resync without an id), with a
     // multi-byte character, a two-line data field and CRLF line ends, cut into chunks of every size below.
-    const stream = 'retry: 1000\n\n: keep-alive\n\nid: 7\nevent: Instance Updated\ndata: {"zone":"Zürich"}\n\nid: 8\r\nevent: Instance Expired\r\ndata: {"a":\r\ndata: 1}\r\n\r\nevent: resync\ndata: {}\n\n';
+    const stream =
+      'retry: 1000\n\n: keep-alive\n\nid: 7\nevent: Instance Updated\ndata: {"zone":"Zürich"}\n\nid: 8\r\nevent: Instance Expired\r\ndata: {"a":\r\ndata: 1}\r\n\r\nevent: resync\ndata: {}\n\n';
     const bytes = new TextEncoder().encode(stream);
     for (const size of [1, 2, 5, bytes.length]) {
       const chunks = Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size));

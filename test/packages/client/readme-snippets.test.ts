@@ -45,14 +45,20 @@ function typeCheck(snippets: Record<string, string>): Record<string, string[]> {
   const files = new Map(Object.entries(snippets).map(([name, code]) => [join(root, `${name}.mts`), code]));
   const host = ts.createCompilerHost(consumerOptions);
   const getSourceFile = host.getSourceFile.bind(host);
-  host.getSourceFile = (name, version, ...rest) => (files.has(name) ? ts.createSourceFile(name, files.get(name)!, version) : getSourceFile(name, version, ...rest));
+  host.getSourceFile = (name, version, ...rest) =>
+    files.has(name) ? ts.createSourceFile(name, files.get(name)!, version) : getSourceFile(name, version, ...rest);
   const fileExists = host.fileExists.bind(host);
   host.fileExists = (name) => files.has(name) || fileExists(name);
   const program = ts.createProgram([...files.keys()], consumerOptions, host);
   const problems: Record<string, string[]> = {};
   for (const [name] of Object.entries(snippets)) {
     const file = program.getSourceFile(join(root, `${name}.mts`));
-    problems[name] = ts.getPreEmitDiagnostics(program, file).map((d) => `${d.file && d.start !== undefined ? `line ${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : ''}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+    problems[name] = ts
+      .getPreEmitDiagnostics(program, file)
+      .map(
+        (d) =>
+          `${d.file && d.start !== undefined ? `line ${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : ''}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`,
+      );
   }
   return problems;
 }
@@ -82,6 +88,8 @@ it('type-checks the client snippets of both READMEs against the built package, a
 }, 60_000); // a whole type-check, libraries included: seconds, not milliseconds
 
 it('fails a snippet that does not compile (the checker is not vacuous)', () => {
-  const problems = typeCheck({ 'broken-snippet': "import { ServiceCache } from '@service-registry/client';\nnew ServiceCache({ client: registry, service: 'orders' });\n" });
+  const problems = typeCheck({
+    'broken-snippet': "import { ServiceCache } from '@service-registry/client';\nnew ServiceCache({ client: registry, service: 'orders' });\n",
+  });
   expect(problems['broken-snippet']).toEqual(["line 2: Cannot find name 'registry'."]);
 }, 60_000);

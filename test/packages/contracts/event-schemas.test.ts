@@ -11,7 +11,9 @@ const generated = allContracts();
 
 describe('event contracts', () => {
   it('has a committed schema file, up to date, for every detail-type (run `npm run contracts` after a change)', () => {
-    const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     expect(files).toEqual(Object.keys(generated).sort());
     for (const [file, schema] of Object.entries(generated)) expect(read(join(dir, file))).toEqual(JSON.parse(JSON.stringify(schema)));
   });
@@ -34,7 +36,10 @@ describe('event contracts', () => {
   });
 
   it('describes the events the publisher actually builds', () => {
-    const instance = { ...draftInstance({ service: 's', instanceId: 'i' }, registerBody.parse({ address: '10.0.0.1', port: 80, healthCheck: { type: 'http' } }), 'o', 0), revision: 1 };
+    const instance = {
+      ...draftInstance({ service: 's', instanceId: 'i' }, registerBody.parse({ address: '10.0.0.1', port: 80, healthCheck: { type: 'http' } }), 'o', 0),
+      revision: 1,
+    };
     const event = classify({ kind: 'instance', newImage: instance, write: 'register', byTtl: false, atMs: 0 })!;
     expect(instanceEventDetail.safeParse(event.detail).success).toBe(true);
   });

@@ -48,7 +48,10 @@ export class OutlierEjector {
   private returnAt = new Float64Array(0);
   private ejectedCount = 0;
 
-  constructor(options: OutlierEjectionOptions = {}, private readonly now: Clock = Date.now) {
+  constructor(
+    options: OutlierEjectionOptions = {},
+    private readonly now: Clock = Date.now,
+  ) {
     this.threshold = Math.max(1, options.consecutiveFailures ?? 5);
     this.baseMs = options.baseEjectionMs ?? 30_000;
     this.maxMs = options.maxEjectionMs ?? 300_000;

@@ -67,9 +67,7 @@ export class SmoothWeightedBalancer<T extends Balanceable = InstanceRecord> impl
     this.total = total;
     this.position = 0;
     this.schedule =
-      period > 0 && period <= this.maxScheduleLength && period * kept.length <= MAX_SCHEDULE_WORK
-        ? buildSchedule(weights, total, period)
-        : undefined;
+      period > 0 && period <= this.maxScheduleLength && period * kept.length <= MAX_SCHEDULE_WORK ? buildSchedule(weights, total, period) : undefined;
   }
 
   release(): void {}

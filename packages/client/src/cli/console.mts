@@ -88,7 +88,8 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     const own = [`127.0.0.1:${port}`, `localhost:${port}`];
     const host = String(req.headers.host ?? '').toLowerCase();
     const origin = req.headers.origin;
-    if (!own.includes(host)) return reply(res, 403, { error: { code: 'FORBIDDEN_HOST', message: `Host '${host.slice(0, 100)}' is not this console server (${own[0]})` } });
+    if (!own.includes(host))
+      return reply(res, 403, { error: { code: 'FORBIDDEN_HOST', message: `Host '${host.slice(0, 100)}' is not this console server (${own[0]})` } });
     if (origin !== undefined && !own.some((o) => origin.toLowerCase() === `http://${o}`)) {
       return reply(res, 403, { error: { code: 'FORBIDDEN_ORIGIN', message: `Origin '${origin.slice(0, 100)}' may not use this console server` } });
     }
@@ -118,7 +119,16 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       const q = url.searchParams;
       const option = (name: string) => (q.get(name) === null ? {} : { [name]: q.get(name)! });
       const limit = q.get('limit');
-      return reply(res, 200, await client.history(decodeURIComponent(history[1]!), { ...option('instanceId'), ...option('since'), ...option('cursor'), ...(limit !== null && { limit: Number(limit) }) }));
+      return reply(
+        res,
+        200,
+        await client.history(decodeURIComponent(history[1]!), {
+          ...option('instanceId'),
+          ...option('since'),
+          ...option('cursor'),
+          ...(limit !== null && { limit: Number(limit) }),
+        }),
+      );
     }
     const instance = /^\/v1\/services\/([^/]+)\/instances\/([^/]+)$/.exec(path);
     if (instance) {
@@ -238,9 +248,12 @@ function reply(res: ServerResponse, status: number, body: unknown, headers: Reco
 function sendError(res: ServerResponse, error: unknown): void {
   if (res.headersSent) return void res.end();
   const e = error as Error;
-  if (error instanceof RegistryApiError) return reply(res, error.status, { error: { code: error.code, message: error.message, ...(error.details && { details: error.details }) } });
-  if (error instanceof RegistryValidationError) return reply(res, 400, { error: { code: 'VALIDATION_FAILED', message: e.message, details: [{ field: `path.${error.field}`, message: e.message }] } });
-  if (error instanceof RegistryUnavailableError || error instanceof RegistryResponseError) return reply(res, 502, { error: { code: 'REGISTRY_UNREACHABLE', message: e.message } });
+  if (error instanceof RegistryApiError)
+    return reply(res, error.status, { error: { code: error.code, message: error.message, ...(error.details && { details: error.details }) } });
+  if (error instanceof RegistryValidationError)
+    return reply(res, 400, { error: { code: 'VALIDATION_FAILED', message: e.message, details: [{ field: `path.${error.field}`, message: e.message }] } });
+  if (error instanceof RegistryUnavailableError || error instanceof RegistryResponseError)
+    return reply(res, 502, { error: { code: 'REGISTRY_UNREACHABLE', message: e.message } });
   // This server runs on the operator's machine for the operator: its own failures (credentials missing, say) are
   // theirs to read.
   const code = error instanceof RegistryDependencyError ? 'DEPENDENCY_MISSING' : 'CONSOLE_SERVER_ERROR';
@@ -255,9 +268,9 @@ export function addConsoleCommand(program: Command, io: Io): void {
     .option('--port <port>', 'port on 127.0.0.1 (0: a free one)', integer('the port', 0, 65_535), 0)
     .addHelpText(
       'after',
-      '\nThe page\'s API calls are made by this server, signed with SigV4 from your AWS credentials (--profile,\n' +
+      "\nThe page's API calls are made by this server, signed with SigV4 from your AWS credentials (--profile,\n" +
         '--region; the region comes from an execute-api URL) or with --token: nothing reaches the browser. Only\n' +
-        'the console\'s own calls are made, and only for pages on 127.0.0.1 or localhost. The live change feed\n' +
+        "the console's own calls are made, and only for pages on 127.0.0.1 or localhost. The live change feed\n" +
         'polls discovery every ~2 s (AWS has no /v1/events): changes between two polls show as one, and the\n' +
         'protection banner comes from discovery, not from events.',
     )
@@ -266,7 +279,11 @@ export function addConsoleCommand(program: Command, io: Io): void {
       const target = targetFrom(global);
       const server = await startConsoleServer({ target, port: options.port });
       const auth = target.auth === 'sigv4' ? `signed with SigV4 (${target.region})` : target.auth === 'token' ? 'with a bearer token' : 'without credentials';
-      io.out(global.json ? JSON.stringify({ url: `${server.url}/`, registry: target.client.baseUrl, auth: target.auth }) : `console on ${server.url}/ → ${target.client.baseUrl}, ${auth} (Ctrl-C to stop)`);
+      io.out(
+        global.json
+          ? JSON.stringify({ url: `${server.url}/`, registry: target.client.baseUrl, auth: target.auth })
+          : `console on ${server.url}/ → ${target.client.baseUrl}, ${auth} (Ctrl-C to stop)`,
+      );
       await new Promise<void>((resolve) => {
         const stop = () => void server.close().finally(resolve);
         process.once('SIGINT', stop);
@@ -275,4 +292,3 @@ export function addConsoleCommand(program: Command, io: Io): void {
       process.exitCode = EXIT.ok;
     });
 }
-

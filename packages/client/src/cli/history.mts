@@ -37,14 +37,23 @@ export function addHistoryCommand(program: Command, io: Io): void {
       }
       entries.splice(options.limit);
       if (global.json) return io.out(JSON.stringify({ service, entries }));
-      if (entries.length === 0) return io.out(`no changes of ${id === undefined ? service : `${service}/${id}`}${options.since ? ` since ${options.since}` : ''}`);
+      if (entries.length === 0)
+        return io.out(`no changes of ${id === undefined ? service : `${service}/${id}`}${options.since ? ` since ${options.since}` : ''}`);
       const c = colors();
-      io.out(table(['TIME', 'CHANGE', 'INSTANCE', 'REVISION', 'WHAT', 'BY'], entries.map((e) => row(e, c)), outputWidth(), c));
+      io.out(
+        table(
+          ['TIME', 'CHANGE', 'INSTANCE', 'REVISION', 'WHAT', 'BY'],
+          entries.map((e) => row(e, c)),
+          outputWidth(),
+          c,
+        ),
+      );
     });
 }
 
 function row(e: HistoryEntry, c: Colors): string[] {
-  const paint = e.detailType === 'Instance Registered' ? c.green : e.detailType === 'Instance Deregistered' || e.detailType === 'Instance Expired' ? c.red : c.cyan;
+  const paint =
+    e.detailType === 'Instance Registered' ? c.green : e.detailType === 'Instance Deregistered' || e.detailType === 'Instance Expired' ? c.red : c.cyan;
   const what = [e.reason, ...e.changed].join(' ');
   return [e.time, paint(e.detailType.replace(/^Instance /, '').toLowerCase()), e.instanceId, String(e.revision), what, e.principal];
 }

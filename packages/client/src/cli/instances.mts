@@ -28,7 +28,8 @@ export function parseMeta(value: string, previous: Record<string, string> = {}):
 /** An integer option between `min` and `max`. */
 export function integer(name: string, min: number, max: number) {
   return (value: string): number => {
-    if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+    if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max)
+      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
     return Number(value);
   };
 }
@@ -36,7 +37,8 @@ export function integer(name: string, min: number, max: number) {
 /** A lease as seconds or a duration (`30s`, `5m`), within the registry's bounds. */
 function lease(value: string): number {
   const seconds = parseExpiry(value);
-  if (seconds < LEASE_MIN_SECONDS || seconds > LEASE_MAX_SECONDS) throw new InvalidArgumentError(`a lease must be ${LEASE_MIN_SECONDS} s to ${LEASE_MAX_SECONDS} s (1 day)`);
+  if (seconds < LEASE_MIN_SECONDS || seconds > LEASE_MAX_SECONDS)
+    throw new InvalidArgumentError(`a lease must be ${LEASE_MIN_SECONDS} s to ${LEASE_MAX_SECONDS} s (1 day)`);
   return seconds;
 }
 
@@ -67,7 +69,14 @@ export function addInstanceCommands(program: Command, io: Io): void {
       if (global.json) return io.out(JSON.stringify(services));
       if (services.length === 0) return io.out('no services');
       const c = colors();
-      io.out(table(['SERVICE', 'INSTANCES', 'HEALTHY'], services.map((s) => [s.service, String(s.total), s.healthy < s.total ? c.yellow(String(s.healthy)) : String(s.healthy)]), outputWidth(), c));
+      io.out(
+        table(
+          ['SERVICE', 'INSTANCES', 'HEALTHY'],
+          services.map((s) => [s.service, String(s.total), s.healthy < s.total ? c.yellow(String(s.healthy)) : String(s.healthy)]),
+          outputWidth(),
+          c,
+        ),
+      );
     });
 
   program
@@ -94,7 +103,17 @@ export function addInstanceCommands(program: Command, io: Io): void {
       io.out(
         table(
           ['INSTANCE', 'ADDRESS', 'ZONE', 'WEIGHT', 'STATUS', 'HEALTH', 'LEASE', 'TAGS', 'METADATA'],
-          result.instances.map((i) => [i.instanceId, endpoint(i), i.zone ?? '-', String(i.weight), status(i, c), health(i, c), leaseLeft(i, now), i.tags.join(',') || '-', metadata(i)]),
+          result.instances.map((i) => [
+            i.instanceId,
+            endpoint(i),
+            i.zone ?? '-',
+            String(i.weight),
+            status(i, c),
+            health(i, c),
+            leaseLeft(i, now),
+            i.tags.join(',') || '-',
+            metadata(i),
+          ]),
           outputWidth(),
           c,
         ),
@@ -234,7 +253,11 @@ function protectionLine(p: ProtectionStatus): string {
 }
 
 function describeInstance(i: InstanceRecord, c: Colors): string {
-  const check = i.healthCheck ? (i.healthCheck.type === 'http' ? `http ${i.healthCheck.path ?? '/health'} every ${i.healthCheck.intervalSeconds}s` : `tcp every ${i.healthCheck.intervalSeconds}s`) : 'none';
+  const check = i.healthCheck
+    ? i.healthCheck.type === 'http'
+      ? `http ${i.healthCheck.path ?? '/health'} every ${i.healthCheck.intervalSeconds}s`
+      : `tcp every ${i.healthCheck.intervalSeconds}s`
+    : 'none';
   return fields(
     [
       ['instance', `${i.service}/${i.instanceId}`],

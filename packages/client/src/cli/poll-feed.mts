@@ -182,7 +182,15 @@ function removal(service: string, before: InstanceRecord, now: Date): PolledEven
 }
 
 function change(service: string, before: InstanceRecord | undefined, after: InstanceRecord): PolledEvent {
-  const base = { schemaVersion: EVENT_SCHEMA_VERSION, eventId: `${service}/${after.instanceId}/${after.revision}`, service, instanceId: after.instanceId, revision: after.revision, instance: after, time: after.updatedAt } as const;
+  const base = {
+    schemaVersion: EVENT_SCHEMA_VERSION,
+    eventId: `${service}/${after.instanceId}/${after.revision}`,
+    service,
+    instanceId: after.instanceId,
+    revision: after.revision,
+    instance: after,
+    time: after.updatedAt,
+  } as const;
   // A new incarnation (registered again after its lease ran out, or deleted and registered) starts a new history.
   if (!before || before.registeredAt !== after.registeredAt) return envelope('Instance Registered', { ...base, changed: [], reason: 'registered' });
   const changed = CHANGEABLE.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]));

@@ -86,7 +86,8 @@ export function failure(error: unknown): { code: number; message: string } {
   if (error instanceof UsageError || error instanceof RegistryValidationError) return { code: EXIT.usage, message };
   if (error instanceof RegistryUnavailableError) return { code: EXIT.unreachable, message };
   if (error instanceof RegistryApiError) {
-    const code = error.status === 404 ? EXIT.notFound : error.status === 401 || error.status === 403 ? EXIT.unauthorized : error.status === 400 ? EXIT.usage : EXIT.failed;
+    const code =
+      error.status === 404 ? EXIT.notFound : error.status === 401 || error.status === 403 ? EXIT.unauthorized : error.status === 400 ? EXIT.usage : EXIT.failed;
     const details = error.details?.length ? ` (${error.details.map((d) => `${d.field}: ${d.message}`).join('; ')})` : '';
     return { code, message: `${error.status} ${error.code}: ${error.message.replace(/\s+/g, ' ')}${details}` };
   }

@@ -23,10 +23,10 @@ export function addWatchCommand(program: Command, io: Io): void {
     .option('--interval <seconds>', 'AWS only: seconds between discovery polls', '2')
     .addHelpText(
       'after',
-      '\nLocally the events come from the registry\'s feed (GET /v1/events). Against AWS (an execute-api URL or\n' +
+      "\nLocally the events come from the registry's feed (GET /v1/events). Against AWS (an execute-api URL or\n" +
         '--region) there is no such feed: watch polls discovery every ~2 s with If-None-Match and prints the\n' +
         'differences as the same events. Polling sees states, not changes: several changes of one instance between\n' +
-        'two polls print once (the latest revision), a removal\'s reason is inferred, and protection events are not shown.',
+        "two polls print once (the latest revision), a removal's reason is inferred, and protection events are not shown.",
     )
     .action(async (services: string[], options: { interval: string }, command: Command) => {
       const global = globals(command);
@@ -66,7 +66,12 @@ export function addWatchCommand(program: Command, io: Io): void {
           feed.start({
             onEvent: print,
             onGap: () => {
-              if (connected) io.out(global.json ? JSON.stringify({ gap: true, time: new Date().toISOString() }) : c.yellow(`${clock(new Date())}  events may have been missed (the feed resynced)`));
+              if (connected)
+                io.out(
+                  global.json
+                    ? JSON.stringify({ gap: true, time: new Date().toISOString() })
+                    : c.yellow(`${clock(new Date())}  events may have been missed (the feed resynced)`),
+                );
               connected = true;
             },
           });
@@ -116,12 +121,17 @@ export function eventLine(event: RegistryEvent | PolledEvent, c: Colors): string
   const i = d.instance;
   // Additions green, changes cyan, health by its new state, removals red (expiries magenta).
   const [label, paint] =
-    type === 'Instance Registered' ? ['registered', c.green]
-    : type === 'Instance Updated' ? ['updated', c.cyan]
-    : type === 'Instance Health Changed' ? ['health', i?.health === 'passing' ? c.green : c.red]
-    : type === 'Instance Deregistered' ? ['deregistered', c.red]
-    : type === 'Instance Expired' ? ['expired', c.magenta]
-    : [type, (s: string) => s];
+    type === 'Instance Registered'
+      ? ['registered', c.green]
+      : type === 'Instance Updated'
+        ? ['updated', c.cyan]
+        : type === 'Instance Health Changed'
+          ? ['health', i?.health === 'passing' ? c.green : c.red]
+          : type === 'Instance Deregistered'
+            ? ['deregistered', c.red]
+            : type === 'Instance Expired'
+              ? ['expired', c.magenta]
+              : [type, (s: string) => s];
   const state = i ? `${i.address.includes(':') ? `[${i.address}]` : i.address}:${i.port} ${i.status} ${i.health}` : `gone (${d.reason})`;
   const changed = d.changed.length > 0 ? `  (${d.changed.join(', ')})` : '';
   return `${time}  ${paint(label.padEnd(13))}  ${d.service}/${d.instanceId}  rev ${d.revision}  ${state}${changed}`;

@@ -58,7 +58,7 @@ describe('createBalancer', () => {
     expect(balancer.pick()?.instanceId).toBe('a');
   });
 
-  it('leaves weight-0 instances out of the weighted set, so they do not hold traffic in the caller\'s zone', () => {
+  it("leaves weight-0 instances out of the weighted set, so they do not hold traffic in the caller's zone", () => {
     // Zone a has three healthy instances, but two of weight 0: only one can take traffic, fewer than the minimum of 2.
     const balancer = createBalancer({ strategy: 'weighted', zone: 'a' });
 

@@ -44,7 +44,7 @@ describe('instances marked leaseExpired', () => {
     expect([...tally(balancer, 500).keys()].sort()).toEqual(['kept0', 'kept1', 'kept2', 'live0', 'live1']);
   });
 
-  it('do not keep traffic in the caller\'s zone', () => {
+  it("do not keep traffic in the caller's zone", () => {
     const balancer = createBalancer({ zone: 'a', random: () => 0 });
 
     balancer.update([...instances(2, 'a-kept', { ...marked, zone: 'a' }), ...instances(1, 'a-live', { zone: 'a' }), ...instances(3, 'b-live', { zone: 'b' })]);

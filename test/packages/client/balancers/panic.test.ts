@@ -63,7 +63,7 @@ describe('panic threshold', () => {
     expect(balancer.pick()).toBeUndefined();
   });
 
-  it('ignores the caller\'s zone in panic', () => {
+  it("ignores the caller's zone in panic", () => {
     const balancer = createBalancer({ zone: 'a', random: () => 0 });
     balancer.update([
       ...instances(2, 'a', { zone: 'a' }),

@@ -6,7 +6,7 @@ const zoneB = (count: number, overrides = {}) => instances(count, 'b', { zone: '
 const zonesOf = (counts: Map<string, number>) => new Set([...counts.keys()].map((id) => id[0]));
 
 describe('zone-aware balancing', () => {
-  it('keeps traffic in the caller\'s zone while it has at least 2 healthy instances', () => {
+  it("keeps traffic in the caller's zone while it has at least 2 healthy instances", () => {
     // Prepare
     const balancer = createBalancer({ zone: 'a', random: () => 0 });
     balancer.update([...zoneA(2), ...zoneB(4)]);
@@ -19,7 +19,7 @@ describe('zone-aware balancing', () => {
     expect([...counts.keys()].sort()).toEqual(['a0', 'a1']);
   });
 
-  it('spills over to healthy instances of every zone when fewer than 2 are healthy in the caller\'s zone', () => {
+  it("spills over to healthy instances of every zone when fewer than 2 are healthy in the caller's zone", () => {
     const balancer = createBalancer({ zone: 'a', random: () => 0 });
     balancer.update([instance('a0', { zone: 'a' }), instance('a1', { zone: 'a', health: 'critical' }), ...zoneB(3)]);
 
@@ -59,7 +59,7 @@ describe('zone-aware balancing', () => {
     expect(zonesOf(tally(byShare, 100))).toEqual(new Set(['a', 'b']));
   });
 
-  it('goes back to the caller\'s zone when an update makes it healthy again', () => {
+  it("goes back to the caller's zone when an update makes it healthy again", () => {
     const balancer = createBalancer({ zone: 'a', random: () => 0 });
     balancer.update([...zoneA(2, { health: 'critical' }), ...zoneB(4)]);
 

@@ -24,12 +24,39 @@ const sr = (args: string[], env: NodeJS.ProcessEnv = {}) => cli(args, { REGISTRY
 
 describe('service-registry register, instances, get, drain, undrain, deregister', () => {
   it('registers an instance with every option, and says whether it was created or replaced', async () => {
-    const args = ['register', 'orders', 'orders-1', '--address', '10.0.3.17', '--port', '8080', '--zone', 'eu-west-1a', '--weight', '50', '--tag', 'v2', '--tag', 'canary', '--meta', 'build=42', '--meta', 'team=blue=green'];
+    const args = [
+      'register',
+      'orders',
+      'orders-1',
+      '--address',
+      '10.0.3.17',
+      '--port',
+      '8080',
+      '--zone',
+      'eu-west-1a',
+      '--weight',
+      '50',
+      '--tag',
+      'v2',
+      '--tag',
+      'canary',
+      '--meta',
+      'build=42',
+      '--meta',
+      'team=blue=green',
+    ];
     const ran = await sr([...args, '--lease', '5m']);
     expect({ code: ran.code, stderr: ran.stderr }).toEqual({ code: 0, stderr: '' });
     expect(ran.stdout).toMatch(/^registered orders\/orders-1 at 10\.0\.3\.17:8080, UP, revision \d+\n$/);
     const stored = (await api.get('orders', 'orders-1')).body;
-    expect(stored).toMatchObject({ zone: 'eu-west-1a', weight: 50, tags: ['v2', 'canary'], metadata: { build: '42', team: 'blue=green' }, leaseSeconds: 300, status: 'UP' });
+    expect(stored).toMatchObject({
+      zone: 'eu-west-1a',
+      weight: 50,
+      tags: ['v2', 'canary'],
+      metadata: { build: '42', team: 'blue=green' },
+      leaseSeconds: 300,
+      status: 'UP',
+    });
 
     const again = await sr(['--json', ...args, '--lease', '300']);
     expect(again.code).toBe(0);
@@ -55,7 +82,10 @@ describe('service-registry register, instances, get, drain, undrain, deregister'
   });
 
   it('filters instances by zone, tag and metadata', async () => {
-    const ids = async (args: string[]) => (JSON.parse((await sr(['--json', 'instances', 'orders', '--all', ...args])).stdout) as { instances: Array<{ instanceId: string }> }).instances.map((i) => i.instanceId);
+    const ids = async (args: string[]) =>
+      (JSON.parse((await sr(['--json', 'instances', 'orders', '--all', ...args])).stdout) as { instances: Array<{ instanceId: string }> }).instances.map(
+        (i) => i.instanceId,
+      );
     expect(await ids(['--zone', 'eu-west-1a'])).toEqual(['orders-1']);
     expect(await ids(['--tag', 'v2', '--tag', 'canary'])).toEqual(['orders-1']);
     expect(await ids(['--meta', 'build=42'])).toEqual(['orders-1']);
@@ -107,7 +137,14 @@ describe('service-registry history', () => {
     const lines = ran.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^TIME\s+CHANGE\s+INSTANCE\s+REVISION\s+WHAT\s+BY$/);
     // registered, replaced (the second register), drained, undrained: newest first
-    expect(lines.slice(1).map((l) => l.split(/\s{2,}/).slice(1, 3).concat(l.split(/\s{2,}/).at(-1)!))).toEqual([
+    expect(
+      lines.slice(1).map((l) =>
+        l
+          .split(/\s{2,}/)
+          .slice(1, 3)
+          .concat(l.split(/\s{2,}/).at(-1)!),
+      ),
+    ).toEqual([
       ['updated', 'orders-1', 'anonymous'],
       ['updated', 'orders-1', 'anonymous'],
       ['updated', 'orders-1', 'anonymous'],
@@ -117,7 +154,10 @@ describe('service-registry history', () => {
   });
 
   it('prints JSON with --json, honours --limit and --since, and refuses a bad --since before sending anything', async () => {
-    const json = JSON.parse((await sr(['history', 'orders', '--json', '--limit', '2'])).stdout) as { service: string; entries: Array<{ detailType: string; principal: string }> };
+    const json = JSON.parse((await sr(['history', 'orders', '--json', '--limit', '2'])).stdout) as {
+      service: string;
+      entries: Array<{ detailType: string; principal: string }>;
+    };
     expect(json.service).toBe('orders');
     expect(json.entries).toHaveLength(2);
     expect(json.entries.map((e) => e.principal)).toEqual(['anonymous', 'anonymous']);
@@ -168,8 +208,18 @@ describe('errors', () => {
     ['3 for an instance that is not there', ['get', 'orders', 'nobody'], 3, /^service-registry: 404 INSTANCE_NOT_FOUND: /],
     ['3 for draining an instance that is not there', ['drain', 'orders', 'nobody'], 3, /404 INSTANCE_NOT_FOUND/],
     ['5 for an unreachable registry', ['services', '--url', 'http://127.0.0.1:1'], 5, /^service-registry: registry unreachable at http:\/\/127\.0\.0\.1:1/],
-    ['5 for watching an unreachable registry', ['watch', '--url', 'http://127.0.0.1:1'], 5, /^service-registry: event feed unreachable at http:\/\/127\.0\.0\.1:1/],
-    ['5 for watching an unreachable AWS registry (polled)', ['watch', '--url', 'http://127.0.0.1:1', '--region', 'eu-west-1'], 5, /^service-registry: registry unreachable at http:\/\/127\.0\.0\.1:1/],
+    [
+      '5 for watching an unreachable registry',
+      ['watch', '--url', 'http://127.0.0.1:1'],
+      5,
+      /^service-registry: event feed unreachable at http:\/\/127\.0\.0\.1:1/,
+    ],
+    [
+      '5 for watching an unreachable AWS registry (polled)',
+      ['watch', '--url', 'http://127.0.0.1:1', '--region', 'eu-west-1'],
+      5,
+      /^service-registry: registry unreachable at http:\/\/127\.0\.0\.1:1/,
+    ],
   ])('exits %s, with one line on stderr', async (_name, args, code, message) => {
     const ran = await sr(args, { AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'secret' });
     expect({ code: ran.code, stdout: ran.stdout }).toEqual({ code, stdout: '' });
@@ -218,7 +268,10 @@ describe('service-registry watch', () => {
       await connected(watch);
       await api.register('payments', 'pay-2', { address: '10.0.5.5', port: 9090, leaseSeconds: 600 });
       const line = await watch.line(/pay-2/, 5000);
-      expect(JSON.parse(line)).toMatchObject({ 'detail-type': 'Instance Registered', detail: { service: 'payments', instanceId: 'pay-2', reason: 'registered' } });
+      expect(JSON.parse(line)).toMatchObject({
+        'detail-type': 'Instance Registered',
+        detail: { service: 'payments', instanceId: 'pay-2', reason: 'registered' },
+      });
     } finally {
       expect(await watch.stop()).toBe(0);
     }

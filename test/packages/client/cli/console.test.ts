@@ -52,17 +52,27 @@ describe('the console server', () => {
   });
 
   it("makes the console's calls signed with SigV4, which the stand-in verifies, and the browser sends no credentials", async () => {
-    expect((await api.register('orders', 'orders-1', { address: '10.0.3.17', port: 8080, zone: 'eu west 1a', tags: ['v 2'], leaseSeconds: 600 })).status).toBe(201);
+    expect((await api.register('orders', 'orders-1', { address: '10.0.3.17', port: 8080, zone: 'eu west 1a', tags: ['v 2'], leaseSeconds: 600 })).status).toBe(
+      201,
+    );
     const before = standIn.seen.length;
     const services = await fetch(`${base}/v1/services?limit=1000`);
     expect(await services.json()).toEqual({ services: [{ service: 'orders', total: 1, healthy: 1 }] });
     // A query with spaces is signed as API Gateway reads it.
-    const found = await fetch(`${base}/v1/services/orders/instances?status=all&zone=eu%20west%201a&tag=v%202&limit=1000`, { headers: { authorization: 'Bearer from-the-page' } });
+    const found = await fetch(`${base}/v1/services/orders/instances?status=all&zone=eu%20west%201a&tag=v%202&limit=1000`, {
+      headers: { authorization: 'Bearer from-the-page' },
+    });
     expect(found.status).toBe(200);
     expect(((await found.json()) as { instances: Array<{ instanceId: string }> }).instances.map((i) => i.instanceId)).toEqual(['orders-1']);
     const etag = found.headers.get('etag')!;
-    expect((await fetch(`${base}/v1/services/orders/instances?status=all&zone=eu%20west%201a&tag=v%202&limit=1000`, { headers: { 'if-none-match': etag } })).status).toBe(304);
-    const patched = await fetch(`${base}/v1/services/orders/instances/orders-1`, { method: 'PATCH', headers: { 'content-type': 'application/json', origin: base }, body: JSON.stringify({ weight: 7 }) });
+    expect(
+      (await fetch(`${base}/v1/services/orders/instances?status=all&zone=eu%20west%201a&tag=v%202&limit=1000`, { headers: { 'if-none-match': etag } })).status,
+    ).toBe(304);
+    const patched = await fetch(`${base}/v1/services/orders/instances/orders-1`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', origin: base },
+      body: JSON.stringify({ weight: 7 }),
+    });
     expect({ status: patched.status, weight: ((await patched.json()) as { weight: number }).weight }).toEqual({ status: 200, weight: 7 });
 
     const history = await fetch(`${base}/v1/services/orders/history?instanceId=orders-1&since=1h&limit=10`);
@@ -127,7 +137,10 @@ describe('the console server', () => {
       await new Promise((resolve) => setTimeout(resolve, 2500)); // the first poll sets what is held
       expect((await api.register('payments', 'pay-1', { address: '10.0.5.4', port: 9090, leaseSeconds: 600 })).status).toBe(201);
       const registered = await feed.next((m) => m.data.detail?.instanceId === 'pay-1', POLLED_MS);
-      expect(registered).toMatchObject({ event: 'Instance Registered', data: { 'detail-type': 'Instance Registered', detail: { service: 'payments', reason: 'registered', changed: [], instance: { port: 9090 } } } });
+      expect(registered).toMatchObject({
+        event: 'Instance Registered',
+        data: { 'detail-type': 'Instance Registered', detail: { service: 'payments', reason: 'registered', changed: [], instance: { port: 9090 } } },
+      });
       expect((await api.patch('payments', 'pay-1', { status: 'DRAINING' })).status).toBe(200);
       const updated = await feed.next((m) => m.event === 'Instance Updated', POLLED_MS);
       expect(updated.data.detail).toMatchObject({ reason: 'patched', changed: ['status'], instance: { status: 'DRAINING' } });
@@ -154,7 +167,9 @@ describe('the console server', () => {
     const feed = await subscribe(base, 'service=checks');
     try {
       const check = { type: 'http', path: '/h', intervalSeconds: 1, healthyThreshold: 1, unhealthyThreshold: 1 };
-      expect((await api.register('checks', 'web-1', { address: '127.0.0.1', port: (target.address() as AddressInfo).port, healthCheck: check })).status).toBe(201);
+      expect((await api.register('checks', 'web-1', { address: '127.0.0.1', port: (target.address() as AddressInfo).port, healthCheck: check })).status).toBe(
+        201,
+      );
       await feed.next((m) => m.event === 'Instance Registered', POLLED_MS);
       // WHEN its check fails
       healthy = false;
@@ -219,7 +234,12 @@ describe('the console through the server, in Chromium', () => {
       await page.getByRole('button', { name: 'Drain orders-2', exact: true }).click();
       await row(page, 'orders-2').locator('td.status', { hasText: 'DRAINING' }).waitFor({ timeout: POLLED_MS });
       expect((await api.get('orders', 'orders-2')).body.status).toBe('DRAINING');
-      expect(standIn.seen.slice(before).filter((c) => c.method === 'PATCH').map((c) => c.verified)).toEqual([true]);
+      expect(
+        standIn.seen
+          .slice(before)
+          .filter((c) => c.method === 'PATCH')
+          .map((c) => c.verified),
+      ).toEqual([true]);
     } finally {
       await session.page.close();
     }

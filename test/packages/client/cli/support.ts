@@ -15,7 +15,20 @@ import { wakeOrTimeout } from '../../../support.js';
 export const CLI = join(repoRoot, 'packages/client/src/cli/index.mts');
 
 /** Settings of the test process the CLI must not inherit (Jest sets FORCE_COLOR, say). */
-const CLEARED = ['REGISTRY_URL', 'REGISTRY_TOKEN', 'NO_COLOR', 'FORCE_COLOR', 'COLUMNS', 'CI', 'AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION'];
+const CLEARED = [
+  'REGISTRY_URL',
+  'REGISTRY_TOKEN',
+  'NO_COLOR',
+  'FORCE_COLOR',
+  'COLUMNS',
+  'CI',
+  'AWS_PROFILE',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+];
 
 /** The environment of a CLI run: this process's, without {@link CLEARED}, plus `env`. */
 export function cliEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -107,7 +120,9 @@ export async function startSigV4StandIn(upstream: string, region = 'eu-west-1') 
       }
       const forwarded = await fetch(upstream + req.url, {
         method: req.method!,
-        headers: Object.fromEntries(['content-type', 'if-none-match'].filter((h) => typeof req.headers[h] === 'string').map((h) => [h, req.headers[h] as string])),
+        headers: Object.fromEntries(
+          ['content-type', 'if-none-match'].filter((h) => typeof req.headers[h] === 'string').map((h) => [h, req.headers[h] as string]),
+        ),
         ...(body && { body }),
       });
       const headers: Record<string, string> = {};
@@ -133,7 +148,9 @@ export async function startSigV4StandIn(upstream: string, region = 'eu-west-1') 
 }
 
 async function verify(verifier: SignatureV4, method: string, url: string, headers: IncomingHttpHeaders, body: string): Promise<boolean> {
-  const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/[^/]+\/execute-api\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(headers.authorization ?? '');
+  const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/[^/]+\/execute-api\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
+    headers.authorization ?? '',
+  );
   const amzDate = headers['x-amz-date'];
   if (!match || match[1] !== ACCESS_KEY || typeof amzDate !== 'string') return false;
   const [path, raw = ''] = url.split('?') as [string, string?];

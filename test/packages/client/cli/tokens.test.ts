@@ -29,7 +29,10 @@ let authDir: string | undefined;
 beforeAll(async () => {
   authDir = mkdtempSync(join(tmpdir(), 'registry-auth-'));
   const file = join(authDir, 'auth.json');
-  writeFileSync(file, JSON.stringify({ tokens: { [ROOT]: { principal: 'root', services: [], admin: true }, [ALICE]: { principal: 'alice', services: ['orders'] } } }));
+  writeFileSync(
+    file,
+    JSON.stringify({ tokens: { [ROOT]: { principal: 'root', services: [], admin: true }, [ALICE]: { principal: 'alice', services: ['orders'] } } }),
+  );
   runtime = await startTestRuntime({ prober: false, authFile: file });
 });
 afterAll(async () => {
@@ -74,7 +77,13 @@ describe('service-registry tokens', () => {
     ['2 for a bad duration', ['tokens', 'create', '--principal', 'p', '--expires', '3w'], {}, 2, /'3w' is not a duration/],
     ['2 for an unknown command', ['bogus'], {}, 2, /unknown command 'bogus'/],
     ['2 for a malformed token id', ['tokens', 'revoke', 'nothex'], {}, 2, /invalid tokenId/],
-    ['2 for a service the registry refuses', ['tokens', 'create', '--principal', 'p', '--service', 'Orders'], {}, 2, /400 VALIDATION_FAILED.*body\.services\.0/],
+    [
+      '2 for a service the registry refuses',
+      ['tokens', 'create', '--principal', 'p', '--service', 'Orders'],
+      {},
+      2,
+      /400 VALIDATION_FAILED.*body\.services\.0/,
+    ],
     ['3 for an unknown token', ['tokens', 'revoke', '0123456789abcdef'], {}, 3, /404 TOKEN_NOT_FOUND/],
     ['4 for a non-admin', ['tokens', 'list'], { REGISTRY_TOKEN: ALICE }, 4, /403 FORBIDDEN: principal 'alice' is not an admin/],
     ['4 for an unknown token', ['tokens', 'list', '--token', 'nobody-knows-this-token'], {}, 4, /401 UNAUTHENTICATED/],
@@ -100,14 +109,17 @@ describe('service-registry tokens', () => {
     writeFileSync(join(dir, 'credentials'), '[ops]\naws_access_key_id = AKIDFROMPROFILE\naws_secret_access_key = secret\n');
     try {
       // WHEN
-      const ran = await cli(['tokens', 'list', '--json', '--region', 'eu-west-1', '--profile', 'ops', '--url', `http://127.0.0.1:${(echo.address() as AddressInfo).port}`], {
-        REGISTRY_TOKEN: '',
-        AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
-        AWS_CONFIG_FILE: join(dir, 'config'),
-        AWS_ACCESS_KEY_ID: '',
-        AWS_SECRET_ACCESS_KEY: '',
-        AWS_PROFILE: '',
-      });
+      const ran = await cli(
+        ['tokens', 'list', '--json', '--region', 'eu-west-1', '--profile', 'ops', '--url', `http://127.0.0.1:${(echo.address() as AddressInfo).port}`],
+        {
+          REGISTRY_TOKEN: '',
+          AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+          AWS_CONFIG_FILE: join(dir, 'config'),
+          AWS_ACCESS_KEY_ID: '',
+          AWS_SECRET_ACCESS_KEY: '',
+          AWS_PROFILE: '',
+        },
+      );
       // THEN
       expect({ code: ran.code, stdout: ran.stdout, stderr: ran.stderr }).toEqual({ code: 0, stdout: '[]\n', stderr: '' });
       expect(seen).toEqual([expect.stringMatching(/^AWS4-HMAC-SHA256 Credential=AKIDFROMPROFILE\/\d{8}\/eu-west-1\/execute-api\/aws4_request/)]);
@@ -132,7 +144,10 @@ describe('service-registry tokens', () => {
 
   it('exits 2 for a --url that is not a URL', async () => {
     const ran = await cli(['tokens', 'list', '--url', 'not a url']);
-    expect({ code: ran.code, stderr: ran.stderr }).toEqual({ code: 2, stderr: "service-registry: --url 'not a url' is not a URL (e.g. http://127.0.0.1:4000)\n" });
+    expect({ code: ran.code, stderr: ran.stderr }).toEqual({
+      code: 2,
+      stderr: "service-registry: --url 'not a url' is not a URL (e.g. http://127.0.0.1:4000)\n",
+    });
   });
 
   it('prints help with exit 0 and never shows the token from the environment', async () => {
