@@ -42,6 +42,7 @@ const etcd = spawn(
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const call = async (path: string, body: object) => {
   const res = await fetch(`${url}${path}`, { method: 'POST', body: JSON.stringify(body) });
+  // biome-ignore lint/suspicious/noExplicitAny: etcd's JSON gateway answers vary by call; each caller reads its own fields.
   const json = (await res.json()) as Record<string, any>;
   if (res.status !== 200) throw new Error(`etcd ${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;

@@ -16,7 +16,7 @@
  * `1`/`0`, `yes`/`no` in any case, like the functions' boolean variables (`flag` in lambdas/wiring/config.ts);
  * any other value fails the synth.
  */
-import { App, CfnOutput, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type App, CfnOutput, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { FlowLogDestination, SubnetType, Vpc, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ServiceRegistry } from '@service-registry/cdk';

@@ -2,7 +2,7 @@
  * Creates the registry table in DynamoDB Local exactly as the CDK stack defines it, from the shared definition
  * in `lambdas/table.ts`: keys, the services index, the NEW_AND_OLD_IMAGES stream and TTL.
  */
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { registryTable } from '../lambdas/table.js';
 
 /** The CreateTable request for the shared definition (exported so a test can compare it to the CDK template). */

@@ -17,7 +17,7 @@
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import packet, { type Answer, type DecodedPacket, type Question } from 'dns-packet';
 import { parseName, readServiceRecordSets, type RecordSet } from '../lambdas/connectors/dns.js';
 import type { Caller } from '../lambdas/domain/caller.js';

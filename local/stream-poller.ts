@@ -27,7 +27,14 @@
 import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-dynamodb-streams';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type GetRecordsCommandOutput,
+  type _Record,
+} from '@aws-sdk/client-dynamodb-streams';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { streamFilterPatterns } from '../lambdas/stream-filter.js';
 import { passesFilters } from './event-pattern.js';
@@ -216,7 +223,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<{
     };
     while (!stopped && (iterator || pending.length > 0)) {
       if (iterator && pending.length < batchSize) {
-        let out;
+        let out: GetRecordsCommandOutput;
         try {
           out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
           readBackoff = 0;

@@ -280,8 +280,8 @@ export function planRegistration(pathApp: string, raw: unknown): EurekaRegistrat
   const kept: Record<string, string> = {};
   if (secondary.value !== address) kept[secondary.key] = secondary.value;
 
-  const plain = instance.port && instance.port.enabled ? instance.port : undefined;
-  const secure = instance.securePort && instance.securePort.enabled ? instance.securePort : undefined;
+  const plain = instance.port?.enabled ? instance.port : undefined;
+  const secure = instance.securePort?.enabled ? instance.securePort : undefined;
   if (!plain && !secure) throw new ValidationError([{ field: `${F}.port`, message: 'is required: an enabled port or securePort' }]);
   if (secure) kept[KEY.securePort] = String(secure.value);
   if (instance.dataCenterInfo.name !== 'MyOwn') kept[KEY.dataCenter] = amazon ? 'Amazon' : instance.dataCenterInfo.name;

@@ -4,9 +4,7 @@
  */
 import {
   CHANGEABLE,
-  DETAIL_TYPES,
   EVENT_SCHEMA_VERSION,
-  UPDATE_FIELDS,
   type DetailType,
   type InstanceEventDetail,
   type ProtectionEventDetail,

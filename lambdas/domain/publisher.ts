@@ -19,7 +19,7 @@
  * they hold (the SDK's cache does).
  */
 import { classify, resyncEvent, type ChangeEvent, type StoredChange } from './events.js';
-import { type InstanceEventDetail } from '@service-registry/contracts';
+import type { InstanceEventDetail } from '@service-registry/contracts';
 import type { Telemetry } from './telemetry.js';
 
 export type PutOutcome = { readonly ok: true } | { readonly ok: false; readonly retryable: boolean; readonly error: string };

@@ -78,14 +78,17 @@ const eventsPath: ZodOpenApiPathItemObject = {
  * `metadata`. Responses are left alone (there such a field is always present, and `required` already says so);
  * so are parameters (openapi-typescript keeps those optional).
  */
+// biome-ignore lint/suspicious/noExplicitAny: a generated JSON Schema walked by key; its shape is JSON Schema's, not a type of ours.
+type JsonSchema = Record<string, any>;
+
 function defaultsAsText(document: ReturnType<typeof createDocument>): void {
-  const schemas = (document.components?.schemas ?? {}) as Record<string, Record<string, any>>;
+  const schemas = (document.components?.schemas ?? {}) as Record<string, JsonSchema>;
   const seen = new Set<object>();
-  const visit = (schema: Record<string, any> | undefined): void => {
+  const visit = (schema: JsonSchema | undefined): void => {
     if (!schema || typeof schema !== 'object' || seen.has(schema)) return;
     seen.add(schema);
     if (typeof schema.$ref === 'string') visit(schemas[schema.$ref.replace('#/components/schemas/', '')]);
-    for (const property of Object.values<Record<string, any>>(schema.properties ?? {})) {
+    for (const property of Object.values<JsonSchema>(schema.properties ?? {})) {
       if (property && 'default' in property) {
         const stated = `Default: \`${JSON.stringify(property.default)}\`.`;
         property.description = property.description ? `${String(property.description).replace(/\.?$/, '.')} ${stated}` : stated;
@@ -97,8 +100,8 @@ function defaultsAsText(document: ReturnType<typeof createDocument>): void {
     for (const key of ['anyOf', 'oneOf', 'allOf']) for (const member of schema[key] ?? []) visit(member);
   };
   for (const item of Object.values(document.paths ?? {})) {
-    for (const operation of Object.values(item as Record<string, any>)) {
-      for (const media of Object.values<any>(operation?.requestBody?.content ?? {})) visit(media.schema);
+    for (const operation of Object.values(item as JsonSchema)) {
+      for (const media of Object.values<JsonSchema>(operation?.requestBody?.content ?? {})) visit(media.schema);
     }
   }
 }

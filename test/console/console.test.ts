@@ -63,7 +63,7 @@ describe('serving the console', () => {
       expect(zipped.encoding).toBe('gzip');
       expect(gunzipSync(zipped.body).equals(body)).toBe(true);
     }
-    const html = await (await fetch(runtime.url + '/')).text();
+    const html = await (await fetch(`${runtime.url}/`)).text();
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script: the CSP would block it anyway
   });
 

@@ -19,7 +19,7 @@ export const packsDir = join(repoRoot, '.packs');
 
 /** Path of the packed tarball of a workspace package, e.g. `@service-registry/client` → `.packs/service-registry-client-0.1.0.tgz`. */
 export function tarball(name: string): string {
-  const prefix = name.replace(/^@/, '').replace('/', '-') + '-';
+  const prefix = `${name.replace(/^@/, '').replace('/', '-')}-`;
   const found = existsSync(packsDir)
     ? readdirSync(packsDir).filter((f) => f.startsWith(prefix) && f.endsWith('.tgz') && /^\d/.test(f.slice(prefix.length)))
     : [];

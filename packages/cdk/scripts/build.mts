@@ -17,7 +17,7 @@
  *    (tsconfig.build.json), copied from the construct's own files only; the build fails if a declaration imports
  *    anything outside `dist/` but a declared dependency or peer, or Node's types.
  */
-import { copyFile, readFile, readdir, rm } from 'node:fs/promises';
+import { copyFile, readFile, rm } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';

@@ -14,7 +14,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { healthState, instanceStatus } from '@service-registry/contracts';
-import { METRICS, METRICS_NAMESPACE, type MetricName } from '../../../lambdas/metrics.js';
+import { METRICS_NAMESPACE, type MetricName } from '../../../lambdas/metrics.js';
 import { SERVICE_NAME, THROTTLED_REQUESTS_METRIC } from './alarms.js';
 import { ERROR_KINDS } from '../../../lambdas/domain/errors.js';
 

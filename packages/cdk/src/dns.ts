@@ -8,7 +8,7 @@ import type { IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Rule, Schedule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { Grant } from 'aws-cdk-lib/aws-iam';
-import { CfnFunction, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import type { CfnFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { PrivateHostedZone, type IHostedZone } from 'aws-cdk-lib/aws-route53';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';

@@ -3,7 +3,7 @@
  * aws-cdk-lib's own `Validations` (construct metadata), which cdk-nag 3 reads: the construct needs no cdk-nag at run
  * time, and an app without cdk-nag carries only the metadata.
  */
-import { CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';

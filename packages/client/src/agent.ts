@@ -89,6 +89,7 @@ export async function registerInstance(options: AgentOptions): Promise<Registere
       failures = 0;
       schedule(nextBeat());
     } catch (error) {
+      let failure = error;
       if (error instanceof RegistryApiError && error.status === 404) {
         // The lease ran out or the instance was removed: never resurrected by a heartbeat, so register again.
         try {
@@ -97,11 +98,11 @@ export async function registerInstance(options: AgentOptions): Promise<Registere
           schedule(nextBeat());
           return;
         } catch (registerError) {
-          error = registerError;
+          failure = registerError;
         }
       }
       failures++;
-      onError(error);
+      onError(failure);
       schedule(backoff());
     }
   };

@@ -34,6 +34,7 @@ export function allContracts(): Record<string, object> {
   return Object.fromEntries(DETAIL_TYPES.map((type) => [contractFile(type), eventSchema(type)]));
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON Schema documents, walked by key.
 type Schema = Record<string, any>;
 
 /**
@@ -44,11 +45,11 @@ type Schema = Record<string, any>;
  * breakingChanges(v1Schema, currentSchema); // => [] when compatible
  */
 export function breakingChanges(before: Schema, after: Schema): string[] {
-  return compare(dereference(before, before), dereference(after, after), '$');
+  return compare(dereference(before, before) as Schema, dereference(after, after) as Schema, '$');
 }
 
 /** Inlines local `#/$defs/…` references (the contracts have no cycles). */
-function dereference(schema: unknown, root: Schema): any {
+function dereference(schema: unknown, root: Schema): unknown {
   if (Array.isArray(schema)) return schema.map((item) => dereference(item, root));
   if (typeof schema !== 'object' || schema === null) return schema;
   const ref = (schema as Schema).$ref;

@@ -14,7 +14,7 @@ const servers: Server[] = [];
 const agents: RegisteredInstance[] = [];
 
 async function sampleInstance(name: string): Promise<Server> {
-  const server = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(name));
+  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(name));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   servers.push(server);
   return server;

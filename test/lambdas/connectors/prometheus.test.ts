@@ -125,12 +125,12 @@ describe('label rules', () => {
   });
 
   it("fits ~14,600 usual instances, ~700 of the largest plain ones and ~250 of the largest all-escaped ones in one answer (the README's figures)", () => {
-    const fit = (body: Record<string, unknown>) => Math.floor((MAX_ANSWER_BYTES - 2) / groupBytes(targetGroupOf(instance('orders', 'orders-7f9c2a', body))));
+    const fits = (body: Record<string, unknown>) => Math.floor((MAX_ANSWER_BYTES - 2) / groupBytes(targetGroupOf(instance('orders', 'orders-7f9c2a', body))));
     const usual = { address: '10.0.3.17', zone: 'eu-west-1a', tags: ['v2', 'canary'], metadata: { build: '42', 'prometheus.io/path': '/metrics' } };
     const tags = (fill: string) => Array.from({ length: 32 }, (_, k) => `${k}`.padEnd(128, fill));
-    expect(fit(usual)).toBe(14_661);
-    expect(fit({ ...usual, tags: tags('x'), metadata: Object.fromEntries(Array.from({ length: 32 }, (_, k) => [`key-${k}`, 'v'.repeat(100)])) })).toBe(704);
-    expect(fit({ tags: tags('"'), metadata: Object.fromEntries(Array.from({ length: 4 }, (_, k) => [`k${k}`, '"'.repeat(490)])) })).toBe(256);
+    expect(fits(usual)).toBe(14_661);
+    expect(fits({ ...usual, tags: tags('x'), metadata: Object.fromEntries(Array.from({ length: 32 }, (_, k) => [`key-${k}`, 'v'.repeat(100)])) })).toBe(704);
+    expect(fits({ tags: tags('"'), metadata: Object.fromEntries(Array.from({ length: 4 }, (_, k) => [`k${k}`, '"'.repeat(490)])) })).toBe(256);
   });
 
   it('counts the bytes a group takes in the Lambda response, escapes included', () => {

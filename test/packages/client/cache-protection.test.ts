@@ -8,7 +8,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ResyncEventDetail, type InstanceRecord, type ProtectionStatus } from '@service-registry/contracts';
+import type { ResyncEventDetail, InstanceRecord, ProtectionStatus } from '@service-registry/contracts';
 import { RegistryClient, type RegistryEvent, ServiceCache } from '@service-registry/client';
 
 let server: Server;

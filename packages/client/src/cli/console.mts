@@ -249,15 +249,15 @@ function sendError(res: ServerResponse, error: unknown): void {
   if (res.headersSent) return void res.end();
   const e = error as Error;
   if (error instanceof RegistryApiError)
-    return reply(res, error.status, { error: { code: error.code, message: error.message, ...(error.details && { details: error.details }) } });
+    return void reply(res, error.status, { error: { code: error.code, message: error.message, ...(error.details && { details: error.details }) } });
   if (error instanceof RegistryValidationError)
-    return reply(res, 400, { error: { code: 'VALIDATION_FAILED', message: e.message, details: [{ field: `path.${error.field}`, message: e.message }] } });
+    return void reply(res, 400, { error: { code: 'VALIDATION_FAILED', message: e.message, details: [{ field: `path.${error.field}`, message: e.message }] } });
   if (error instanceof RegistryUnavailableError || error instanceof RegistryResponseError)
-    return reply(res, 502, { error: { code: 'REGISTRY_UNREACHABLE', message: e.message } });
+    return void reply(res, 502, { error: { code: 'REGISTRY_UNREACHABLE', message: e.message } });
   // This server runs on the operator's machine for the operator: its own failures (credentials missing, say) are
   // theirs to read.
   const code = error instanceof RegistryDependencyError ? 'DEPENDENCY_MISSING' : 'CONSOLE_SERVER_ERROR';
-  return reply(res, 500, { error: { code, message: e.message } });
+  reply(res, 500, { error: { code, message: e.message } });
 }
 
 /** Adds `console` to `program`. */

@@ -10,6 +10,7 @@ import { cli, spawnCli } from './support.js';
 
 let runtime: LocalRuntime;
 let api: ReturnType<typeof apiClient>;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the escape byte is what an ANSI colour code starts with.
 const ANSI = /\x1b\[/;
 
 beforeAll(async () => {
