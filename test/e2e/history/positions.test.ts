@@ -1,12 +1,11 @@
 /**
  * With a data directory the history consumer keeps its own stream position beside the publisher's (its own file),
- * as its event source mapping keeps its own checkpoint in AWS. A file of its own: one runtime per test file, since
- * the handler modules read the table name once per process, as in Lambda.
+ * as its event source mapping keeps its own checkpoint in AWS.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { apiClient, sleep, startTestRuntime } from '../../support.js';
+import { apiClient, sleep, startTestRuntime, subscribe } from '../../support.js';
 
 const dataDirs: string[] = [];
 afterAll(() => {
@@ -19,9 +18,15 @@ it('keeps its own stream position beside the data, apart from the publisher', as
   dataDirs.push(dataDir);
   const runtime = await startTestRuntime({ prober: false, dataDir, history: true });
   try {
-    // Act: one change, through to the history
+    // Act: one change, through to the history and to the bus (both consumers have read it before the stop)
     const client = apiClient(runtime.url);
-    expect((await client.register('kept', 'k-1', { address: '10.0.0.1', port: 80 })).status).toBe(201);
+    const feed = await subscribe(runtime.url, 'service=kept');
+    try {
+      expect((await client.register('kept', 'k-1', { address: '10.0.0.1', port: 80 })).status).toBe(201);
+      await feed.next((m) => m.event === 'Instance Registered', 10_000);
+    } finally {
+      feed.close();
+    }
     const deadline = Date.now() + 10_000;
     while (((await client.call('GET', '/v1/services/kept/history')).body.entries as unknown[]).length === 0 && Date.now() < deadline) await sleep(50);
   } finally {

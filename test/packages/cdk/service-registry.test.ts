@@ -182,7 +182,7 @@ describe('Lambda code', () => {
       const sources = Object.values(manifest.files as Record<string, { source: { path: string; packaging?: string } }>)
         .filter((file) => file.source.packaging === 'zip')
         .map((file) => resolve(outdir, file.source.path));
-      const lambdaDir = resolve(import.meta.dirname, '../../packages/cdk/lambda');
+      const lambdaDir = resolve(import.meta.dirname, '../../../packages/cdk/lambda');
       const handlers = [...new Set([...routes.map((r) => r.handler), 'prober', 'publisher', 'token-authorizer', 'history'])].sort();
       expect(sources.sort()).toEqual(handlers.map((h) => join(lambdaDir, h)));
       Template.fromStack(stack).allResourcesProperties('AWS::Lambda::Function', { Handler: 'index.handler', Runtime: 'nodejs22.x' });

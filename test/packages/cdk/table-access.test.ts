@@ -73,7 +73,7 @@ for (const handler of [
   'tokens',
   'history-read',
 ]) {
-  handlers[handler] = (await import(`../../lambdas/handlers/${handler}.js`)).handler as Handler;
+  handlers[handler] = (await import(`../../../lambdas/handlers/${handler}.js`)).handler as Handler;
 }
 
 /**
