@@ -26,7 +26,9 @@ export async function startTestRuntime(options: LocalRuntimeOptions = {}): Promi
  */
 export function runtimeDependencies(runtime: LocalRuntime, env: NodeJS.ProcessEnv = {}): Dependencies {
   const config = loadConfig({ TABLE_NAME: runtime.tableName, REGISTRY_ALLOW_LOOPBACK: 'true', ...env });
-  return createDependencies(createPlatform(config, { logger: new Logger({ serviceName: 'service-registry', logLevel: 'WARN' }), telemetry: NO_TELEMETRY, dynamodb: runtime.dynamodb }));
+  return createDependencies(
+    createPlatform(config, { logger: new Logger({ serviceName: 'service-registry', logLevel: 'WARN' }), telemetry: NO_TELEMETRY, dynamodb: runtime.dynamodb }),
+  );
 }
 
 export interface Reply<T = any> {
