@@ -16,7 +16,6 @@
  * request. Settings: BENCH_CPU_REQUESTS per row (default 1000), BENCH_CPU_ROUNDS they are spread over (default 5),
  * BENCH_CPU_WARMUP per row (default 200).
  */
-import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -28,13 +27,13 @@ import { NO_TELEMETRY } from '../lambdas/domain/telemetry.js';
 import { discoverHandler } from '../lambdas/functions/discover.js';
 import { heartbeatHandler } from '../lambdas/functions/heartbeat.js';
 import { registerHandler } from '../lambdas/functions/register.js';
-import { authorizerContext } from '../lambdas/http/caller.js';
 import { ROUTES, type RouteDefinition } from '../lambdas/routes.js';
 import { INSTANCE_PREFIX, registryTable, servicePartition } from '../lambdas/table.js';
 import { loadConfig } from '../lambdas/wiring/config.js';
 import { createDependencies } from '../lambdas/wiring/dependencies.js';
 import { createPlatform } from '../lambdas/wiring/platform.js';
 import { bootstrapTable } from '../local/bootstrap-table.js';
+import { apiGatewayEvent } from '../local/api-gateway.js';
 import { localClientConfig, startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { lambdaContext } from '../local/lambda-context.js';
 import { conditionalPut, heartbeatUpdate, instanceQuery, storedItems } from './floor-requests.js';
@@ -52,7 +51,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const CALLER: Caller = { principal: 'anonymous', services: ['*'], read: ['*'], admin: false };
 
 /**
- * An API Gateway HTTP API (payload 2.0) event as local/api-gateway.ts builds it for a request to `route`:
+ * An API Gateway HTTP API (payload 2.0) event, built by local/api-gateway.ts's own `apiGatewayEvent`, for `route`:
  * lower-case headers, the authorizer context the registry's token authorizer gives.
  */
 function httpEvent(
@@ -60,36 +59,17 @@ function httpEvent(
   params: Record<string, string>,
   options: { query?: Record<string, string>; body?: string } = {},
 ): APIGatewayProxyEventV2 {
-  const rawPath = route.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name]!));
-  const rawQueryString = new URLSearchParams(options.query ?? {}).toString();
   const headers: Record<string, string> = { host: '127.0.0.1:4000', 'user-agent': 'bench-cpu', accept: '*/*' };
   if (options.body !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(options.body)) });
-  const now = Date.now();
-  const routeKey = `${route.method} ${route.path}`;
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath,
-    rawQueryString,
+  return apiGatewayEvent({
+    route,
+    rawPath: route.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name]!)),
+    rawQueryString: new URLSearchParams(options.query ?? {}).toString(),
     headers,
-    ...(options.query && { queryStringParameters: options.query }),
     pathParameters: params,
-    ...(options.body !== undefined && { body: options.body }),
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: 'local',
-      apiId: 'local',
-      domainName: headers.host!,
-      domainPrefix: 'local',
-      http: { method: route.method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: headers['user-agent']! },
-      requestId: randomUUID(),
-      routeKey,
-      stage: '$default',
-      time: new Date(now).toUTCString(),
-      timeEpoch: now,
-      authorizer: { lambda: authorizerContext(CALLER) },
-    } as APIGatewayProxyEventV2['requestContext'],
-  };
+    body: Buffer.from(options.body ?? ''),
+    caller: CALLER,
+  });
 }
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<{ statusCode: number; body?: string }>;

@@ -163,18 +163,60 @@ function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer, cal
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined && name !== 'cookie') headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
-  const query: Record<string, string> = {};
-  for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
   const pathParameters = Object.fromEntries(Object.entries(match.params).filter((e): e is [string, string] => e[1] !== undefined));
+  return apiGatewayEvent({
+    route: match.route,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    pathParameters,
+    body,
+    caller,
+    ...(req.headers.cookie && { cookies: req.headers.cookie.split(/;\s*/) }),
+    protocol: `HTTP/${req.httpVersion}`,
+    ...(req.socket.remoteAddress && { sourceIp: req.socket.remoteAddress }),
+  });
+}
+
+/** What {@link apiGatewayEvent} builds an event from. */
+export interface ApiGatewayRequest {
+  readonly route: RouteDefinition;
+  readonly rawPath: string;
+  /** Without the `?`. */
+  readonly rawQueryString: string;
+  /** Lower-case names, repeated values already joined with commas. */
+  readonly headers: Record<string, string>;
+  readonly pathParameters: Record<string, string>;
+  readonly body: Buffer;
+  /** Who passed the authorizer: its context is encoded as the registry's token authorizer encodes it. */
+  readonly caller: Caller;
+  readonly cookies?: string[];
+  /** @default 'HTTP/1.1' */
+  readonly protocol?: string;
+  /** @default '127.0.0.1' */
+  readonly sourceIp?: string;
+}
+
+/**
+ * An API Gateway HTTP API event (payload format 2.0) for a request to `route`: what the stand-in hands a function,
+ * and what benchmarks and tests hand a factory directly to drive it without HTTP.
+ *
+ * @example
+ * handler(apiGatewayEvent({ route: ROUTES.Health, rawPath: '/v1/health', rawQueryString: '', headers: {}, pathParameters: {}, body: Buffer.alloc(0), caller }), context);
+ */
+export function apiGatewayEvent(request: ApiGatewayRequest): APIGatewayProxyEventV2 {
+  const { route, headers, body, pathParameters } = request;
+  const query: Record<string, string> = {};
+  for (const [key, value] of new URLSearchParams(request.rawQueryString)) query[key] = key in query ? `${query[key]},${value}` : value;
   const textual = /^(application\/(?:[\w.+-]+\+)?json|text\/)/i.test(headers['content-type'] ?? 'application/json');
   const now = Date.now();
-  const routeKey = `${match.route.method} ${match.route.path}`;
+  const routeKey = `${route.method} ${route.path}`;
   return {
     version: '2.0',
     routeKey,
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
-    ...(req.headers.cookie && { cookies: req.headers.cookie.split(/;\s*/) }),
+    rawPath: request.rawPath,
+    rawQueryString: request.rawQueryString,
+    ...(request.cookies && { cookies: request.cookies }),
     headers,
     ...(Object.keys(query).length > 0 && { queryStringParameters: query }),
     ...(Object.keys(pathParameters).length > 0 && { pathParameters }),
@@ -186,10 +228,10 @@ function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer, cal
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'local',
       http: {
-        method: match.route.method,
-        path: url.pathname,
-        protocol: `HTTP/${req.httpVersion}`,
-        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        method: route.method,
+        path: request.rawPath,
+        protocol: request.protocol ?? 'HTTP/1.1',
+        sourceIp: request.sourceIp ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? '',
       },
       requestId: randomUUID(),
@@ -198,7 +240,7 @@ function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer, cal
       time: new Date(now).toUTCString(),
       timeEpoch: now,
       // The context a Lambda authorizer gives in AWS, encoded as the registry's token authorizer encodes it.
-      authorizer: { lambda: authorizerContext(caller) },
+      authorizer: { lambda: authorizerContext(request.caller) },
     } as APIGatewayProxyEventV2['requestContext'],
   };
 }

@@ -10,7 +10,9 @@ import { InstanceNotFoundError } from '../../../lambdas/domain/errors.js';
 import type { Registry } from '../../../lambdas/domain/registry.js';
 import type { Telemetry } from '../../../lambdas/domain/telemetry.js';
 import { getInstanceHandler } from '../../../lambdas/functions/get-instance.js';
+import { apiGatewayEvent } from '../../../local/api-gateway.js';
 import { lambdaContext } from '../../../local/lambda-context.js';
+import { ROUTES } from '../../../lambdas/routes.js';
 
 const counted: Array<{ name: string; labels: unknown }> = [];
 const telemetry: Telemetry = { count: (name, labels) => void counted.push({ name, labels }), observe: () => undefined, flush: () => undefined };
@@ -25,16 +27,9 @@ const registry = {
 const handler = getInstanceHandler({ registry, logger, telemetry, adminPrincipals: [] });
 
 function request(pathParameters: Record<string, string>): APIGatewayProxyEventV2 {
-  return {
-    routeKey: 'GET /v1/services/{service}/instances/{instanceId}',
-    rawPath: `/v1/services/${pathParameters.service}/instances/${pathParameters.instanceId}`,
-    rawQueryString: '',
-    pathParameters,
-    headers: {},
-    requestContext: { authorizer: { lambda: { principal: 'alice', services: '*', read: '*', admin: false } }, http: { method: 'GET' } },
-    isBase64Encoded: false,
-    version: '2.0',
-  } as unknown as APIGatewayProxyEventV2;
+  const rawPath = `/v1/services/${pathParameters.service}/instances/${pathParameters.instanceId}`;
+  const caller = { principal: 'alice', services: ['*'], read: ['*'], admin: false };
+  return apiGatewayEvent({ route: ROUTES.GetInstance, rawPath, rawQueryString: '', headers: {}, pathParameters, body: Buffer.alloc(0), caller });
 }
 
 beforeEach(() => {
