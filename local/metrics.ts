@@ -10,8 +10,7 @@
  * instances scrape every 30 s or more. The two gauges of one scrape share one read. Label cardinality is bounded by
  * the table: services × 2 statuses × 3 health states, and services × 2 guard kinds.
  *
- * The handlers are loaded once per process (as in one Lambda execution environment), so what they report reaches
- * every runtime of the process that attached its adapter; tests run one runtime per file when they count.
+ * Each runtime builds its functions over its own adapter (`telemetry`), so two runtimes in one process count apart.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';

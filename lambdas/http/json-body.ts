@@ -1,9 +1,8 @@
 /**
- * Reads a JSON request body: at most 16 KB, must parse, must be an object. Hand-written instead of
- * `@middy/http-json-body-parser` because that middleware answers malformed JSON with 422 and has no size cap,
- * while the API contract is a 400 naming `body` for both.
+ * Reads a JSON request body (`httpRoute` calls it for routes with a body): at most 16 KB, must parse, must be an
+ * object. Hand-written instead of `@middy/http-json-body-parser` because that middleware answers malformed JSON with
+ * 422 and has no size cap, while the API contract is a 400 naming `body` for both.
  */
-import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { MAX_BODY_BYTES } from '@service-registry/contracts';
 import { ValidationError } from '../domain/errors.js';
@@ -31,13 +30,4 @@ export function readJsonBody(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBas
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw bodyError('must be a JSON object');
   return parsed;
-}
-
-/** Middy middleware that replaces `event.body` with the parsed object. */
-export function jsonBody(): MiddlewareObj<APIGatewayProxyEventV2 & { parsedBody?: unknown }> {
-  return {
-    before: async (request) => {
-      request.event.parsedBody = readJsonBody(request.event);
-    },
-  };
 }

@@ -23,12 +23,39 @@ afterAll(async () => {
 
 const sr = (args: string[], env: NodeJS.ProcessEnv = {}) => cli(args, { REGISTRY_URL: runtime.url, ...env });
 
+/** `orders-1` (every option, leased) and `orders-2` (probe-driven, drained): what the listing and change tests start from. */
+const ORDERS_1 = {
+  address: '10.0.3.17',
+  port: 8080,
+  zone: 'eu-west-1a',
+  weight: 50,
+  tags: ['v2', 'canary'],
+  metadata: { build: '42', team: 'blue=green' },
+  leaseSeconds: 300,
+};
+const ORDERS_2 = { address: '10.0.3.18', port: 8080, healthCheck: { type: 'http', path: '/ready' }, status: 'DRAINING' };
+
 describe('service-registry register, instances, get, drain, undrain, deregister', () => {
+  // Each test on a runtime (a table) of its own holding the two fixtures: none depends on another's order or leftovers,
+  // and `services` lists exactly what the test made.
+  let own: LocalRuntime;
+  let ownApi: ReturnType<typeof apiClient>;
+  const run = (args: string[], env: NodeJS.ProcessEnv = {}) => cli(args, { REGISTRY_URL: own.url, ...env });
+  beforeEach(async () => {
+    own = await startTestRuntime({ prober: false });
+    ownApi = apiClient(own.url);
+    expect((await ownApi.register('orders', 'orders-1', ORDERS_1)).status).toBe(201);
+    expect((await ownApi.register('orders', 'orders-2', ORDERS_2)).status).toBe(201);
+  });
+  afterEach(async () => {
+    await own?.stop();
+  });
+
   it('registers an instance with every option, and says whether it was created or replaced', async () => {
     const args = [
       'register',
       'orders',
-      'orders-1',
+      'orders-3',
       '--address',
       '10.0.3.17',
       '--port',
@@ -46,10 +73,10 @@ describe('service-registry register, instances, get, drain, undrain, deregister'
       '--meta',
       'team=blue=green',
     ];
-    const ran = await sr([...args, '--lease', '5m']);
+    const ran = await run([...args, '--lease', '5m']);
     expect({ code: ran.code, stderr: ran.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(ran.stdout).toMatch(/^registered orders\/orders-1 at 10\.0\.3\.17:8080, UP, revision \d+\n$/);
-    const stored = (await api.get('orders', 'orders-1')).body;
+    expect(ran.stdout).toMatch(/^registered orders\/orders-3 at 10\.0\.3\.17:8080, UP, revision \d+\n$/);
+    const stored = (await ownApi.get('orders', 'orders-3')).body;
     expect(stored).toMatchObject({
       zone: 'eu-west-1a',
       weight: 50,
@@ -59,32 +86,32 @@ describe('service-registry register, instances, get, drain, undrain, deregister'
       status: 'UP',
     });
 
-    const again = await sr(['--json', ...args, '--lease', '300']);
+    const again = await run(['--json', ...args, '--lease', '300']);
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ created: false, instanceId: 'orders-1', leaseSeconds: 300 });
+    expect(JSON.parse(again.stdout)).toMatchObject({ created: false, instanceId: 'orders-3', leaseSeconds: 300 });
   });
 
   it('registers a probe-driven instance out of rotation with --http-check and --drained', async () => {
-    const ran = await sr(['register', 'orders', 'orders-2', '--address', '10.0.3.18', '--port', '8080', '--http-check', '/ready', '--drained']);
+    const ran = await run(['register', 'orders', 'orders-4', '--address', '10.0.3.18', '--port', '8080', '--http-check', '/ready', '--drained']);
     expect(ran.code).toBe(0);
-    expect((await api.get('orders', 'orders-2')).body).toMatchObject({ status: 'DRAINING', healthCheck: { type: 'http', path: '/ready' } });
-    expect((await api.get('orders', 'orders-2')).body.leaseSeconds).toBeUndefined();
+    expect((await ownApi.get('orders', 'orders-4')).body).toMatchObject({ status: 'DRAINING', healthCheck: { type: 'http', path: '/ready' } });
+    expect((await ownApi.get('orders', 'orders-4')).body.leaseSeconds).toBeUndefined();
   });
 
   it('lists services and instances as tables without colour when stdout is not a terminal', async () => {
-    const services = await sr(['services']);
+    const services = await run(['services']);
     expect(services.stdout).toBe('SERVICE  INSTANCES  HEALTHY\norders   2          1\n');
-    const healthy = await sr(['instances', 'orders']);
+    const healthy = await run(['instances', 'orders']);
     expect(healthy.stdout.split('\n')[0]).toMatch(/^INSTANCE\s+ADDRESS\s+ZONE\s+WEIGHT\s+STATUS\s+HEALTH\s+LEASE\s+TAGS\s+METADATA$/);
     expect(healthy.stdout).toMatch(/\norders-1\s+10\.0\.3\.17:8080\s+eu-west-1a\s+50\s+UP\s+passing\s+\d+s\s+v2,canary\s+build=42,team=blue=green\n$/);
-    const all = await sr(['instances', 'orders', '--all']);
+    const all = await run(['instances', 'orders', '--all']);
     expect(all.stdout).toMatch(/\norders-2\s+10\.0\.3\.18:8080\s+-\s+100\s+DRAINING\s+unknown\s+probe\s+-\s+-\n/);
     expect(services.stdout + healthy.stdout + all.stdout).not.toMatch(ANSI);
   });
 
   it('filters instances by zone, tag and metadata', async () => {
     const ids = async (args: string[]) =>
-      (JSON.parse((await sr(['--json', 'instances', 'orders', '--all', ...args])).stdout) as { instances: Array<{ instanceId: string }> }).instances.map(
+      (JSON.parse((await run(['--json', 'instances', 'orders', '--all', ...args])).stdout) as { instances: Array<{ instanceId: string }> }).instances.map(
         (i) => i.instanceId,
       );
     expect(await ids(['--zone', 'eu-west-1a'])).toEqual(['orders-1']);
@@ -94,34 +121,42 @@ describe('service-registry register, instances, get, drain, undrain, deregister'
   });
 
   it('prints one instance as fields, or as JSON', async () => {
-    const text = await sr(['get', 'orders', 'orders-1']);
+    const text = await run(['get', 'orders', 'orders-1']);
     expect(text.stdout).toContain('instance:     orders/orders-1\naddress:      10.0.3.17:8080 (http)\nzone:         eu-west-1a\n');
-    const json = await sr(['get', 'orders', 'orders-1', '--json']);
-    expect(JSON.parse(json.stdout)).toEqual((await api.get('orders', 'orders-1')).body);
+    const json = await run(['get', 'orders', 'orders-1', '--json']);
+    expect(JSON.parse(json.stdout)).toEqual((await ownApi.get('orders', 'orders-1')).body);
   });
 
   it('drains, undrains and deregisters', async () => {
-    const drained = await sr(['drain', 'orders', 'orders-1']);
+    const drained = await run(['drain', 'orders', 'orders-1']);
     expect(drained.stdout).toMatch(/^orders\/orders-1 is DRAINING, revision \d+\n$/);
-    expect((await api.get('orders', 'orders-1')).body.status).toBe('DRAINING');
-    const undrained = await sr(['--json', 'undrain', 'orders', 'orders-1']);
+    expect((await ownApi.get('orders', 'orders-1')).body.status).toBe('DRAINING');
+    const undrained = await run(['--json', 'undrain', 'orders', 'orders-1']);
     expect(JSON.parse(undrained.stdout)).toMatchObject({ instanceId: 'orders-1', status: 'UP' });
-    const gone = await sr(['deregister', 'orders', 'orders-2']);
+    const gone = await run(['deregister', 'orders', 'orders-2']);
     expect({ code: gone.code, stdout: gone.stdout }).toEqual({ code: 0, stdout: 'deregistered orders/orders-2\n' });
-    expect((await api.get('orders', 'orders-2')).status).toBe(404);
+    expect((await ownApi.get('orders', 'orders-2')).status).toBe(404);
   });
 
   it('prints --json as one JSON document for every command', async () => {
-    const services = JSON.parse((await sr(['services', '--json'])).stdout);
-    expect(services).toEqual([{ service: 'orders', total: 1, healthy: 1 }]);
-    const instances = JSON.parse((await sr(['instances', 'orders', '--json'])).stdout);
+    const services = JSON.parse((await run(['services', '--json'])).stdout);
+    expect(services).toEqual([{ service: 'orders', total: 2, healthy: 1 }]);
+    const instances = JSON.parse((await run(['instances', 'orders', '--json'])).stdout);
     expect(instances).toMatchObject({ service: 'orders', instances: [{ instanceId: 'orders-1' }] });
-    const none = JSON.parse((await sr(['--json', 'deregister', 'orders', 'nobody'], {})).stdout || 'null');
+    const none = JSON.parse((await run(['--json', 'deregister', 'orders', 'nobody'], {})).stdout || 'null');
     expect(none).toBeNull(); // a failure prints nothing on stdout
   });
 });
 
 describe('service-registry history', () => {
+  // A service of its own with four changes by the anonymous caller: registered, replaced, drained, undrained.
+  beforeAll(async () => {
+    expect((await api.register('ledger', 'ledger-1', ORDERS_1)).status).toBe(201);
+    expect((await api.register('ledger', 'ledger-1', ORDERS_1)).status).toBe(200);
+    expect((await api.patch('ledger', 'ledger-1', { status: 'DRAINING' })).status).toBe(200);
+    expect((await api.patch('ledger', 'ledger-1', { status: 'UP' })).status).toBe(200);
+  });
+
   /** The history is written by the stream's second consumer, a moment after each change: ask until it is there. */
   async function history(args: string[], until: (out: string) => boolean) {
     const deadline = Date.now() + 10_000;
@@ -133,7 +168,7 @@ describe('service-registry history', () => {
   }
 
   it("prints an instance's changes newest first, with who made them", async () => {
-    const ran = await history(['orders', 'orders-1'], (out) => out.includes('patched'));
+    const ran = await history(['ledger', 'ledger-1'], (out) => out.split('\n').filter((l) => l.includes('ledger-1')).length >= 4);
     expect({ code: ran.code, stderr: ran.stderr }).toEqual({ code: 0, stderr: '' });
     const lines = ran.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^TIME\s+CHANGE\s+INSTANCE\s+REVISION\s+WHAT\s+BY$/);
@@ -146,31 +181,36 @@ describe('service-registry history', () => {
           .concat(l.split(/\s{2,}/).at(-1)!),
       ),
     ).toEqual([
-      ['updated', 'orders-1', 'anonymous'],
-      ['updated', 'orders-1', 'anonymous'],
-      ['updated', 'orders-1', 'anonymous'],
-      ['registered', 'orders-1', 'anonymous'],
+      ['updated', 'ledger-1', 'anonymous'],
+      ['updated', 'ledger-1', 'anonymous'],
+      ['updated', 'ledger-1', 'anonymous'],
+      ['registered', 'ledger-1', 'anonymous'],
     ]);
     expect(lines[1]).toMatch(/patched status/);
   });
 
   it('prints JSON with --json, honours --limit and --since, and refuses a bad --since before sending anything', async () => {
-    const json = JSON.parse((await sr(['history', 'orders', '--json', '--limit', '2'])).stdout) as {
+    await history(['ledger', 'ledger-1'], (out) => out.split('\n').filter((l) => l.includes('ledger-1')).length >= 4);
+    const json = JSON.parse((await sr(['history', 'ledger', '--json', '--limit', '2'])).stdout) as {
       service: string;
       entries: Array<{ detailType: string; principal: string }>;
     };
-    expect(json.service).toBe('orders');
+    expect(json.service).toBe('ledger');
     expect(json.entries).toHaveLength(2);
     expect(json.entries.map((e) => e.principal)).toEqual(['anonymous', 'anonymous']);
-    const future = await sr(['history', 'orders', '--since', '2999-01-01T00:00:00Z']);
-    expect(future.stdout).toBe('no changes of orders since 2999-01-01T00:00:00Z\n');
-    const bad = await sr(['history', 'orders', '--since', 'yesterday']);
+    const future = await sr(['history', 'ledger', '--since', '2999-01-01T00:00:00Z']);
+    expect(future.stdout).toBe('no changes of ledger since 2999-01-01T00:00:00Z\n');
+    const bad = await sr(['history', 'ledger', '--since', 'yesterday']);
     expect({ code: bad.code, stdout: bad.stdout }).toEqual({ code: 2, stdout: '' });
     expect(bad.stderr).toMatch(/^service-registry: --since 'yesterday': must be an ISO 8601 time .* or a duration back from now/);
   });
 });
 
 describe('colour and width', () => {
+  beforeAll(async () => {
+    expect([200, 201]).toContain((await api.register('orders', 'orders-1', ORDERS_1)).status);
+  });
+
   it('colours with FORCE_COLOR, and NO_COLOR wins over it', async () => {
     expect((await sr(['instances', 'orders'], { FORCE_COLOR: '1' })).stdout).toMatch(ANSI);
     expect((await sr(['instances', 'orders'], { FORCE_COLOR: '1', NO_COLOR: '1' })).stdout).not.toMatch(ANSI);
@@ -252,7 +292,7 @@ describe('service-registry watch', () => {
       expect(registered).toMatch(/^\d\d:\d\d:\d\d  registered {5}payments\/pay-1  rev \d+  10\.0\.5\.4:9090 UP passing$/);
       await api.patch('payments', 'pay-1', { status: 'DRAINING' });
       expect(await watch.line(/updated/, 5000)).toMatch(/updated\s+payments\/pay-1 .*DRAINING passing  \(status\)$/);
-      await api.register('orders', 'not-followed', { address: '10.0.0.7', port: 80 });
+      await api.register('inventory', 'not-followed', { address: '10.0.0.7', port: 80 });
       await api.deregister('payments', 'pay-1');
       expect(await watch.line(/deregistered/, 5000)).toMatch(/deregistered\s+payments\/pay-1 .*gone \(deregistered\)$/);
       expect(watch.lines.join('\n')).not.toContain('not-followed');
