@@ -5,11 +5,14 @@
  * - failure detection: an instance's process dies → the cache stops offering it as healthy (20 trials);
  * - lease-expiry detection: a lease ends → the cache drops the instance (20 leases of 2 s among 200 long ones, so
  *   the mass-failure guard, which engages above 15 % expiring, stays out of it). The sweeper marks a lease in the
- *   first round after it ends and deletes it (the event the cache acts on) in the next.
+ *   first round after it ends and deletes it (the event the cache acts on) in the next;
+ * - failure detection at the AWS defaults: a runtime of its own with 10 s rounds, 10 s check intervals and the
+ *   default 1 s re-probes of a failing target (`REGISTRY_PROBE_RETRY_SECONDS`): BENCH_AWS_TRIALS victims (default 5,
+ *   0 skips it; about 45 s) die one at a time 2.1 s apart, so their deaths fall at different points of the round.
  * The peers of the failure-detection part share one loopback port but stand for hosts of their own, so the
  * per-endpoint probe cap is lifted.
  */
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startLocalRuntime } from '../local/runtime.js';
 import { isHealthy, RegistryClient, ServiceCache, SseFeed } from '@service-registry/client';
@@ -19,6 +22,7 @@ const CHANGES = Number(process.env.BENCH_CHANGES ?? 1000);
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 process.env.REGISTRY_PROBE_MAX_PER_ENDPOINT ??= '1000';
 const TRIALS = 20;
+const AWS_TRIALS = Number(process.env.BENCH_AWS_TRIALS ?? 5);
 const runtime = await startLocalRuntime({ port: 0, probeIntervalSeconds: 1 });
 const client = new RegistryClient({ baseUrl: runtime.url });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -103,6 +107,8 @@ try {
   );
   await le.stop();
 
+  const awsDefaults = AWS_TRIALS > 0 ? await detectAtAwsDefaults() : [];
+
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   console.log(`bench:detection — local runtime, 1 s prober rounds, default thresholds (unhealthy 3, healthy 2), node ${process.version}`);
   console.log('| figure | value |');
@@ -113,6 +119,56 @@ try {
   console.log(`| failure detection max (ms after the process died) | ${Math.max(...detection).toFixed(0)} |`);
   console.log(`| lease-expiry detection mean (ms after the lease ended) | ${mean(expiry).toFixed(0)} |`);
   console.log(`| lease-expiry detection max (ms after the lease ended) | ${Math.max(...expiry).toFixed(0)} |`);
+  if (awsDefaults.length > 0) {
+    console.log(`| detection at AWS defaults mean (ms after the process died; 10 s rounds, 1 s re-probes) | ${mean(awsDefaults).toFixed(0)} |`);
+    console.log(`| detection at AWS defaults max (ms after the process died; 10 s rounds, 1 s re-probes) | ${Math.max(...awsDefaults).toFixed(0)} |`);
+  }
 } finally {
   await runtime.stop();
+}
+
+/**
+ * Process death → out of the cache at the AWS defaults, through a runtime of its own: 10 healthy peers and
+ * AWS_TRIALS victims, all with the default check (10 s interval, thresholds 3 down / 2 up), become healthy; then
+ * the victims die 2.1 s apart (never more than a third of the fleet failing: the guard stays out).
+ */
+async function detectAtAwsDefaults(): Promise<number[]> {
+  const aws = await startLocalRuntime({ port: 0, probeIntervalSeconds: 10 });
+  const servers: Server[] = [];
+  try {
+    const awsClient = new RegistryClient({ baseUrl: aws.url });
+    const listen = async () => {
+      const server = createServer((_q, s) => s.writeHead(200).end());
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      servers.push(server);
+      return { server, port: (server.address() as AddressInfo).port };
+    };
+    const peersAt = await listen();
+    for (let i = 0; i < 10; i++)
+      await awsClient.register('fd', `peer-${i}`, { address: '127.0.0.1', port: peersAt.port, healthCheck: { type: 'http', path: `/p/${i}` } });
+    const victims = await Promise.all(Array.from({ length: AWS_TRIALS }, listen));
+    for (const [i, v] of victims.entries())
+      await awsClient.register('fd', `victim-${i}`, { address: '127.0.0.1', port: v.port, healthCheck: { type: 'http' } });
+    const cache = new ServiceCache({ client: awsClient, service: 'fd' });
+    await cache.start();
+    const feed = new SseFeed({ baseUrl: aws.url, services: ['fd'] });
+    feed.start(cache.feedHandlers());
+    const offered = (id: string) => cache.instances().some((x) => x.instanceId === id && isHealthy(x));
+    await waitFor(() => victims.every((_, i) => offered(`victim-${i}`)), 60_000);
+    const detection = await Promise.all(
+      victims.map(async ({ server }, i) => {
+        await sleep(i * 2100);
+        server.closeAllConnections();
+        server.close();
+        const died = performance.now();
+        return (await waitFor(() => !offered(`victim-${i}`), 60_000)) - died;
+      }),
+    );
+    await feed.stop();
+    cache.stop();
+    return detection;
+  } finally {
+    for (const server of servers) server.close();
+    await aws.stop();
+  }
 }

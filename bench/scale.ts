@@ -1,35 +1,69 @@
 /**
- * Scale figures of `npm run bench`: BENCH_ONE_SERVICE instances (default 10,000) registered in one service and
- * fully listed through pagination; BENCH_ACROSS instances (default 100,000) registered across 100 services; the
- * local runtime's memory (Node RSS; DynamoDB Local runs in its own Java process).
+ * Scale figures of `npm run bench`: BENCH_ONE_SERVICE instances (default 10,000) registered in one service through
+ * the bulk route (`PUT /v1/services/{service}/instances`, 100 per request) and fully listed through pagination;
+ * BENCH_ACROSS instances (default 100,000) registered across 100 services the same way; BENCH_SINGLE instances
+ * (default 1,000) registered one request each, for the per-request comparison; the local runtime's memory (Node RSS;
+ * DynamoDB Local runs in its own Java process).
+ *
+ * Bulk requests run BENCH_BULK_CONCURRENCY at a time (default 2); each keeps the registry's bulk concurrency (16)
+ * conditional writes in flight, so 32 writes are in flight in all, as with the single requests at c=32.
  */
+import { RegistryClient, type RegistrationItem } from '@service-registry/client';
+import { BULK_MAX_ITEMS } from '@service-registry/contracts';
 import { startLocalRuntime } from '../local/runtime.js';
-import { RegistryClient } from '@service-registry/client';
 import { load } from './stats.js';
 
 const ONE = Number(process.env.BENCH_ONE_SERVICE ?? 10_000);
 const ACROSS = Number(process.env.BENCH_ACROSS ?? 100_000);
+const SINGLE = Number(process.env.BENCH_SINGLE ?? 1_000);
+const BULK_CONCURRENCY = Number(process.env.BENCH_BULK_CONCURRENCY ?? 2);
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 const runtime = await startLocalRuntime({ port: 0, prober: false });
 const client = new RegistryClient({ baseUrl: runtime.url, timeoutMs: 30_000 });
 const body = (i: number) => ({ address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 8080, leaseSeconds: 86_400 });
+
+/** Registers `ids` of `service` in requests of 100, failing on any refused item (a bench must not count failures). */
+async function registerInBulk(service: string, ids: readonly number[]): Promise<void> {
+  const items: RegistrationItem[] = ids.map((i) => ({ instanceId: `i-${i}`, ...body(i) }));
+  const { results } = await client.registerMany(service, items);
+  const refused = results.find((result) => result.status >= 300);
+  if (refused) throw new Error(`${service}/${refused.instanceId} answered ${refused.status}`);
+}
+
+/** `total` instances as batches of ids: batch `b` holds the ids `b * 100` onwards, all of one service. */
+const batches = (total: number, perService: (i: number) => number = () => 0) => {
+  const groups = new Map<string, number[]>();
+  for (let i = 0; i < total; i++) {
+    const key = `${perService(i)}`;
+    const group = groups.get(key) ?? [];
+    group.push(i);
+    groups.set(key, group);
+  }
+  return [...groups.entries()].flatMap(([service, ids]) =>
+    Array.from({ length: Math.ceil(ids.length / BULK_MAX_ITEMS) }, (_, b) => ({ service, ids: ids.slice(b * BULK_MAX_ITEMS, (b + 1) * BULK_MAX_ITEMS) })),
+  );
+};
+
 try {
-  const reg1 = await load(ONE, 32, async (i) => void (await client.register('big', `i-${i}`, body(i))));
+  const one = batches(ONE);
+  const reg1 = await load(one.length, BULK_CONCURRENCY, async (b) => registerInBulk('big', one[b]!.ids));
   const t0 = performance.now();
   const { instances } = await client.discoverAll('big');
   const listMs = performance.now() - t0;
   if (instances.length !== ONE) throw new Error(`listed ${instances.length} of ${ONE}`);
-  const reg2 = await load(ACROSS, 32, async (i) => void (await client.register(`svc-${i % 100}`, `i-${i}`, body(i))));
+  const single = await load(SINGLE, 32, async (i) => void (await client.register('single', `i-${i}`, body(i))));
+  const across = batches(ACROSS, (i) => i % 100);
+  const reg2 = await load(across.length, BULK_CONCURRENCY, async (b) => registerInBulk(`svc-${across[b]!.service}`, across[b]!.ids));
   const services = await client.listServices();
   const rss = process.memoryUsage().rss / 2 ** 20;
+  const rate = (count: number, ms: number) => `${(ms / 1000).toFixed(1)} s, ${((count / ms) * 1000).toFixed(0)}/s`;
   console.log(`bench:scale — node ${process.version}`);
   console.log('| figure | value |');
   console.log('|---|---:|');
-  console.log(`| register ${ONE} instances in one service (c=32) | ${(reg1.wallMs / 1000).toFixed(1)} s, ${((ONE / reg1.wallMs) * 1000).toFixed(0)}/s |`);
+  console.log(`| register ${ONE} instances in one service (bulk, 100 per request, c=${BULK_CONCURRENCY}) | ${rate(ONE, reg1.wallMs)} |`);
   console.log(`| list all ${ONE} (pages of 1,000) | ${(listMs / 1000).toFixed(2)} s |`);
-  console.log(
-    `| register ${ACROSS} instances across 100 services (c=32) | ${(reg2.wallMs / 1000).toFixed(1)} s, ${((ACROSS / reg2.wallMs) * 1000).toFixed(0)}/s |`,
-  );
+  console.log(`| register ${SINGLE} instances one request each (c=32) | ${rate(SINGLE, single.wallMs)} |`);
+  console.log(`| register ${ACROSS} instances across 100 services (bulk, 100 per request, c=${BULK_CONCURRENCY}) | ${rate(ACROSS, reg2.wallMs)} |`);
   console.log(`| services listed | ${services.length} |`);
   console.log(`| local runtime RSS (Node, after) | ${rss.toFixed(0)} MiB |`);
 } finally {

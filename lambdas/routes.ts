@@ -7,10 +7,12 @@
  */
 import type { ZodOpenApiMediaTypeObject, ZodOpenApiOperationObject } from 'zod-openapi';
 import * as z from 'zod';
-import { createdToken, createTokenBody, historyPage, historyQuery, tokenList, tokenPath } from '@service-registry/contracts';
+import { createdToken, createTokenBody, historyPage, historyQuery, tokenList, tokenPath, BULK_MAX_ITEMS, MAX_BODY_BYTES } from '@service-registry/contracts';
 import {
   discoveryQuery,
   errorBody,
+  heartbeatInstancesBody,
+  heartbeatInstancesResults,
   heartbeatResult,
   instanceList,
   instancePath,
@@ -18,6 +20,8 @@ import {
   listServicesQuery,
   patchBody,
   registerBody,
+  registerInstancesBody,
+  registerInstancesResults,
   serviceList,
   servicePath,
 } from '@service-registry/contracts';
@@ -36,6 +40,8 @@ export interface RouteRequest {
   readonly query?: z.ZodType;
   readonly body?: z.ZodType;
   readonly queryPrefixes?: readonly string[];
+  /** Largest JSON body accepted, in bytes (a 400 naming `body` beyond it). @default 16 KB (`MAX_BODY_BYTES`) */
+  readonly maxBodyBytes?: number;
 }
 
 export interface RouteDefinition<R extends RouteRequest = RouteRequest> {
@@ -202,6 +208,53 @@ export const ROUTES = {
         '200': ok('Renewed', heartbeatResult),
         ...gone('Gone or lease expired: register again'),
         '409': err('Probe-driven instance: no lease'),
+        ...writeErrors,
+      },
+    },
+  }),
+  RegisterInstances: defineRoute({
+    id: 'RegisterInstances',
+    method: 'PUT',
+    path: '/v1/services/{service}/instances',
+    handler: 'register-many',
+    table: 'write',
+    // As many bodies as the single route accepts, one per item.
+    request: { path: servicePath, body: registerInstancesBody, maxBodyBytes: BULK_MAX_ITEMS * MAX_BODY_BYTES },
+    operation: {
+      summary: 'Register or replace up to 100 instances of a service (bulk)',
+      description:
+        'Each item is registered exactly as `PUT …/instances/{instanceId}` would register it (validation, address ' +
+        'policy, ownership, one change event each) and answered in `results`, in the order given: one refused item ' +
+        'does not stop the others. **200** when every item succeeded (each result says 201 created or 200 replaced), ' +
+        '**207** when at least one did not: read each result. A problem with the request itself (not JSON, no items, ' +
+        'more than 100, an `instanceId` missing, malformed or given twice, a caller that may not write the service) ' +
+        'is a plain 400 or 403, and nothing is written. The body may be up to 100 × 16 KB (1.6 MB), as much per item as a ' +
+        'single registration accepts.',
+      responses: {
+        '200': ok('Every item registered; one result per item', registerInstancesResults),
+        '207': ok('Some items refused: each result has its own status and, when refused, its error', registerInstancesResults),
+        ...writeErrors,
+      },
+    },
+  }),
+  HeartbeatInstances: defineRoute({
+    id: 'HeartbeatInstances',
+    method: 'POST',
+    path: '/v1/services/{service}/heartbeats',
+    handler: 'heartbeat-many',
+    table: 'write',
+    request: { path: servicePath, body: heartbeatInstancesBody },
+    operation: {
+      summary: 'Renew the leases of up to 100 instances of a service (bulk)',
+      description:
+        'Each id is renewed exactly as `POST …/instances/{instanceId}/heartbeat` would renew it (ownership and expiry ' +
+        'checked per instance) and answered in `results`, in the order given. **200** when every lease was renewed, ' +
+        '**207** when any was not: a 404 result means that instance is gone or its lease expired (register it again), ' +
+        'a 409 that it is probe-driven. Ids missing, malformed, given twice or more than 100, or a caller that may not ' +
+        'write the service: a plain 400 or 403, and nothing is renewed.',
+      responses: {
+        '200': ok('Every lease renewed; one result per id', heartbeatInstancesResults),
+        '207': ok('Some leases not renewed: each result has its own status and, when refused, its error', heartbeatInstancesResults),
         ...writeErrors,
       },
     },

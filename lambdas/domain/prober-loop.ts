@@ -1,15 +1,24 @@
 /**
  * The loop of one prober invocation: take the shard's lock, continue from the handover the previous invocation
  * left in it (streaks, the lease guard's window, probe outcomes; and the guard's recorded state is read again), run
- * rounds every `roundIntervalMs` until shortly before the deadline, and leave a handover for the next invocation,
- * which may run in another execution environment. No AWS imports.
+ * rounds every `roundIntervalMs` until shortly before the deadline — between them, re-probe the targets whose
+ * latest probe failed every `retryIntervalMs` — and leave a handover for the next invocation, which may run in
+ * another execution environment. No AWS imports.
  */
-import type { Prober, RoundReport } from './prober.js';
+import { DEFAULTS } from '../../packages/contracts/src/defaults.js';
+import type { Prober, RetryReport, RoundReport } from './prober.js';
 import type { ProberLock } from './prober-ports.js';
 import type { Telemetry } from './telemetry.js';
 
 export interface RunOptions {
   readonly roundIntervalMs: number;
+  /**
+   * Between rounds, re-probe the targets whose latest probe failed (and that are not yet critical) this long after
+   * their last probe started, until they pass or turn critical; a re-probe that could not end before the next round
+   * (its longest timeout) waits for the round. 0: none.
+   * @default 1000 (`DEFAULTS.prober.retryIntervalSeconds`)
+   */
+  readonly retryIntervalMs?: number;
   /** Time left in this invocation. */
   readonly remainingMs: () => number;
   /** Owner id of the lock (the invocation's request id). */
@@ -20,6 +29,7 @@ export interface RunOptions {
    */
   readonly takeOverOwnHolder?: boolean;
   readonly onRound?: (report: RoundReport) => void;
+  readonly onRetry?: (report: RetryReport) => void;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
@@ -36,21 +46,34 @@ export function reserveAfter(lastRoundMs: number): number {
 }
 
 /**
- * Runs rounds every `roundIntervalMs` until shortly before the invocation's deadline. Rounds never overlap (they
- * run one after another); overlapping invocations never double-probe, because each holds the shard's lock for its
- * whole run and the next waits for it.
+ * Runs rounds every `roundIntervalMs` until shortly before the invocation's deadline, with the suspects' re-probes
+ * between them. Rounds and re-probes never overlap (they run one after another); overlapping invocations never
+ * double-probe, because each holds the shard's lock for its whole run and the next waits for it.
  */
 export async function runRounds(
-  prober: Pick<Prober, 'round' | 'resume' | 'exportHandover'>,
+  prober: Pick<Prober, 'round' | 'resume' | 'exportHandover'> & Partial<Pick<Prober, 'pendingRetry' | 'retry'>>,
   lock: ProberLock,
   clock: () => number,
   options: RunOptions,
 ): Promise<{ rounds: number; locked: boolean }> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const retryIntervalMs = options.retryIntervalMs ?? DEFAULTS.prober.retryIntervalSeconds * 1000;
   let reserveMs = MIN_RESERVE_MS;
   const nap = async (ms: number) => {
     const until = clock() + ms;
     while (clock() < until && options.remainingMs() > reserveMs) await sleep(Math.min(250, until - clock()));
+  };
+  /** Re-probes the suspects every `retryIntervalMs` while one re-probe still ends before `nextRoundAt`. */
+  const retryUntil = async (nextRoundAt: number) => {
+    if (retryIntervalMs <= 0 || !prober.pendingRetry || !prober.retry) return;
+    for (let pending = prober.pendingRetry(); pending; pending = prober.pendingRetry()) {
+      const dueAt = Math.max(pending.probedAtMs + retryIntervalMs, clock());
+      if (dueAt + pending.timeoutMs > nextRoundAt) return;
+      await nap(dueAt - clock());
+      if (options.remainingMs() <= reserveMs) return;
+      const report = await prober.retry();
+      options.onRetry?.(report);
+    }
   };
   let acquired = false;
   while (options.remainingMs() > reserveMs) {
@@ -71,6 +94,7 @@ export async function runRounds(
       rounds++;
       options.onRound?.(report);
       reserveMs = reserveAfter(clock() - started);
+      await retryUntil(started + options.roundIntervalMs);
       await nap(options.roundIntervalMs - (clock() - started));
     }
   } finally {
@@ -99,5 +123,17 @@ export function reportRound(telemetry: Telemetry, round: RoundReport): void {
   telemetry.observe('ProtectionEngaged', round.protection.probeEngaged ? 1 : 0, { kind: 'probe' });
   telemetry.observe('ProtectionEngaged', round.protection.leaseEngaged ? 1 : 0, { kind: 'lease' });
   for (const { status, health, count } of round.byState) telemetry.observe('Instances', count, { status, health });
+  telemetry.flush();
+}
+
+/**
+ * Reports one re-probe of the suspects with the round's counters (probe outcomes, transitions, writes) and flushes;
+ * without failures there are none, so a steady fleet adds nothing.
+ */
+export function reportRetry(telemetry: Telemetry, retry: RetryReport): void {
+  telemetry.count('ProbeOutcomes', { outcome: 'passed' }, retry.targets - retry.failedTargets);
+  telemetry.count('ProbeOutcomes', { outcome: 'failed' }, retry.failedTargets);
+  telemetry.count('HealthTransitions', {}, retry.transitions);
+  telemetry.count('ProberWrites', {}, retry.writes);
   telemetry.flush();
 }

@@ -16,6 +16,13 @@
  * 5. recounts service counters and repairs one that is off in two rounds running (as it reads them).
  * The mass-failure guard (see protection.ts) freezes the deletions of step 1, step 3 towards critical and step 4.
  * Each step is a private method of {@link Prober}; what a step hands the next is a value it returns.
+ *
+ * Between rounds, {@link Prober.retry} re-probes only the suspects: targets whose latest probe failed and whose
+ * instances are not yet critical (the loop calls it every `REGISTRY_PROBE_RETRY_SECONDS`), so a dead target reaches
+ * its `unhealthyThreshold` in seconds rather than in rounds. No shard read: it reuses the round's instances (each
+ * write is conditional on the revision the round saw). It feeds the same latest outcomes the probe guard judges,
+ * and consults the guard before marking anything critical. With no failure there are no suspects: no extra probe
+ * and no extra write.
  */
 import pMap from 'p-map';
 import type { HealthState } from '@service-registry/contracts';
@@ -131,6 +138,19 @@ interface ProbeRun {
   readonly probed: readonly ProbedInstance[];
 }
 
+/** What one quick re-probe of the suspects did; the handler counts it with the round's metrics. */
+export interface RetryReport {
+  /** Suspect targets probed. */
+  targets: number;
+  /** Of them, failed again. */
+  failedTargets: number;
+  transitions: number;
+  writes: number;
+  /** The probe guard, judged on the fleet's latest outcomes with these: while engaged nothing is marked critical. */
+  probeEngaged: boolean;
+  durationMs: number;
+}
+
 /** A change of health of one instance. */
 interface HealthChange {
   readonly instance: Instance;
@@ -176,6 +196,12 @@ export class Prober {
   private recordedLoaded = false;
   /** Health of every live instance after the last round, to decide which streaks are worth handing over. */
   private lastSeen = new Map<string, HealthState>();
+  /** Targets whose latest probe failed, with their instances not yet critical (as the last round read them). */
+  private suspects: FleetTarget[] = [];
+  /** When the suspects' latest probes started (the round's or the last re-probe's). */
+  private suspectsProbedAtMs = 0;
+  /** The probe guard as last judged (by a round or a re-probe). */
+  private probeEngaged = false;
   private readonly counters: CounterRecount;
   private readonly options: ProberOptions;
   private readonly clock: () => number;
@@ -238,6 +264,9 @@ export class Prober {
     const overdue = probeEngaged ? NOTHING_WRITTEN : await this.removeOverdue(checked, nowMs);
     const healthAfter = this.remember(live, transitions.done);
     const guard = await this.recordGuard(probeEngaged, sweep.lease, nowMs);
+    this.suspects = this.findSuspects(checked, healthAfter);
+    this.suspectsProbedAtMs = probes.startedAtMs;
+    this.probeEngaged = probeEngaged;
 
     return {
       byState: countByState(live, healthAfter),
@@ -254,6 +283,50 @@ export class Prober {
       protection: guard.state,
       protectionChanged: engagementChanged(recordedAtStart, guard.state),
       durationMs: this.clock() - started,
+    };
+  }
+
+  /**
+   * The quick re-probe due, if any: when the suspects were last probed, and the longest timeout among them (so the
+   * loop starts one only when it can end before the next round). None without suspects, or while the probe guard is
+   * engaged (nothing could be marked critical: re-probing a whole failing fleet every second would only cost).
+   */
+  pendingRetry(): { probedAtMs: number; timeoutMs: number } | undefined {
+    if (this.suspects.length === 0 || this.probeEngaged) return undefined;
+    const timeoutSeconds = this.suspects.reduce((longest, s) => Math.max(longest, s.target.timeoutSeconds), 0);
+    return { probedAtMs: this.suspectsProbedAtMs, timeoutMs: timeoutSeconds * 1000 };
+  }
+
+  /**
+   * Re-probes the suspects once (at most `maxProbesPerEndpoint` per address and port, like a round), then judges the
+   * probe guard on the fleet's latest outcomes and writes the changes of health the thresholds call for (towards
+   * critical only while the guard stays out), each conditional on the revision the round saw. A suspect leaves the
+   * list when it passes, turns critical, or its write finds the instance changed (the next round reads it afresh).
+   * Leaves the round's cadence alone: the next round probes each due target as it would have.
+   */
+  async retry(): Promise<RetryReport> {
+    const startedAtMs = this.clock();
+    const { selected } = capPerEndpoint(this.suspects, this.options.maxProbesPerEndpoint);
+    const outcomes = await pMap(selected, (t) => this.deps.probe(t.target), { concurrency: this.options.concurrency });
+    selected.forEach((t, n) => this.outcomes.set(t.key, outcomes[n]!.ok));
+    this.suspectsProbedAtMs = startedAtMs;
+    this.probeEngaged = this.judgeProbes();
+    const probed = selected.flatMap((t, n) => t.due.map((instance) => ({ instance, ok: outcomes[n]!.ok })));
+    const changes = this.countOutcomes(probed, this.probeEngaged);
+    const written = await writeEach(changes, (change) => this.changeHealth(change, this.clock()));
+    for (const { instance, health } of written.done) this.lastSeen.set(keyOf(instance), health);
+    const settled = new Set(changes.map((c) => keyOf(c.instance)));
+    this.suspects = this.suspects
+      .filter((s) => this.outcomes.get(s.key) === false)
+      .map((s) => ({ ...s, due: s.due.filter((i) => !settled.has(keyOf(i))) }))
+      .filter((s) => s.due.length > 0);
+    return {
+      targets: selected.length,
+      failedTargets: outcomes.filter((o) => !o.ok).length,
+      transitions: written.done.length,
+      writes: written.writes,
+      probeEngaged: this.probeEngaged,
+      durationMs: this.clock() - startedAtMs,
     };
   }
 
@@ -387,14 +460,43 @@ export class Prober {
    */
   private async applyThresholds(run: ProbeRun, probeEngaged: boolean): Promise<Written<HealthChange>> {
     const probedAt = this.clock();
+    for (const { instance } of run.probed) this.track(instance).lastProbedAtMs = run.startedAtMs;
+    const changes = this.countOutcomes(run.probed, probeEngaged);
+    return writeEach(changes, (change) => this.changeHealth(change, probedAt));
+  }
+
+  /**
+   * Counts each probed instance's outcome into its streak: the changes of health the thresholds call for (towards
+   * critical none while the probe guard is engaged).
+   */
+  private countOutcomes(probed: readonly ProbedInstance[], probeEngaged: boolean): HealthChange[] {
     const changes: HealthChange[] = [];
-    for (const { instance, ok } of run.probed) {
-      const tracked = this.track(instance);
-      tracked.lastProbedAtMs = run.startedAtMs;
-      const health = nextHealth(instance.health, tracked, ok, instance.healthCheck);
+    for (const { instance, ok } of probed) {
+      const health = nextHealth(instance.health, this.track(instance), ok, instance.healthCheck);
       if (health !== instance.health && !(health === 'critical' && probeEngaged)) changes.push({ instance, health });
     }
-    return writeEach(changes, (change) => this.changeHealth(change, probedAt));
+    return changes;
+  }
+
+  /**
+   * The suspects after a round: the targets whose latest outcome is a failure, with those of their live instances
+   * that are not critical after the round and whose streak counts failures (each target once, whether or not the
+   * round probed it).
+   */
+  private findSuspects(checked: readonly CheckedInstance[], healthAfter: ReadonlyMap<string, HealthState>): FleetTarget[] {
+    const suspects = new Map<string, FleetTarget>();
+    for (const instance of checked) {
+      const streak = this.streaks.get(keyOf(instance));
+      if (!streak || streak.registeredAtMs !== instance.registeredAtMs || streak.fails === 0) continue;
+      if (healthAfter.get(keyOf(instance)) === 'critical') continue;
+      const target = targetOf(instance);
+      const key = targetKey(target);
+      if (this.outcomes.get(key) !== false) continue;
+      const entry = suspects.get(key) ?? { key, target, due: [], lastProbedAtMs: this.lastProbedAt(instance) };
+      entry.due.push(instance);
+      suspects.set(key, entry);
+    }
+    return [...suspects.values()];
   }
 
   /** Writes one change of health, and the healthy counter's change; not done when the revision moved on meanwhile. */

@@ -3,6 +3,7 @@
  * an outcome (permissions, ownership, expiry, counters), and talks to storage only through {@link InstanceStore}.
  */
 import { isIP } from 'node:net';
+import pMap from 'p-map';
 import type { AddressPolicy, Resolver } from './address-policy.js';
 import { mayRead, mayWrite, ownerGuard, type Caller } from './caller.js';
 import {
@@ -17,10 +18,21 @@ import {
   type DiscoveryMode,
 } from './discovery.js';
 import { ConflictError, ForbiddenError, InstanceNotFoundError, ValidationError } from './errors.js';
-import { draftInstance, isExpired, keptByLeaseGuard, nextInstance, summaryDelta, type Instance, type InstanceChanges, type InstanceKey } from './instance.js';
+import {
+  draftInstance,
+  isExpired,
+  keptByLeaseGuard,
+  nextInstance,
+  summaryDelta,
+  type Instance,
+  type InstanceChanges,
+  type InstanceKey,
+  type SummaryDelta,
+} from './instance.js';
 import type { InstanceStore } from './ports.js';
 import { DEFAULT_PROTECTION, DEFAULT_PROVISIONAL, LeaseTally, type ProtectionState, type ProvisionalOptions } from './protection.js';
-import type { DiscoveryQuery, ProtectionStatus, RegisterBody, ServiceSummary } from '@service-registry/contracts';
+import { BULK_MAX_ITEMS, type DiscoveryQuery, type ProtectionStatus, type RegisterBody, type ServiceSummary } from '@service-registry/contracts';
+import { DEFAULTS } from '../../packages/contracts/src/defaults.js';
 
 /** The mass-failure guard's state as the prober last wrote it; what reads need of it. */
 export type GuardState = Pick<ProtectionState, 'engaged' | 'leaseEngaged' | 'probeEngaged' | 'atMs' | 'leaseSinceMs' | 'leaseCutoffMs'>;
@@ -68,6 +80,26 @@ export interface RegistryDeps {
   readonly clock?: () => number;
   /** Most record bytes per discovery page. @default - {@link MAX_PAGE_BYTES} */
   readonly maxPageBytes?: number;
+  /** Writes a bulk request keeps in flight at once (see {@link Registry.registerMany}). @default - {@link BULK_CONCURRENCY} */
+  readonly bulkConcurrency?: number;
+}
+
+/**
+ * Conditional writes a bulk request keeps in flight: enough to hide DynamoDB's per-request latency (100 items take
+ * about 7 round trips), few enough that a batch does not crowd out the function's other requests or burst one
+ * partition. 16 is the concurrency at which the issue measured DynamoDB Local's conditional-write floor.
+ */
+export const BULK_CONCURRENCY = DEFAULTS.bulkConcurrency;
+
+/** One item's outcome in a bulk request: its value, or the domain error (or unexpected failure) a single call would have thrown. */
+export type BulkOutcome<T> =
+  | { readonly instanceId: string; readonly ok: true; readonly value: T }
+  | { readonly instanceId: string; readonly ok: false; readonly error: unknown };
+
+/** One instance of a bulk registration: its id and its (parsed) register body. */
+export interface BulkRegistration {
+  readonly instanceId: string;
+  readonly body: RegisterBody;
 }
 
 export interface DiscoveryResult {
@@ -108,6 +140,47 @@ export class Registry {
   /** Registers or replaces an instance. `created` is true when no live instance had this id. */
   async register(caller: Caller, key: InstanceKey, body: RegisterBody): Promise<{ instance: Instance; created: boolean }> {
     this.assertMayWrite(caller, key.service);
+    const { delta, ...registered } = await this.registerOne(caller, key, body);
+    await this.store.adjustSummary(key.service, delta);
+    return registered;
+  }
+
+  /**
+   * Registers or replaces up to {@link BULK_MAX_ITEMS} instances of one service, each exactly as {@link register}
+   * would (address policy, ownership, the same conditional write, the same change event from the stream), and
+   * answers one outcome per item in the order given: one item's refusal does not stop the others.
+   *
+   * Each item stays its own conditional write, run {@link BULK_CONCURRENCY} at a time: DynamoDB's `BatchWriteItem`
+   * takes no condition expressions (so it could not check ownership or expiry), and `TransactWriteItems` would make
+   * one refused item fail them all. What a batch saves is the request around the writes (one API call and one
+   * invocation for up to 100 instances) and the service counters: their deltas are added up and written once.
+   *
+   * A caller that may not write the service is refused as a whole (403), as are duplicate ids or more than
+   * {@link BULK_MAX_ITEMS} items (400): then nothing is written. No items (every one refused by the edge's
+   * validation) writes nothing, after the same permission check.
+   *
+   * @example
+   * const outcomes = await registry.registerMany(caller, 'orders', [{ instanceId: 'a', body }, { instanceId: 'b', body }]);
+   * outcomes.filter((o) => !o.ok); // the items refused, each with the error a single register would have thrown
+   */
+  async registerMany(caller: Caller, service: string, items: readonly BulkRegistration[]): Promise<BulkOutcome<{ instance: Instance; created: boolean }>[]> {
+    this.assertMayWrite(caller, service);
+    assertBatch(items.map((item) => item.instanceId));
+    const deltas: SummaryDelta[] = [];
+    const outcomes = await this.eachItem(items, async ({ instanceId, body }) => {
+      const { delta, ...registered } = await this.registerOne(caller, { service, instanceId }, body);
+      deltas.push(delta);
+      return registered;
+    });
+    await this.store.adjustSummary(service, {
+      total: deltas.reduce((sum, delta) => sum + delta.total, 0),
+      healthy: deltas.reduce((sum, delta) => sum + delta.healthy, 0),
+    });
+    return outcomes;
+  }
+
+  /** One registration's write, and the counter change it makes (for the caller to apply). */
+  private async registerOne(caller: Caller, key: InstanceKey, body: RegisterBody): Promise<{ instance: Instance; created: boolean; delta: SummaryDelta }> {
     await this.assertAddressAllowed(body.address);
     const nowMs = this.clock();
     const draft = draftInstance(key, body, caller.principal, nowMs);
@@ -115,8 +188,7 @@ export class Registry {
     if (!result.ok) throw refusedWrite(key, caller, result.current, nowMs);
     const previous = result.previous;
     const instance = nextInstance(previous, { kind: 'register', draft }, nowMs);
-    await this.store.adjustSummary(key.service, summaryDelta(previous, instance));
-    return { instance, created: previous === undefined || isExpired(previous, nowMs) };
+    return { instance, created: previous === undefined || isExpired(previous, nowMs), delta: summaryDelta(previous, instance) };
   }
 
   /**
@@ -157,6 +229,30 @@ export class Registry {
   /** Renews the lease. 404 when gone or expired (the client must register again), 409 when probe-driven. */
   async heartbeat(caller: Caller, key: InstanceKey): Promise<Instance> {
     this.assertMayWrite(caller, key.service);
+    return this.heartbeatOne(caller, key);
+  }
+
+  /**
+   * Renews the leases of up to {@link BULK_MAX_ITEMS} instances of one service, each exactly as {@link heartbeat}
+   * would (the same conditional update, so ownership and expiry are checked per instance), one outcome per id in the
+   * order given. Like {@link registerMany}, each renewal stays its own conditional write ({@link BULK_CONCURRENCY} at
+   * a time): `BatchWriteItem` carries no conditions. The saving is the request: one API call and one invocation
+   * renew every instance an agent holds. A caller that may not write the service, duplicate ids or more than
+   * {@link BULK_MAX_ITEMS} ids are refused as a whole, before anything is written.
+   *
+   * @example
+   * const outcomes = await registry.heartbeatMany(caller, 'orders', ['a', 'b']);
+   */
+  async heartbeatMany(caller: Caller, service: string, instanceIds: readonly string[]): Promise<BulkOutcome<Instance>[]> {
+    this.assertMayWrite(caller, service);
+    assertBatch(instanceIds);
+    return this.eachItem(
+      instanceIds.map((instanceId) => ({ instanceId })),
+      ({ instanceId }) => this.heartbeatOne(caller, { service, instanceId }),
+    );
+  }
+
+  private async heartbeatOne(caller: Caller, key: InstanceKey): Promise<Instance> {
     const nowMs = this.clock();
     const result = await this.store.heartbeat(key, { owner: ownerGuard(caller), nowMs, principal: caller.principal });
     if (result.ok) return result.instance;
@@ -278,6 +374,21 @@ export class Registry {
     };
   }
 
+  /** Runs `fn` over the items, a bounded number at a time, keeping each one's value or error in the items' order. */
+  private eachItem<I extends { readonly instanceId: string }, T>(items: readonly I[], fn: (item: I) => Promise<T>): Promise<BulkOutcome<T>[]> {
+    return pMap(
+      items,
+      async (item): Promise<BulkOutcome<T>> => {
+        try {
+          return { instanceId: item.instanceId, ok: true, value: await fn(item) };
+        } catch (error) {
+          return { instanceId: item.instanceId, ok: false, error };
+        }
+      },
+      { concurrency: this.deps.bulkConcurrency ?? BULK_CONCURRENCY },
+    );
+  }
+
   private assertMayRead(caller: Caller, service: string): void {
     if (!mayRead(caller, service)) throw new ForbiddenError(`principal '${caller.principal}' may not read service '${service}'`);
   }
@@ -300,6 +411,21 @@ export class Registry {
       const refusal = this.deps.addressPolicy.refusal(ip);
       if (refusal) throw refuse(`${address} resolves to a refused address: ${refusal}`);
     }
+  }
+}
+
+/**
+ * A bulk request's ids: at most {@link BULK_MAX_ITEMS}, none twice (two writes to one instance in one batch would
+ * race). The route's schema refuses these first (and an empty request); checked here too, since the rule is the use
+ * case's. No items is no work: the edge passes only the items whose bodies passed validation, which may be none.
+ */
+function assertBatch(instanceIds: readonly string[]): void {
+  const problem = (message: string) => new ValidationError([{ field: 'body', message }]);
+  if (instanceIds.length > BULK_MAX_ITEMS) throw problem(`at most ${BULK_MAX_ITEMS} instances per request`);
+  const seen = new Set<string>();
+  for (const id of instanceIds) {
+    if (seen.has(id)) throw problem(`instance id '${id}' is given more than once`);
+    seen.add(id);
   }
 }
 

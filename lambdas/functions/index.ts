@@ -9,11 +9,13 @@ import { eurekaHandler } from './eureka.js';
 import { getInstanceHandler } from './get-instance.js';
 import { healthHandler } from './health.js';
 import { heartbeatHandler } from './heartbeat.js';
+import { heartbeatManyHandler } from './heartbeat-many.js';
 import { historyReadHandler } from './history-read.js';
 import { listServicesHandler } from './list-services.js';
 import { openApiHandler } from './openapi.js';
 import { patchInstanceHandler } from './patch-instance.js';
 import { registerHandler } from './register.js';
+import { registerManyHandler } from './register-many.js';
 import { prometheusSdHandler } from './sd-prometheus.js';
 import { tokensHandler } from './tokens.js';
 
@@ -23,10 +25,12 @@ import { tokensHandler } from './tokens.js';
  */
 export const HTTP_FUNCTIONS: Readonly<Record<string, (deps: Dependencies) => ReturnType<typeof healthHandler>>> = {
   register: registerHandler,
+  'register-many': registerManyHandler,
   'get-instance': getInstanceHandler,
   'patch-instance': patchInstanceHandler,
   deregister: deregisterHandler,
   heartbeat: heartbeatHandler,
+  'heartbeat-many': heartbeatManyHandler,
   discover: discoverHandler,
   'list-services': listServicesHandler,
   health: healthHandler,

@@ -1,6 +1,7 @@
 /**
  * The scheduled prober and lease sweeper (AWS: every minute). One invocation runs rounds every
- * `REGISTRY_PROBE_INTERVAL_SECONDS` until shortly before its deadline, holding its shard's lock throughout.
+ * `REGISTRY_PROBE_INTERVAL_SECONDS` until shortly before its deadline, holding its shard's lock throughout, and
+ * between them re-probes failing targets every `REGISTRY_PROBE_RETRY_SECONDS`.
  * The event may carry `{ "shard": n, "shards": m }` to run one slice of the services (several schedules).
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -9,7 +10,7 @@ import type { Context } from 'aws-lambda';
 import { DynamoDbProberLock, DynamoDbProberStore } from '../adapters/dynamodb-prober-store.js';
 import { createProbe } from '../adapters/probe-client.js';
 import { Prober, type RoundReport } from '../domain/prober.js';
-import { reportRound, runRounds } from '../domain/prober-loop.js';
+import { reportRetry, reportRound, runRounds } from '../domain/prober-loop.js';
 import { describeProtection } from '../domain/protection.js';
 import type { ProberConfig } from '../wiring/config.js';
 import type { Platform } from '../wiring/platform.js';
@@ -74,10 +75,15 @@ export function proberHandler(deps: ProberDependencies) {
       }
       return runRounds(prober, new DynamoDbProberLock(documentClient, tableName, shard, config.holder), Date.now, {
         roundIntervalMs: config.roundIntervalSeconds * 1000,
+        retryIntervalMs: config.retryIntervalSeconds * 1000,
         remainingMs: () => context.getRemainingTimeInMillis(),
         owner: context.awsRequestId,
         takeOverOwnHolder: fresh && config.holder !== undefined,
         onRound: report,
+        onRetry: (retry) => {
+          reportRetry(telemetry, retry);
+          logger.debug('probe retry', { retry });
+        },
       });
     });
 }

@@ -115,7 +115,7 @@ export function httpRoutes(bindings: readonly RouteBinding[], deps: EdgeDependen
  */
 function readInput<R extends RouteRequest>(route: RouteDefinition<R>, event: HttpEvent, adminPrincipals: readonly string[]): RouteInput<R> {
   const request: RouteRequest = route.request ?? {};
-  const raw = request.body ? readJsonBody(event) : undefined;
+  const raw = request.body ? readJsonBody(event, request.maxBodyBytes) : undefined;
   const pairs = queryPairs(event);
   const path = request.path ? parse(request.path, event.pathParameters, 'path') : undefined;
   const query = request.query ? parse(request.query, queryObject(pairs, repeatableKeys(request.query), request.queryPrefixes), 'query') : undefined;

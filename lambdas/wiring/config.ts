@@ -33,6 +33,11 @@ export interface RegistryConfig {
 export interface ProberConfig {
   /** Seconds between rounds within one invocation. */
   readonly roundIntervalSeconds: number;
+  /**
+   * Seconds between re-probes of a target whose latest probe failed, between rounds (`REGISTRY_PROBE_RETRY_SECONDS`,
+   * default 1; 0: none; otherwise from 0.1 to 600).
+   */
+  readonly retryIntervalSeconds: number;
   readonly concurrency: number;
   readonly probeFailureShare: number;
   readonly leaseExpiryShare: number;
@@ -66,6 +71,7 @@ export function loadProberConfig(env: NodeJS.ProcessEnv = process.env): ProberCo
   const shards = probeShards(env);
   return {
     ...shared(env),
+    retryIntervalSeconds: probeRetry(env),
     concurrency: number(env, 'REGISTRY_PROBE_CONCURRENCY', DEFAULTS.prober.concurrency, 1, 10_000),
     probeFailureShare: number(env, 'REGISTRY_PROTECTION_PROBE_SHARE', DEFAULTS.protection.probeFailureShare, 0, 1),
     maxLeaseProtectionSeconds: maxLeaseProtection(env),
@@ -92,6 +98,14 @@ export function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): b
   if (value === 'true' || value === '1' || value === 'yes') return true;
   if (value === 'false' || value === '0' || value === 'no') return false;
   throw new Error(`${name} must be one of true, false, 1, 0, yes, no (any case), got '${raw}'`);
+}
+
+/** The re-probe interval: 0 (none), or from 0.1 s (a suspect is probed at most ten times a second) to 600 s. */
+function probeRetry(env: NodeJS.ProcessEnv): number {
+  const seconds = number(env, 'REGISTRY_PROBE_RETRY_SECONDS', DEFAULTS.prober.retryIntervalSeconds, 0, 600);
+  if (seconds > 0 && seconds < 0.1)
+    throw new Error(`REGISTRY_PROBE_RETRY_SECONDS must be 0 (none) or from 0.1 to 600, got '${env.REGISTRY_PROBE_RETRY_SECONDS}'`);
+  return seconds;
 }
 
 /** One reading of the shard count for the prober (which writes its shard's guard item) and the reads (which read it). */

@@ -64,6 +64,14 @@ export interface ServiceRegistryProps {
    */
   readonly probeInterval?: Duration;
   /**
+   * Between rounds, the prober re-probes a target whose latest probe failed this often, until it passes or reaches
+   * its `unhealthyThreshold`, so a dead instance is critical seconds after its first failed probe instead of
+   * `unhealthyThreshold - 1` rounds later; a fleet with no failures is probed no more. `Duration.seconds(0)` turns
+   * it off; otherwise from 100 ms, in whole milliseconds, shorter than `probeInterval`.
+   * @default Duration.seconds(1)
+   */
+  readonly probeRetryInterval?: Duration;
+  /**
    * Prober shards: each runs on its own schedule and probes the services whose name hashes to it.
    * @default 1
    */
@@ -310,7 +318,11 @@ export class ServiceRegistry extends Construct {
     this.prober = this.function('Prober', {
       handler: 'prober',
       timeout: Duration.seconds(75),
-      environment: { ...this.proberEnvironment, ...allowCidrsEnvironment(allowedCidrs) },
+      environment: {
+        ...this.proberEnvironment,
+        REGISTRY_PROBE_RETRY_SECONDS: String(settings.probeRetrySeconds),
+        ...allowCidrsEnvironment(allowedCidrs),
+      },
       ...(props.vpc && { vpc: props.vpc, ...(props.vpcSubnets && { vpcSubnets: props.vpcSubnets }), securityGroups: this.proberNetwork!.securityGroups }),
     });
     this.prober.bindTable(this.table, tableActionsOf('prober'));
@@ -400,8 +412,9 @@ export class ServiceRegistry extends Construct {
   /**
    * Lets `grantee` register, patch, heartbeat and deregister instances of `service` — and nothing else: IAM action
    * `execute-api:Invoke` on the exact route ARNs of the `$default` stage (`…/PUT/v1/services/<service>/instances/*`,
-   * the same for `PATCH` and `DELETE`, and the heartbeat's `POST` below it). This is how "a service may only write
-   * its own name" holds in AWS.
+   * the same for `PATCH` and `DELETE`, the heartbeat's `POST` below it, and the bulk routes
+   * `…/PUT/v1/services/<service>/instances` and `…/POST/v1/services/<service>/heartbeats`). This is how "a service may
+   * only write its own name" holds in AWS.
    *
    * @example
    * registry.grantRegister(ordersTaskRole, 'orders');

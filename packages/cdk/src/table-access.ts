@@ -8,6 +8,9 @@
  * mocked DynamoDB client and checks that the commands it actually sends map to exactly these actions:
  * - register, patch-instance, heartbeat: `UpdateItem` (the conditional write; register and patch also adjust the
  *   service's counters with an `UpdateItem`).
+ * - register-many, heartbeat-many (the bulk routes): the same `UpdateItem` once per item, each still conditional
+ *   (`BatchWriteItem` takes no conditions, so it is neither used nor granted); register-many then adjusts the
+ *   counters once for the whole batch.
  * - deregister: `UpdateItem` (stamps the caller for the change history), `DeleteItem` (conditional), then the
  *   counters' `UpdateItem`.
  * - get-instance: `GetItem` of the instance; for a just-expired one also `GetItem` of the guard's state item and a
@@ -27,6 +30,8 @@ export const TABLE_ACTIONS: Readonly<Record<string, readonly TableAction[]>> = {
   register: ['UpdateItem'],
   'patch-instance': ['UpdateItem'],
   heartbeat: ['UpdateItem'],
+  'register-many': ['UpdateItem'],
+  'heartbeat-many': ['UpdateItem'],
   deregister: ['DeleteItem', 'UpdateItem'],
   'get-instance': ['GetItem', 'Query'],
   discover: ['Query', 'GetItem'],

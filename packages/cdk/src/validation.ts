@@ -15,6 +15,7 @@ export interface CheckedProps {
   readonly allowedCidrs?: string[];
   readonly proberShards?: number;
   readonly probeInterval?: Duration;
+  readonly probeRetryInterval?: Duration;
   readonly heartbeatInterval?: Duration;
   readonly throttleRateLimit?: number;
   readonly throttleBurstLimit?: number;
@@ -29,6 +30,8 @@ export interface CheckedSettings {
   readonly adminPrincipals: string[];
   readonly proberShards: number;
   readonly probeIntervalSeconds: number;
+  /** Seconds between re-probes of a failing target (`REGISTRY_PROBE_RETRY_SECONDS`; 0: none). */
+  readonly probeRetrySeconds: number;
   readonly heartbeatIntervalSeconds: number;
 }
 
@@ -60,10 +63,12 @@ export function checkProps(props: CheckedProps): CheckedSettings {
   const proberShards = props.proberShards ?? DEFAULTS.prober.shards;
   if (!Number.isInteger(proberShards) || proberShards < 1 || proberShards > 1000)
     throw new Error(`proberShards must be an integer from 1 to 1000, got ${proberShards}`);
+  const probeIntervalSeconds = wholeSeconds('probeInterval', props.probeInterval, DEFAULTS.prober.roundIntervalSeconds);
   return {
     adminPrincipals,
     proberShards,
-    probeIntervalSeconds: wholeSeconds('probeInterval', props.probeInterval, DEFAULTS.prober.roundIntervalSeconds),
+    probeIntervalSeconds,
+    probeRetrySeconds: retrySeconds(props.probeRetryInterval, probeIntervalSeconds),
     heartbeatIntervalSeconds: wholeSeconds('heartbeatInterval', props.heartbeatInterval, DEFAULTS.heartbeatIntervalSeconds),
   };
 }
@@ -74,6 +79,22 @@ function wholeSeconds(name: string, duration: Duration | undefined, fallback: nu
   const seconds = duration.toSeconds({ integral: false });
   if (!Number.isInteger(seconds) || seconds < 1) throw new Error(`${name} must be whole seconds, at least 1, got ${duration.toHumanString()}`);
   return seconds;
+}
+
+/**
+ * The re-probe interval in seconds: 0 (none), or from 100 ms in whole milliseconds and shorter than the round
+ * interval (re-probes run between rounds, so a longer one would never run).
+ */
+function retrySeconds(duration: Duration | undefined, probeIntervalSeconds: number): number {
+  if (duration === undefined) return DEFAULTS.prober.retryIntervalSeconds;
+  const ms = duration.toMilliseconds({ integral: false });
+  if (ms === 0) return 0;
+  if (!Number.isInteger(ms) || ms < 100 || ms >= probeIntervalSeconds * 1000) {
+    throw new Error(
+      `probeRetryInterval must be 0 (none) or whole milliseconds from 100 ms up to under probeInterval (${probeIntervalSeconds} s), got ${duration.toHumanString()}`,
+    );
+  }
+  return ms / 1000;
 }
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]+$/;

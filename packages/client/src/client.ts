@@ -17,7 +17,10 @@ import {
   type createTokenBody,
   type CreatedToken,
   type TokenRecord,
+  BULK_MAX_ITEMS,
   errorBody,
+  heartbeatInstancesResults,
+  type HeartbeatInstancesResult,
   heartbeatResult,
   historyPage,
   type HistoryPage,
@@ -30,6 +33,9 @@ import {
   type PatchBody,
   type ProtectionStatus,
   type registerBody,
+  registerInstancesResults,
+  type registerInstancesItem,
+  type RegisterInstancesResult,
   type ServiceSummary,
 } from '@service-registry/contracts';
 import { RegistryApiError, RegistryDependencyError, RegistryResponseError, RegistryUnavailableError, RegistryValidationError } from './errors.js';
@@ -38,6 +44,15 @@ import { validated } from './validate.js';
 
 /** What a service sends to register (defaults are filled by the registry). */
 export type Registration = z.input<typeof registerBody>;
+
+/** One instance of {@link RegistryClient.registerMany}: its id and what {@link Registration} holds. */
+export type RegistrationItem = z.input<typeof registerInstancesItem>;
+
+/**
+ * One item's outcome in a bulk call, in the order the items were given: `status` 201/200 with `instance` (register)
+ * or 200 with `leaseExpiresAt` (heartbeat), or the status and `error` a single call would have answered.
+ */
+export type { HeartbeatInstancesResult, RegisterInstancesResult };
 
 /** What an admin sends to create a bearer token (`services` defaults to none: read-only; `read` to `services`). */
 export type CreateTokenRequest = z.input<typeof createTokenBody>;
@@ -148,6 +163,42 @@ export class RegistryClient {
   async heartbeat(service: string, instanceId: string): Promise<HeartbeatResult> {
     const answer = await this.request('POST', `${instancePath(service, instanceId)}/heartbeat`);
     return validated(heartbeatResult, answer.body, answer.what);
+  }
+
+  /**
+   * Registers or replaces up to 100 instances of one service in one request (`PUT /v1/services/{service}/instances`),
+   * each exactly as {@link register} would. Resolves with one result per item, in the order given, whether or not
+   * every item succeeded (the registry answers 200 or 207): a refused item has its own `status` and `error`, and the
+   * others are registered all the same. Throws {@link RegistryValidationError} before sending for a bad service
+   * name, a bad or repeated instance id, or no items or more than 100; {@link RegistryApiError} when the registry
+   * refuses the request as a whole (e.g. 403: the caller may not write the service), in which case nothing was written.
+   *
+   * @example
+   * const { results } = await registry.registerMany('orders', [
+   *   { instanceId: 'orders-1', address: '10.0.0.5', port: 8080, leaseSeconds: 30 },
+   *   { instanceId: 'orders-2', address: '10.0.0.6', port: 8080, leaseSeconds: 30 },
+   * ]);
+   * for (const result of results) if (result.status >= 400) console.error(result.instanceId, result.error.message);
+   */
+  async registerMany(service: string, items: readonly RegistrationItem[]): Promise<{ results: RegisterInstancesResult[] }> {
+    checkBatch(items.map((item) => item.instanceId));
+    const answer = await this.request('PUT', servicePath(service, 'instances'), [], { instances: items });
+    return { results: validated(registerInstancesResults, answer.body, answer.what).results };
+  }
+
+  /**
+   * Renews the leases of up to 100 instances of one service in one request (`POST /v1/services/{service}/heartbeats`),
+   * each exactly as {@link heartbeat} would: one result per id, in the order given. A result with status 404 means
+   * that instance must be registered again. Validated before sending like {@link registerMany}.
+   *
+   * @example
+   * const { results } = await registry.heartbeatMany('orders', ['orders-1', 'orders-2']);
+   * const lost = results.filter((r) => r.status === 404).map((r) => r.instanceId); // register these again
+   */
+  async heartbeatMany(service: string, instanceIds: readonly string[]): Promise<{ results: HeartbeatInstancesResult[] }> {
+    checkBatch(instanceIds);
+    const answer = await this.request('POST', servicePath(service, 'heartbeats'), [], { instanceIds });
+    return { results: validated(heartbeatInstancesResults, answer.body, answer.what).results };
   }
 
   /** Removes the instance (a 404 when it is already gone). */
@@ -372,6 +423,26 @@ function defaultCredentialChain(): AwsCredentialsProvider {
     );
     return (await chain)();
   };
+}
+
+function servicePath(service: string, rest: string): string {
+  return `/v1/services/${encodeURIComponent(checkService(service))}/${rest}`;
+}
+
+/**
+ * The ids of a bulk call: 1 to 100, each valid, none twice (the registry refuses such a request whole; refused
+ * here first, before anything is sent).
+ */
+function checkBatch(instanceIds: readonly unknown[]): void {
+  if (instanceIds.length === 0 || instanceIds.length > BULK_MAX_ITEMS) {
+    throw new RegistryValidationError('instanceId', `a bulk call takes 1 to ${BULK_MAX_ITEMS} instances, got ${instanceIds.length}`);
+  }
+  const seen = new Set<string>();
+  for (const id of instanceIds) {
+    const instanceId = checkInstanceId(id);
+    if (seen.has(instanceId)) throw new RegistryValidationError('instanceId', `invalid instanceId ${JSON.stringify(instanceId)}: given more than once`);
+    seen.add(instanceId);
+  }
 }
 
 function instancePath(service: string, instanceId: string): string {

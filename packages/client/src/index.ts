@@ -24,13 +24,16 @@ export {
   type CreateTokenRequest,
   type DiscoverQuery,
   type DiscoverResult,
+  type HeartbeatInstancesResult,
   type HeartbeatResult,
   type HistoryOptions,
+  type RegisterInstancesResult,
   type Registration,
+  type RegistrationItem,
   type RegistryClientOptions,
   type SigV4Options,
 } from './client.js';
-export { registerInstance, type AgentOptions, type RegisteredInstance } from './agent.js';
+export { registerInstance, registerInstances, type AgentOptions, type GroupAgentOptions, type RegisteredGroup, type RegisteredInstance } from './agent.js';
 export { ServiceCache, type ServiceCacheOptions } from './cache.js';
 export {
   SseFeed,

@@ -206,6 +206,113 @@ export const errorBody = z
   })
   .meta({ id: 'Error' });
 
+// ── Bulk registration and heartbeats (`PUT /v1/services/{service}/instances`, `POST …/heartbeats`) ──
+
+/** Most instances one bulk request may carry (register or heartbeat). */
+export const BULK_MAX_ITEMS = 100;
+
+/** Largest JSON body a write route accepts, in bytes (16 KB); the bulk registration accepts one per item. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/** One instance of a bulk registration: its id and every field of {@link registerBody}, validated as one register's. */
+export const registerInstancesItem = registerBody.extend({ instanceId });
+
+/**
+ * Renders {@link registerInstancesItem} for the OpenAPI document in place of the lenient envelope the route parses
+ * with (`instanceId` only): a bad item is answered in its own result, so the request schema cannot refuse it, yet
+ * the document must show what an item is. Sub-schemas zod puts under `$defs` (HealthCheck) are inlined: an OpenAPI
+ * schema's `#/$defs/…` would resolve against the document root. Runs only when the document is generated.
+ */
+function documentAsRegisterItem(ctx: { jsonSchema: Record<string, unknown> }): void {
+  const { $schema: _schema, $defs, ...item } = z.toJSONSchema(registerInstancesItem, { io: 'input' }) as Record<string, unknown>;
+  const defs = ($defs ?? {}) as Record<string, unknown>;
+  const inline = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(inline);
+    if (!value || typeof value !== 'object') return value;
+    const ref = (value as { $ref?: unknown }).$ref;
+    if (typeof ref === 'string' && ref.startsWith('#/$defs/')) return inline(defs[ref.slice('#/$defs/'.length)]);
+    return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, inline(v)]));
+  };
+  for (const key of Object.keys(ctx.jsonSchema)) delete ctx.jsonSchema[key];
+  Object.assign(ctx.jsonSchema, inline(item), {
+    description: 'An instance to register: `instanceId` and the fields of `RegisterInstance`. Validated on its own: a bad item is a 400 in its result',
+  });
+}
+
+/**
+ * Body of `PUT /v1/services/{service}/instances`: 1-100 instances with distinct ids. Only the envelope and each
+ * `instanceId` are checked here (a problem there is a 400 for the whole request, and nothing is written); each item's
+ * other fields are checked with {@link registerInstancesItem} one by one, so one bad item does not stop the others.
+ */
+export const registerInstancesBody = z
+  .strictObject({
+    instances: z
+      .array(z.looseObject({ instanceId }).meta({ override: documentAsRegisterItem }))
+      .min(1, 'give at least one instance')
+      .max(BULK_MAX_ITEMS, `at most ${BULK_MAX_ITEMS} instances per request`),
+  })
+  .superRefine((body, ctx) =>
+    duplicateIds(
+      body.instances.map((item) => item.instanceId),
+      ['instances'],
+      ctx,
+    ),
+  )
+  .meta({ id: 'RegisterInstances' });
+
+/** Body of `POST /v1/services/{service}/heartbeats`: 1-100 distinct instance ids of the service, each renewed. */
+export const heartbeatInstancesBody = z
+  .strictObject({
+    instanceIds: z.array(instanceId).min(1, 'give at least one instance id').max(BULK_MAX_ITEMS, `at most ${BULK_MAX_ITEMS} instance ids per request`),
+  })
+  .superRefine((body, ctx) => duplicateIds(body.instanceIds, ['instanceIds'], ctx))
+  .meta({ id: 'HeartbeatInstances' });
+
+/**
+ * Refuses an id given twice: the items of one request are written concurrently, each as its own conditional write,
+ * so two for one instance would race each other.
+ */
+function duplicateIds(ids: readonly string[], path: (string | number)[], ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  for (const [index, id] of ids.entries()) {
+    if (seen.has(id)) ctx.addIssue({ code: 'custom', path: [...path, index], message: `instance id '${id}' is given more than once` });
+    seen.add(id);
+  }
+}
+
+/** An item's failure, in the error shape of a single request's (`Error.error`). */
+const itemError = errorBody.shape.error;
+
+/**
+ * One item's outcome: 201 created or 200 replaced with the instance, or the status and error a single register
+ * would have answered (400 bad item or refused address, 403 someone else's instance, 500 the write failed: retry it).
+ */
+export const registerInstancesResult = z
+  .union([
+    z.object({ instanceId, status: z.literal([200, 201]), instance: instanceRecord }),
+    z.object({ instanceId, status: z.literal([400, 403, 404, 409, 500]), error: itemError }),
+  ])
+  .meta({ id: 'RegisterInstancesResult' });
+
+/** The answer of a bulk registration: one result per item, in the order given. */
+export const registerInstancesResults = z.object({ service: serviceName, results: z.array(registerInstancesResult) }).meta({ id: 'RegisterInstancesResults' });
+
+/**
+ * One heartbeat's outcome: 200 renewed (the lease's new expiry and the revision), or the status and error a single
+ * heartbeat would have answered (404 gone or expired: register again; 403 someone else's; 409 probe-driven; 500 retry).
+ */
+export const heartbeatInstancesResult = z
+  .union([
+    z.object({ instanceId, status: z.literal(200), leaseExpiresAt: isoTime, revision: z.number().int() }),
+    z.object({ instanceId, status: z.literal([400, 403, 404, 409, 500]), error: itemError }),
+  ])
+  .meta({ id: 'HeartbeatInstancesResult' });
+
+/** The answer of a bulk heartbeat: one result per id, in the order given. */
+export const heartbeatInstancesResults = z
+  .object({ service: serviceName, results: z.array(heartbeatInstancesResult) })
+  .meta({ id: 'HeartbeatInstancesResults' });
+
 export type RegisterBody = z.output<typeof registerBody>;
 export type PatchBody = z.output<typeof patchBody>;
 export type DiscoveryQuery = z.output<typeof discoveryQuery>;
@@ -215,6 +322,10 @@ export type HealthCheck = z.output<typeof healthCheck>;
 export type ServiceSummary = z.output<typeof serviceSummary>;
 export type HealthState = z.output<typeof healthState>;
 export type InstanceStatus = z.output<typeof instanceStatus>;
+export type RegisterInstancesItem = z.output<typeof registerInstancesItem>;
+export type RegisterInstancesBody = z.output<typeof registerInstancesBody>;
+export type RegisterInstancesResult = z.output<typeof registerInstancesResult>;
+export type HeartbeatInstancesResult = z.output<typeof heartbeatInstancesResult>;
 
 // ── Bearer tokens ──
 

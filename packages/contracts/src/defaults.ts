@@ -31,6 +31,11 @@ export const DEFAULTS = {
   prober: {
     /** Seconds between rounds (`REGISTRY_PROBE_INTERVAL_SECONDS`). */
     roundIntervalSeconds: 10,
+    /**
+     * Seconds between quick re-probes of a target whose latest probe failed, between rounds, until it passes or
+     * reaches its `unhealthyThreshold` (`REGISTRY_PROBE_RETRY_SECONDS`; 0: none, like Envoy's `unhealthy_interval`).
+     */
+    retryIntervalSeconds: 1,
     /** Probes in flight at once (`REGISTRY_PROBE_CONCURRENCY`). */
     concurrency: 256,
     /** Most probes to one address and port per round (`REGISTRY_PROBE_MAX_PER_ENDPOINT`). */
@@ -49,6 +54,8 @@ export const DEFAULTS = {
     /** The lease guard lets go after being engaged this long (15 minutes). */
     maxLeaseProtectionSeconds: 900,
   },
+  /** Conditional writes a bulk request keeps in flight at once (DynamoDB has no conditional batch write). */
+  bulkConcurrency: 16,
   /** How often the client agent and the throttle sizing expect heartbeats. */
   heartbeatIntervalSeconds: 10,
   /** Days change history is kept (`REGISTRY_HISTORY_RETENTION_DAYS`, the construct's `historyRetention`). */

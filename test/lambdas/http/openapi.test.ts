@@ -77,7 +77,15 @@ describe('OpenAPI document', () => {
 
   it('marks every request body required', () => {
     const withBody = routes.filter((r) => r.request?.body ?? r.operation.requestBody);
-    expect(withBody.map((r) => r.id).sort()).toEqual(['CreateToken', 'EurekaRegister', 'EurekaV2Register', 'PatchInstance', 'RegisterInstance']);
+    expect(withBody.map((r) => r.id).sort()).toEqual([
+      'CreateToken',
+      'EurekaRegister',
+      'EurekaV2Register',
+      'HeartbeatInstances',
+      'PatchInstance',
+      'RegisterInstance',
+      'RegisterInstances',
+    ]);
     for (const route of withBody) expect(operation(route.path, route.method).requestBody.required).toBe(true);
   });
 

@@ -60,8 +60,10 @@ function invokeResources(roleId: string): string[] {
 describe('grants', () => {
   it('lets a service write only its own instances, on the exact write routes', () => {
     const resources = invokeResources('OrdersRole');
-    expect(resources).toHaveLength(4);
+    expect(resources).toHaveLength(6);
     for (const suffix of [
+      '/PUT/v1/services/orders/instances',
+      '/POST/v1/services/orders/heartbeats',
       '/PUT/v1/services/orders/instances/*',
       '/PATCH/v1/services/orders/instances/*',
       '/DELETE/v1/services/orders/instances/*',

@@ -64,6 +64,8 @@ for (const handler of [
   'register',
   'patch-instance',
   'heartbeat',
+  'register-many',
+  'heartbeat-many',
   'deregister',
   'get-instance',
   'discover',
@@ -199,6 +201,52 @@ const scenarios: Record<string, Scenario[]> = {
       arrange: () => documents.on(UpdateCommand).rejects(refused(expired('a'))),
       event: event('POST', '/v1/services/orders/instances/a/heartbeat', { service: 'orders', instanceId: 'a' }),
       status: 404,
+    },
+  ],
+  'register-many': [
+    {
+      name: 'a new instance and a refused address (one counter update for the batch)',
+      main: true,
+      arrange: () => documents.on(UpdateCommand).resolves({}),
+      event: event(
+        'PUT',
+        '/v1/services/orders/instances',
+        { service: 'orders' },
+        {
+          body: {
+            instances: [
+              { instanceId: 'a', address: '10.0.0.1', port: 8080 },
+              { instanceId: 'b', address: '169.254.169.254', port: 80 },
+            ],
+          },
+        },
+      ),
+      status: 207,
+    },
+    {
+      name: "someone else's instance",
+      main: false,
+      arrange: () => documents.on(UpdateCommand).rejects(refused(item('a', {}, 'arn:aws:iam::123456789012:role/other'))),
+      event: event(
+        'PUT',
+        '/v1/services/orders/instances',
+        { service: 'orders' },
+        { body: { instances: [{ instanceId: 'a', address: '10.0.0.1', port: 8080 }] } },
+      ),
+      status: 207,
+    },
+  ],
+  'heartbeat-many': [
+    {
+      name: 'a live lease and an expired one',
+      main: true,
+      arrange: () =>
+        documents.on(UpdateCommand).callsFake((input) => {
+          if (input.Key.sk === instanceItemKey('orders', 'b').sk) throw refused(expired('b'));
+          return { Attributes: item('a') };
+        }),
+      event: event('POST', '/v1/services/orders/heartbeats', { service: 'orders' }, { body: { instanceIds: ['a', 'b'] } }),
+      status: 207,
     },
   ],
   deregister: [

@@ -3,7 +3,7 @@
  * would be silently ignored, fails the synth with a message naming the prop.
  */
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { ServiceRegistry, type ServiceRegistryProps } from '@service-registry/cdk';
 
@@ -24,6 +24,16 @@ describe('ServiceRegistry props', () => {
       /probeInterval must be whole seconds, at least 1, got 1 second 500 millis/,
     ],
     ['probeInterval is under a second', { probeInterval: Duration.millis(500) }, /probeInterval must be whole seconds, at least 1/],
+    [
+      'probeRetryInterval is under 100 ms',
+      { probeRetryInterval: Duration.millis(50) },
+      /probeRetryInterval must be 0 \(none\) or whole milliseconds from 100 ms/,
+    ],
+    [
+      'probeRetryInterval is not shorter than probeInterval',
+      { probeInterval: Duration.seconds(5), probeRetryInterval: Duration.seconds(5) },
+      /probeRetryInterval must be .* up to under probeInterval \(5 s\), got 5 seconds/,
+    ],
     ['heartbeatInterval is under a second', { heartbeatInterval: Duration.millis(500) }, /heartbeatInterval must be whole seconds, at least 1/],
     ['expectedInstances is not a positive integer', { expectedInstances: 0 }, /expectedInstances must be a positive integer/],
     ['throttleRateLimit is negative', { throttleRateLimit: -1 }, /throttleRateLimit must be 0 or more requests\/s, got -1/],
@@ -55,6 +65,18 @@ describe('ServiceRegistry props', () => {
     });
     Template.fromStack(registry.node.scope as Stack).hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: 0.5, ThrottlingBurstLimit: 1 },
+    });
+  });
+
+  it.each<[string, Duration | undefined, string]>([
+    ['1 s by default', undefined, '1'],
+    ['a fraction of a second', Duration.millis(250), '0.25'],
+    ['0 for none', Duration.seconds(0), '0'],
+  ])('gives the prober its re-probe interval: %s', (_name, probeRetryInterval, seconds) => {
+    const registry = build(probeRetryInterval === undefined ? {} : { probeRetryInterval });
+    Template.fromStack(registry.node.scope as Stack).hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 75,
+      Environment: { Variables: Match.objectLike({ REGISTRY_PROBE_RETRY_SECONDS: seconds }) },
     });
   });
 });
