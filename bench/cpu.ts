@@ -50,6 +50,19 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 /** The local runtime's open-mode caller (local/auth.ts): may write and read every service. */
 const CALLER: Caller = { principal: 'anonymous', services: ['*'], read: ['*'], admin: false };
 
+/** The document client's Query of the catalog service's instances, optionally projecting `attributes`. */
+function catalogQuery(attributes: readonly string[] = []): QueryCommand {
+  const projected = Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name]));
+  return new QueryCommand({
+    TableName: TABLE,
+    KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+    ...(attributes.length > 0 && { ProjectionExpression: Object.keys(projected).join(', ') }),
+    ExpressionAttributeNames: { '#pk': registryTable.partitionKey, '#sk': registryTable.sortKey, ...projected },
+    ExpressionAttributeValues: { ':pk': servicePartition('catalog'), ':prefix': INSTANCE_PREFIX },
+    Limit: CATALOG,
+  });
+}
+
 /**
  * An API Gateway HTTP API (payload 2.0) event, built by local/api-gateway.ts's own `apiGatewayEvent`, for `route`:
  * lower-case headers, the authorizer context the registry's token authorizer gives.
@@ -195,33 +208,14 @@ try {
       name: `Query ${CATALOG} items, document client (unmarshalled)`,
       calls: (n) =>
         range(n, 0).map(() => ({
-          run: () =>
-            platform.documentClient.send(
-              new QueryCommand({
-                TableName: TABLE,
-                KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-                ExpressionAttributeNames: { '#pk': registryTable.partitionKey, '#sk': registryTable.sortKey },
-                ExpressionAttributeValues: { ':pk': servicePartition('catalog'), ':prefix': INSTANCE_PREFIX },
-                Limit: CATALOG,
-              }),
-            ),
+          run: () => platform.documentClient.send(catalogQuery()),
         })),
     },
     {
       name: `Query ${CATALOG} items, document client, 2-attribute projection`,
       calls: (n) =>
         range(n, 0).map(() => ({
-          run: () =>
-            platform.documentClient.send(
-              new QueryCommand({
-                TableName: TABLE,
-                KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-                ProjectionExpression: '#a, #p',
-                ExpressionAttributeNames: { '#pk': registryTable.partitionKey, '#sk': registryTable.sortKey, '#a': 'address', '#p': 'port' },
-                ExpressionAttributeValues: { ':pk': servicePartition('catalog'), ':prefix': INSTANCE_PREFIX },
-                Limit: CATALOG,
-              }),
-            ),
+          run: () => platform.documentClient.send(catalogQuery(['address', 'port'])),
         })),
     },
     {

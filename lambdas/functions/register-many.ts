@@ -11,7 +11,7 @@ import { RegistryError, ValidationError } from '../domain/errors.js';
 import { toRecord } from '../domain/record.js';
 import type { BulkRegistration } from '../domain/registry.js';
 import type { Telemetry } from '../domain/telemetry.js';
-import { json, STATUS_BY_KIND } from '../http/errors.js';
+import { errorAnswer, json } from '../http/errors.js';
 import { httpRoute } from '../http/route.js';
 import { parse } from '../http/validate.js';
 import { ROUTES } from '../routes.js';
@@ -31,14 +31,10 @@ export interface ItemFailure {
  * 500, so the item can be retried on its own).
  */
 export function itemFailure(error: unknown, instanceId: string, route: string, deps: { logger: Pick<Logger, 'error'>; telemetry: Telemetry }): ItemFailure {
-  const kind = error instanceof RegistryError ? error.kind : 'internal';
-  deps.telemetry.count('HttpErrors', { route, kind });
-  if (error instanceof RegistryError) {
-    const details = error instanceof ValidationError ? { details: [...error.problems] } : {};
-    return { status: STATUS_BY_KIND[error.kind] as ItemFailure['status'], error: { code: error.code, message: error.message, ...details } };
-  }
-  deps.logger.error('bulk item failed', { error: error as Error, instanceId });
-  return { status: 500, error: { code: 'INTERNAL', message: 'internal error' } };
+  deps.telemetry.count('HttpErrors', { route, kind: error instanceof RegistryError ? error.kind : 'internal' });
+  const { status, error: body } = errorAnswer(error);
+  if (status === 500) deps.logger.error('bulk item failed', { error: error as Error, instanceId });
+  return { status: status as ItemFailure['status'], error: body as ItemFailure['error'] };
 }
 
 /**

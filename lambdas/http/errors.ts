@@ -34,6 +34,25 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   };
 }
 
+/** What an error is answered with: its status and the one error shape's `error` member. */
+export interface ErrorAnswer {
+  readonly status: number;
+  readonly error: { readonly code: string; readonly message: string; readonly details?: unknown };
+}
+
+/**
+ * The status and error of any thrown value, the one mapping every answer uses (a whole response, or one item of a
+ * bulk request): a registry error by its kind; anything else a 500 whose message is never exposed (the caller logs it).
+ *
+ * @example
+ * errorAnswer(new ForbiddenError('not yours')); // => { status: 403, error: { code: 'FORBIDDEN', message: 'not yours' } }
+ */
+export function errorAnswer(error: unknown): ErrorAnswer {
+  if (!(error instanceof RegistryError)) return { status: 500, error: { code: 'INTERNAL', message: 'internal error' } };
+  const details = error instanceof ValidationError ? { details: error.problems } : {};
+  return { status: STATUS_BY_KIND[error.kind], error: { code: error.code, message: error.message, ...details } };
+}
+
 /**
  * The response for any thrown value.
  *
@@ -41,15 +60,12 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
  * errorResponse(new ForbiddenError('not yours')); // => 403 {"error":{"code":"FORBIDDEN","message":"not yours"}}
  */
 export function errorResponse(error: unknown, logger?: Pick<Logger, 'error'>): HttpResponse {
-  if (error instanceof RegistryError) {
-    const status = STATUS_BY_KIND[error.kind];
-    const details = error instanceof ValidationError ? { details: error.problems } : {};
-    const headers: Record<string, string> = status === 401 ? { 'www-authenticate': 'Bearer' } : {};
-    return json(status, { error: { code: error.code, message: error.message, ...details } }, headers);
+  const { status, error: body } = errorAnswer(error);
+  if (status === 500) {
+    if (logger) logger.error('unhandled error', { error: error as Error });
+    else console.error('unhandled error', error);
   }
-  if (logger) logger.error('unhandled error', { error: error as Error });
-  else console.error('unhandled error', error);
-  return json(500, { error: { code: 'INTERNAL', message: 'internal error' } });
+  return json(status, { error: body }, status === 401 ? { 'www-authenticate': 'Bearer' } : {});
 }
 
 /**

@@ -72,10 +72,11 @@ export function httpFunction(deps: EdgeDependencies, routeId: (event: HttpEvent)
  *   httpRoute(ROUTES.RegisterInstance, async ({ path, body, caller }) => json(201, await deps.registry.register(caller, path, body)), deps);
  */
 export function httpRoute<R extends RouteRequest>(route: RouteDefinition<R>, fn: RouteFunction<R>, deps: EdgeDependencies) {
+  const read = inputReader(route, deps.adminPrincipals);
   return httpFunction(
     deps,
     () => route.id,
-    (event) => fn(readInput(route, event, deps.adminPrincipals)),
+    (event) => fn(read(event)),
   );
 }
 
@@ -97,39 +98,43 @@ export function bind<R extends RouteRequest>(route: RouteDefinition<R>, fn: Rout
  * export const tokensHandler = (deps) => httpRoutes([bind(ROUTES.ListTokens, list), bind(ROUTES.CreateToken, create)], deps);
  */
 export function httpRoutes(bindings: readonly RouteBinding[], deps: EdgeDependencies) {
-  const byKey = new Map(bindings.map((b) => [`${b.route.method} ${b.route.path}`, b]));
+  const byKey = new Map(bindings.map((b) => [`${b.route.method} ${b.route.path}`, { ...b, read: inputReader(b.route, deps.adminPrincipals) }]));
   return httpFunction(
     deps,
     (event) => byKey.get(event.routeKey)?.route.id ?? 'unmatched',
     async (event) => {
       const binding = byKey.get(event.routeKey);
       if (!binding) throw new RouteNotFoundError(`no route for ${event.routeKey}`);
-      return binding.fn(readInput(binding.route, event, deps.adminPrincipals));
+      return binding.fn(binding.read(event));
     },
   );
 }
 
 /**
- * Reads path, query and body with the route's schemas, in that order (the JSON itself first: a body that is not
- * JSON is refused before anything else is looked at).
+ * The reader of a route's input: path, query and body with the route's schemas, in that order (the JSON itself first:
+ * a body that is not JSON is refused before anything else is looked at). What the schemas say about the query (which
+ * keys may repeat) is read once, here, not on every request.
  */
-function readInput<R extends RouteRequest>(route: RouteDefinition<R>, event: HttpEvent, adminPrincipals: readonly string[]): RouteInput<R> {
+function inputReader<R extends RouteRequest>(route: RouteDefinition<R>, adminPrincipals: readonly string[]): (event: HttpEvent) => RouteInput<R> {
   const request: RouteRequest = route.request ?? {};
-  const raw = request.body ? readJsonBody(event, request.maxBodyBytes) : undefined;
-  const pairs = queryPairs(event);
-  const path = request.path ? parse(request.path, event.pathParameters, 'path') : undefined;
-  const query = request.query ? parse(request.query, queryObject(pairs, repeatableKeys(request.query), request.queryPrefixes), 'query') : undefined;
-  const body = request.body ? parse(request.body, raw, 'body') : undefined;
-  let caller: Caller | undefined;
-  return {
-    path,
-    query,
-    body,
-    pairs,
-    event,
-    get caller() {
-      caller ??= callerFrom(event, adminPrincipals);
-      return caller;
-    },
-  } as RouteInput<R>;
+  const repeatable = request.query ? repeatableKeys(request.query) : [];
+  return (event) => {
+    const raw = request.body ? readJsonBody(event, request.maxBodyBytes) : undefined;
+    const pairs = queryPairs(event);
+    const path = request.path ? parse(request.path, event.pathParameters, 'path') : undefined;
+    const query = request.query ? parse(request.query, queryObject(pairs, repeatable, request.queryPrefixes), 'query') : undefined;
+    const body = request.body ? parse(request.body, raw, 'body') : undefined;
+    let caller: Caller | undefined;
+    return {
+      path,
+      query,
+      body,
+      pairs,
+      event,
+      get caller() {
+        caller ??= callerFrom(event, adminPrincipals);
+        return caller;
+      },
+    } as RouteInput<R>;
+  };
 }

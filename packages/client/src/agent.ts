@@ -64,9 +64,8 @@ export async function registerInstance(options: AgentOptions): Promise<Registere
 
   /** Before the first answer the lease is the one asked for (a probe-driven instance has none). */
   const leaseMs = () => (instance?.leaseSeconds ?? options.registration.leaseSeconds ?? 0) * 1000;
-  /** About a third of the lease, ±20 % so a fleet restarted together does not heartbeat in lockstep. */
-  const nextBeat = () => (leaseMs() / 3) * (0.8 + 0.4 * random());
-  const backoff = () => Math.min(MAX_BACKOFF_MS, leaseMs() / 3 || MAX_BACKOFF_MS, 500 * 2 ** Math.min(failures, 10)) * (0.5 + random() / 2);
+  const nextBeat = () => beatDelay(leaseMs(), random);
+  const backoff = () => backoffDelay(leaseMs(), failures, random);
 
   while (instance === undefined) {
     try {
@@ -113,23 +112,10 @@ export async function registerInstance(options: AgentOptions): Promise<Registere
     if (stopped) return;
     stopped = true;
     clearTimeout(timer);
-    if (drain) {
-      await client.patch(service, instanceId, { status: 'DRAINING' }).catch(onError);
-      await new Promise((resolve) => setTimeout(resolve, (options.drainSeconds ?? 10) * 1000));
-    }
-    await client.deregister(service, instanceId).catch((error: unknown) => {
-      if (!(error instanceof RegistryApiError && error.status === 404)) onError(error);
-    });
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    await leave({ ...options, service }, [instanceId], drain, onError);
+    unlisten();
   };
-  const onSignal = () => {
-    void shutdown().then(options.onShutdown ?? (() => process.exit(0)));
-  };
-  if (options.handleSignals ?? true) {
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  }
+  const unlisten = shutdownOnSignals(options, shutdown);
   return {
     get instance() {
       return instance!; // assigned by the loop above before this object exists
@@ -183,9 +169,8 @@ export async function registerInstances(options: GroupAgentOptions): Promise<Reg
     const leases = [...registrations.keys()].map((id) => records.get(id)?.leaseSeconds ?? registrations.get(id)!.leaseSeconds).filter((s) => s !== undefined);
     return leases.length === 0 ? 0 : Math.min(...leases) * 1000;
   };
-  const nextBeat = () => (leaseMs() / 3) * (0.8 + 0.4 * random());
-  const backoff = () => Math.min(MAX_BACKOFF_MS, leaseMs() / 3 || MAX_BACKOFF_MS, 500 * 2 ** Math.min(failures, 10)) * (0.5 + random() / 2);
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const nextBeat = () => beatDelay(leaseMs(), random);
+  const backoff = () => backoffDelay(leaseMs(), failures, random);
 
   /** Registers `ids` in one request; answers the ids to try again (500s). A 4xx item throws when `strict`, else is reported. */
   const register = async (ids: readonly string[], strict: boolean): Promise<string[]> => {
@@ -210,7 +195,7 @@ export async function registerInstances(options: GroupAgentOptions): Promise<Reg
       if (options.failFast || !isTransient(error)) throw error;
       failures++;
       onError(error);
-      await sleep(backoff());
+      await new Promise((resolve) => setTimeout(resolve, backoff()));
     }
   }
 
@@ -241,21 +226,54 @@ export async function registerInstances(options: GroupAgentOptions): Promise<Reg
     if (stopped) return;
     stopped = true;
     clearTimeout(timer);
-    const ids = [...records.keys()];
-    if (drain) {
-      await Promise.all(ids.map((id) => client.patch(service, id, { status: 'DRAINING' }).catch(onError)));
-      await sleep((options.drainSeconds ?? 10) * 1000);
-    }
-    await Promise.all(
-      ids.map((id) =>
-        client.deregister(service, id).catch((error: unknown) => {
-          if (!(error instanceof RegistryApiError && error.status === 404)) onError(error);
-        }),
-      ),
-    );
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    await leave({ ...options, service }, [...records.keys()], drain, onError);
+    unlisten();
   };
+  const unlisten = shutdownOnSignals(options, shutdown);
+  return {
+    get instances() {
+      return [...registrations.keys()].map((id) => records.get(id)!);
+    },
+    shutdown,
+  };
+}
+
+/** About a third of the lease, ±20 % so a fleet restarted together does not heartbeat in lockstep. */
+function beatDelay(leaseMs: number, random: () => number): number {
+  return (leaseMs / 3) * (0.8 + 0.4 * random());
+}
+
+/** After `failures` failed attempts: exponential from 500 ms, at most a third of the lease and {@link MAX_BACKOFF_MS}, jittered. */
+function backoffDelay(leaseMs: number, failures: number, random: () => number): number {
+  return Math.min(MAX_BACKOFF_MS, leaseMs / 3 || MAX_BACKOFF_MS, 500 * 2 ** Math.min(failures, 10)) * (0.5 + random() / 2);
+}
+
+/**
+ * How an agent leaves: drains its instances (when asked) and waits `drainSeconds` for callers to notice, then
+ * deregisters them; one already gone (404) is not an error.
+ */
+async function leave(
+  options: Pick<AgentOptions, 'client' | 'service' | 'drainSeconds'>,
+  ids: readonly string[],
+  drain: boolean,
+  onError: (error: unknown) => void,
+): Promise<void> {
+  const { client, service } = options;
+  if (drain) {
+    await Promise.all(ids.map((id) => client.patch(service, id, { status: 'DRAINING' }).catch(onError)));
+    await new Promise((resolve) => setTimeout(resolve, (options.drainSeconds ?? 10) * 1000));
+  }
+  await Promise.all(
+    ids.map((id) =>
+      client.deregister(service, id).catch((error: unknown) => {
+        if (!(error instanceof RegistryApiError && error.status === 404)) onError(error);
+      }),
+    ),
+  );
+}
+
+/** Shuts the agent down on SIGTERM or SIGINT (unless `handleSignals` is false); answers the function that stops listening. */
+function shutdownOnSignals(options: Pick<AgentOptions, 'handleSignals' | 'onShutdown'>, shutdown: () => Promise<void>): () => void {
   const onSignal = () => {
     void shutdown().then(options.onShutdown ?? (() => process.exit(0)));
   };
@@ -263,11 +281,9 @@ export async function registerInstances(options: GroupAgentOptions): Promise<Reg
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   }
-  return {
-    get instances() {
-      return [...registrations.keys()].map((id) => records.get(id)!);
-    },
-    shutdown,
+  return () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
   };
 }
 
