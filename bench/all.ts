@@ -1,44 +1,29 @@
 /**
  * `npm run bench`: every benchmark in one run, side by side with etcd, written to bench/results/latest.json and
- * bench/results/latest.md (the README links the latter). Each part runs in its own process, one after another.
+ * bench/results/latest.md (the README links the latter), with issue #16's targets judged (bench/report.ts), and the
+ * README's figures block rewritten from it. Each part runs in its own process, one after another.
  * Sizes can be reduced with the parts' own variables (BENCH_REQUESTS, BENCH_CHANGES, BENCH_ONE_SERVICE,
  * BENCH_ACROSS, BENCH_TARGETS); the report records what was used.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { firstNumber, judgeTargets, PARTS, type Report, type Row, tables, targetsTable, withFigures } from './report.js';
 
+/** Each part in its own process, one after another; the load-sensitive ones (floor, CPU, init) first. */
 const parts = [
-  ['API through the local runtime', 'bench/api.ts'],
-  ['Propagation and detection (SDK cache over SSE)', 'bench/detection.ts'],
-  ['Cached discovery: pick()', 'bench/pick.ts'],
-  ['Prober', 'bench/probe.ts'],
-  ['Scale', 'bench/scale.ts'],
-  ['Peer: etcd, same machine, same run', 'bench/etcd.ts'],
+  [PARTS.api, 'bench/api.ts'],
+  [PARTS.floor, 'bench/floor.ts'],
+  [PARTS.cpu, 'bench/cpu.ts'],
+  [PARTS.init, 'bench/init.ts'],
+  [PARTS.detection, 'bench/detection.ts'],
+  [PARTS.pick, 'bench/pick.ts'],
+  [PARTS.probe, 'bench/probe.ts'],
+  [PARTS.scale, 'bench/scale.ts'],
+  [PARTS.cost, 'bench/cost.ts'],
+  [PARTS.etcd, 'bench/etcd.ts'],
 ] as const;
-
-type Row = Record<string, string>;
-/** Markdown tables in a part's output, as rows keyed by header. */
-function tables(output: string): Row[][] {
-  const found: Row[][] = [];
-  const lines = output.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    if (!lines[i]!.startsWith('|') || !lines[i + 1]?.startsWith('|---')) continue;
-    const header = lines[i]!.split('|')
-      .slice(1, -1)
-      .map((c) => c.trim());
-    const rows: Row[] = [];
-    for (i += 2; i < lines.length && lines[i]!.startsWith('|'); i++) {
-      const cells = lines[i]!.split('|')
-        .slice(1, -1)
-        .map((c) => c.trim());
-      rows.push(Object.fromEntries(header.map((h, k) => [h, cells[k] ?? ''])));
-    }
-    found.push(rows);
-  }
-  return found;
-}
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${process.platform}`;
 const report: Record<string, { output: string; tables: Row[][] }> = {};
@@ -55,13 +40,13 @@ for (const [title, script] of parts) {
 }
 
 // Ratios ours / etcd for the figures both sides measure.
-const num = (v: string | undefined) => Number(String(v ?? '').replace(/[^0-9.\-e]/g, ''));
-const api = report['API through the local runtime']!.tables[0] ?? [];
-const etcdTables = report['Peer: etcd, same machine, same run']!.tables;
+const num = firstNumber;
+const api = report[PARTS.api]!.tables[0] ?? [];
+const etcdTables = report[PARTS.etcd]!.tables;
 const etcdOps = etcdTables[0] ?? [];
 const cell = (rows: Row[], op: RegExp, c: string, col: string) => num(rows.find((r) => op.test(r.operation ?? '') && r.concurrency === c)?.[col]);
 const figure = (rows: Row[] | undefined, name: RegExp) => num(rows?.find((r) => name.test(r.figure ?? ''))?.value);
-const detection = report['Propagation and detection (SDK cache over SSE)']!.tables[0];
+const detection = report[PARTS.detection]!.tables[0];
 const etcdFigures = etcdTables[1];
 const ratios: Array<[string, number, number]> = [];
 for (const [ours, theirs, label] of [
@@ -79,10 +64,15 @@ ratios.push(['change → subscriber p99 ms', figure(detection, /propagation.*p99
 ratios.push(['lease-expiry detection mean ms', figure(detection, /lease-expiry detection mean/), figure(etcdFigures, /lease-expiry detection mean/)]);
 
 const date = new Date().toISOString();
+const targets = judgeTargets(report);
 const md = [
   `# Benchmark report`,
   ``,
   `Run ${date} on ${machine}. DynamoDB Local (Java) and etcd run on the same machine as the registry.`,
+  ``,
+  `## Targets (issue #16)`,
+  ``,
+  ...targetsTable(targets),
   ``,
   `## Ours / etcd`,
   ``,
@@ -92,11 +82,12 @@ const md = [
   ``,
   ...Object.entries(report).flatMap(([title, part]) => [`## ${title}`, ``, part.output, ``]),
 ].join('\n');
+const result: Report = { date, machine, ratios: ratios.map(([name, ours, etcd]) => ({ name, ours, etcd })), targets, parts: report };
 const dir = join(import.meta.dirname, 'results');
 mkdirSync(dir, { recursive: true });
-writeFileSync(
-  join(dir, 'latest.json'),
-  `${JSON.stringify({ date, machine, ratios: ratios.map(([name, ours, etcd]) => ({ name, ours, etcd })), parts: report }, null, 2)}\n`,
-);
+writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
 writeFileSync(join(dir, 'latest.md'), `${md}\n`);
+// The README's figures block is made from this report (bench/report.ts), never copied by hand.
+const readmePath = join(import.meta.dirname, '..', 'README.md');
+writeFileSync(readmePath, withFigures(readFileSync(readmePath, 'utf8'), result));
 console.log(md);
