@@ -3,14 +3,20 @@
  * the bulk route (`PUT /v1/services/{service}/instances`, 100 per request) and fully listed through pagination;
  * BENCH_ACROSS instances (default 100,000) registered across 100 services the same way; BENCH_SINGLE instances
  * (default 1,000) registered one request each, for the per-request comparison; the local runtime's memory (Node RSS;
- * DynamoDB Local runs in its own Java process).
+ * DynamoDB Local runs in its own Java process). Beside the first figure, its floor: the same number of conditional
+ * PutItems of a registered item's copy (register's condition, `ALL_OLD`; bench/floor-requests.ts), sent raw with the
+ * SDK by this process at the same 32 writes in flight — what DynamoDB Local on this machine allows at best.
  *
  * Bulk requests run BENCH_BULK_CONCURRENCY at a time (default 2); each keeps the registry's bulk concurrency (16)
  * conditional writes in flight, so 32 writes are in flight in all, as with the single requests at c=32.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RegistryClient, type RegistrationItem } from '@service-registry/client';
 import { BULK_MAX_ITEMS } from '@service-registry/contracts';
+import { localClientConfig } from '../local/dynamodb-local.js';
 import { startLocalRuntime } from '../local/runtime.js';
+import { instanceItemKey } from '../lambdas/table.js';
+import { conditionalPut, storedItems } from './floor-requests.js';
 import { load } from './stats.js';
 
 const ONE = Number(process.env.BENCH_ONE_SERVICE ?? 10_000);
@@ -51,6 +57,15 @@ try {
   const { instances } = await client.discoverAll('big');
   const listMs = performance.now() - t0;
   if (instances.length !== ONE) throw new Error(`listed ${instances.length} of ${ONE}`);
+  // The floor: ONE raw conditional PutItems into a service of their own, 32 in flight.
+  const raw = new DynamoDBClient(localClientConfig(runtime.dynamoEndpoint));
+  const template = [...(await storedItems(raw, runtime.tableName, 'big')).values()][0]!;
+  const floor = await load(ONE, 32, async (i) => {
+    const key = instanceItemKey('floor', `i-${i}`);
+    const item = { ...template, pk: { S: key.pk }, sk: { S: key.sk }, service: { S: 'floor' }, instanceId: { S: `i-${i}` } };
+    await raw.send(conditionalPut(runtime.tableName, item, String(template.owner?.S ?? 'anonymous'), Date.now(), 1, 86_400));
+  });
+  raw.destroy();
   const single = await load(SINGLE, 32, async (i) => void (await client.register('single', `i-${i}`, body(i))));
   const across = batches(ACROSS, (i) => i % 100);
   const reg2 = await load(across.length, BULK_CONCURRENCY, async (b) => registerInBulk(`svc-${across[b]!.service}`, across[b]!.ids));
@@ -61,6 +76,7 @@ try {
   console.log('| figure | value |');
   console.log('|---|---:|');
   console.log(`| register ${ONE} instances in one service (bulk, 100 per request, c=${BULK_CONCURRENCY}) | ${rate(ONE, reg1.wallMs)} |`);
+  console.log(`| floor: ${ONE} conditional PutItems, raw SDK (c=32) | ${rate(ONE, floor.wallMs)} |`);
   console.log(`| list all ${ONE} (pages of 1,000) | ${(listMs / 1000).toFixed(2)} s |`);
   console.log(`| register ${SINGLE} instances one request each (c=32) | ${rate(SINGLE, single.wallMs)} |`);
   console.log(`| register ${ACROSS} instances across 100 services (bulk, 100 per request, c=${BULK_CONCURRENCY}) | ${rate(ACROSS, reg2.wallMs)} |`);
