@@ -34,6 +34,7 @@ export const DEFAULTS = {
     /**
      * Seconds between quick re-probes of a target whose latest probe failed, between rounds, until it passes or
      * reaches its `unhealthyThreshold` (`REGISTRY_PROBE_RETRY_SECONDS`; 0: none, like Envoy's `unhealthy_interval`).
+     * Unset with rounds shorter than 4 s (the local runtime's 1 s), a quarter of the round interval.
      */
     retryIntervalSeconds: 1,
     /** Probes in flight at once (`REGISTRY_PROBE_CONCURRENCY`). */
@@ -42,6 +43,13 @@ export const DEFAULTS = {
     maxProbesPerEndpoint: 8,
     /** Prober shards (`REGISTRY_PROBE_SHARDS`). */
     shards: 1,
+    /**
+     * Least timeout of one prober invocation (one round and its re-probes; more for rounds over 20 s apart: see
+     * `proberTimeoutSeconds` in lambdas/domain/prober-loop.ts). Lambda bills the time used, not the timeout.
+     */
+    timeoutSeconds: 60,
+    /** Memory of the prober function (arm64): a 1,000-target round needs a few ms of CPU a round. */
+    memoryMb: 128,
   },
   /** The mass-failure guards (`REGISTRY_PROTECTION_*`; see lambdas/domain/protection.ts). */
   protection: {
