@@ -10,6 +10,8 @@
  * No AWS imports.
  */
 import { DEFAULTS } from '../../packages/contracts/src/defaults.js';
+
+export { proberTimeoutSeconds } from '../../packages/contracts/src/defaults.js';
 import { DUE_SLACK_MS, type Prober, type RetryReport, type RoundReport } from './prober.js';
 import type { ProberLock } from './prober-ports.js';
 import type { Telemetry } from './telemetry.js';
@@ -252,18 +254,6 @@ export function laterRounds(roundIntervalMs: number, periodMs = SCHEDULE_PERIOD_
   const delays: number[] = [];
   for (let delay = roundIntervalMs; delay <= periodMs - roundIntervalMs / 2; delay += roundIntervalMs) delays.push(delay);
   return delays;
-}
-
-/**
- * The prober function's timeout: one round, its re-probes up to the next round and the wait for the lock, with room
- * for a slow round (17.6 s was measured at 10,000 instances turning passing). Lambda bills the time used, not the
- * timeout; the lock of an invocation that crashed runs out this long (plus 5 s) after it started.
- *
- * @example
- * proberTimeoutSeconds(10); // => 60
- */
-export function proberTimeoutSeconds(roundIntervalSeconds: number): number {
-  return Math.max(DEFAULTS.prober.timeoutSeconds, Math.ceil(roundIntervalSeconds * 1.5) + 30);
 }
 
 /**

@@ -8,7 +8,8 @@
  * duplicated or late message never probes twice nor too soon (lambdas/domain/prober-loop.ts `runRound`); after the
  * round it stays only while a target is failing, re-probing it every `REGISTRY_PROBE_RETRY_SECONDS` until it is
  * confirmed or passes, never past the next round. The minute's schedule is also the watchdog: a broken chain of
- * messages costs the rest of one minute's rounds, never more.
+ * messages costs the rest of one minute's rounds, never more. With `REGISTRY_PROBE_SCHEDULE_ONLY` (the construct's
+ * schedule function when the prober runs in a VPC) a scheduled invocation queues round 0 as well and probes nothing.
  *
  * Why this design (issue #16): the earlier invocation stayed alive ~60 s running 10 s rounds, ~$8.9 a month at
  * 256 MB whatever the fleet. Here a steady 10-instance fleet is probed in invocations of tens of milliseconds; the
@@ -114,10 +115,15 @@ export function proberHandler(deps: ProberDependencies) {
     });
   };
 
-  /** The minute's later rounds, before round 0: they run even when this invocation fails after sending them. */
-  const enqueueLaterRounds = async (shard: number, shards: number): Promise<number> => {
+  /**
+   * The minute's later rounds (and round 0 too when `scheduleOnly`), before round 0 runs: they run even when this
+   * invocation fails after sending them.
+   */
+  const enqueueRounds = async (shard: number, shards: number): Promise<number> => {
     if (!deps.rounds) return 0;
-    const messages = laterRounds(config.roundIntervalSeconds * 1000).map((delayMs, n) => ({ delayMs, message: { shard, shards, round: n + 1 } }));
+    const first = config.scheduleOnly ? 0 : 1;
+    const delays = [...(config.scheduleOnly ? [0] : []), ...laterRounds(config.roundIntervalSeconds * 1000)];
+    const messages = delays.map((delayMs, n) => ({ delayMs, message: { shard, shards, round: n + first } }));
     if (messages.length === 0) return 0;
     try {
       return (await deps.rounds.enqueue(messages)).requests;
@@ -134,7 +140,8 @@ export function proberHandler(deps: ProberDependencies) {
       if (event.Records === undefined) {
         const shard = event.shard ?? config.shard;
         const shards = event.shards ?? config.shards;
-        const enqueueRequests = await enqueueLaterRounds(shard, shards);
+        const enqueueRequests = await enqueueRounds(shard, shards);
+        if (config.scheduleOnly) return { rounds: 0, locked: false, enqueueRequests };
         return { ...(await round(shard, shards, context)), enqueueRequests };
       }
       // The event source sends one message at a time (batch size 1); more would run one after another, the lock
