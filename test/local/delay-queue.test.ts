@@ -14,7 +14,12 @@ describe('the local delay queue', () => {
     const delivered: Array<{ at: number; body: string; records: number }> = [];
     const sent = Date.now();
     queue.start(async (event: SQSEvent) => void delivered.push({ at: Date.now() - sent, body: event.Records[0]!.body, records: event.Records.length }));
-    expect(await queue.enqueue([{ delayMs: 150, message }, { delayMs: 50, message: { ...message, round: 2 } }])).toEqual({ requests: 1 });
+    expect(
+      await queue.enqueue([
+        { delayMs: 150, message },
+        { delayMs: 50, message: { ...message, round: 2 } },
+      ]),
+    ).toEqual({ requests: 1 });
     await new Promise((r) => setTimeout(r, 400));
     await queue.stop();
     expect(delivered.map((d) => JSON.parse(d.body).round)).toEqual([2, 1]);

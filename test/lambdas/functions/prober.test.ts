@@ -99,7 +99,11 @@ describe('the prober function', () => {
     const tableName = `prober-fn-${randomUUID()}`;
     await bootstrapTable(raw, tableName);
     const env = { TABLE_NAME: tableName };
-    const platform = createPlatform(loadConfig(env), { logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }), telemetry: NO_TELEMETRY, dynamodb: raw });
+    const platform = createPlatform(loadConfig(env), {
+      logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+      telemetry: NO_TELEMETRY,
+      dynamodb: raw,
+    });
     const failing: RoundQueue = { enqueue: async () => Promise.reject(new Error('throttled')) };
     const handler = proberHandler({ ...platform, prober: loadProberConfig(env), rounds: failing });
     expect(await handler({}, lambdaContext('Prober', 60_000))).toMatchObject({ rounds: 1, locked: false });

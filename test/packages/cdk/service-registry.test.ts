@@ -100,20 +100,20 @@ describe('ServiceRegistry prober', () => {
     const queues = template.findResources('AWS::SQS::Queue');
     const queueId = Object.keys(queues).find((id) => /^RegistryProberQueue/.test(id))!;
     const dlqId = Object.keys(queues).find((id) => /^RegistryProberDeadLetterQueue/.test(id))!;
-    expect(queues[queueId].Properties).toMatchObject({
+    expect(queues[queueId]!.Properties).toMatchObject({
       SqsManagedSseEnabled: true,
       VisibilityTimeout: 60,
       MessageRetentionPeriod: 300,
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 2 },
     });
-    expect(queues[dlqId].Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 86_400 });
+    expect(queues[dlqId]!.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 86_400 });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: queueId }],
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
     // One message per invocation, with no maximum concurrency (which would keep five pollers on an idle queue).
-    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find(
-      (m: any) => JSON.stringify(m.Properties.EventSourceArn).includes(queueId),
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find((m: any) =>
+      JSON.stringify(m.Properties.EventSourceArn).includes(queueId),
     ) as any;
     expect(mapping.Properties).toMatchObject({ BatchSize: 1, FunctionName: { Ref: expect.stringMatching(/^RegistryProberFunction/) } });
     expect(mapping.Properties.ScalingConfig).toBeUndefined();
@@ -136,15 +136,20 @@ describe('ServiceRegistry prober', () => {
     const tpl = Template.fromStack(stack);
     const fns = tpl.findResources('AWS::Lambda::Function');
     const schedulerId = Object.keys(fns).find((id) => /^RegistryProberSchedulerFunction/.test(id))!;
-    const scheduler = fns[schedulerId].Properties;
+    const scheduler = fns[schedulerId]!.Properties;
     expect(scheduler.VpcConfig).toBeUndefined();
-    expect(scheduler.Environment.Variables).toMatchObject({ REGISTRY_PROBE_SCHEDULE_ONLY: 'true', REGISTRY_PROBE_QUEUE_URL: { Ref: expect.stringMatching(/^RegistryProberQueue/) } });
+    expect(scheduler.Environment.Variables).toMatchObject({
+      REGISTRY_PROBE_SCHEDULE_ONLY: 'true',
+      REGISTRY_PROBE_QUEUE_URL: { Ref: expect.stringMatching(/^RegistryProberQueue/) },
+    });
     tpl.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [schedulerId, 'Arn'] } })],
     });
     // The scheduler reads no table and may only send to the queue.
-    const policies = (Object.values(tpl.findResources('AWS::IAM::Policy')) as any[]).filter((p) => JSON.stringify(p.Properties.Roles).includes('ProberScheduler'));
+    const policies = (Object.values(tpl.findResources('AWS::IAM::Policy')) as any[]).filter((p) =>
+      JSON.stringify(p.Properties.Roles).includes('ProberScheduler'),
+    );
     const actions = policies.flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((st: any) => [st.Action].flat()));
     expect(actions.filter((a: string) => a.startsWith('dynamodb:'))).toEqual([]);
     expect(actions).toContain('sqs:SendMessage');
