@@ -222,6 +222,21 @@ export class DynamoDbProberLock implements ProberLock {
     }
   }
 
+  async extend(owner: string, untilMs: number): Promise<boolean> {
+    return conditional(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: proberLockKey(this.shard),
+          UpdateExpression: 'SET #until = :until',
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner', '#until': 'untilMs' },
+          ExpressionAttributeValues: { ':owner': owner, ':until': untilMs },
+        }),
+      ),
+    );
+  }
+
   async release(owner: string, handover: Handover): Promise<void> {
     await conditional(() =>
       this.doc.send(

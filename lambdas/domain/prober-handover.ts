@@ -103,3 +103,17 @@ export function unpackHandover(
     ]),
   };
 }
+
+/**
+ * Whether two handovers hold the same streaks, expiries and outcomes (in any order): a round whose handover is the
+ * one it took over has nothing to leave the next round, so it need not write the lock item again.
+ */
+export function sameHandover(a: Handover | undefined, b: Handover): boolean {
+  const canonical = (part: Record<string, unknown> | undefined) => JSON.stringify(Object.entries(part ?? {}).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+  return (
+    a !== undefined &&
+    canonical(a.streaks) === canonical(b.streaks) &&
+    canonical(a.expiries) === canonical(b.expiries) &&
+    canonical(a.outcomes) === canonical(b.outcomes)
+  );
+}

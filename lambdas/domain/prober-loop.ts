@@ -13,6 +13,7 @@ import { DEFAULTS } from '../../packages/contracts/src/defaults.js';
 
 export { proberTimeoutSeconds } from '../../packages/contracts/src/defaults.js';
 import { DUE_SLACK_MS, type Prober, type RetryReport, type RoundReport } from './prober.js';
+import { sameHandover } from './prober-handover.js';
 import type { ProberLock } from './prober-ports.js';
 import type { Telemetry } from './telemetry.js';
 
@@ -131,6 +132,15 @@ export interface RoundOptions {
    * @default half the round interval
    */
   readonly lockWaitMs?: number;
+  /**
+   * Take the lock only until the next round may start (the round interval less {@link roundSlackMs}) and, when the
+   * handover is the one taken over (a steady fleet), let it run out instead of releasing it: one write a round
+   * instead of two. Needs `lock.extend`: a round still running halfway through that time first extends the lock to
+   * the invocation's deadline, and releases it at the end. @default false
+   */
+  readonly shortHold?: boolean;
+  /** Runs `fn` after `ms` of real time; returns its cancel (the short hold's extension). @default setTimeout */
+  readonly timer?: (ms: number, fn: () => void) => () => void;
   readonly onRound?: (report: RoundReport) => void;
   readonly onRetry?: (report: RetryReport) => void;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -177,11 +187,14 @@ export async function runRound(
   const retryIntervalMs = options.retryIntervalMs ?? DEFAULTS.prober.retryIntervalSeconds * 1000;
   const lockWaitMs = options.lockWaitMs ?? intervalMs / 2;
   const giveUpAt = clock() + lockWaitMs;
+  const extend = options.shortHold ? lock.extend?.bind(lock) : undefined;
+  const holdMs = intervalMs - roundSlackMs(intervalMs);
+  const deadline = () => clock() + options.remainingMs() + 5_000;
   let handover: Awaited<ReturnType<ProberLock['acquire']>>['handover'];
   for (;;) {
     if (options.remainingMs() <= 0) return { rounds: 0, locked: true };
     const now = clock();
-    const result = await lock.acquire(options.owner, now + options.remainingMs() + 5_000, now, options.takeOverOwnHolder ?? false, {
+    const result = await lock.acquire(options.owner, extend ? now + holdMs : deadline(), now, options.takeOverOwnHolder ?? false, {
       notBeforeMs: now - intervalMs + roundSlackMs(intervalMs),
     });
     if (result.acquired) {
@@ -191,6 +204,10 @@ export async function runRound(
     if (clock() >= giveUpAt) return { rounds: 0, locked: true };
     await sleep(Math.min(250, Math.max(10, intervalMs / 20), giveUpAt - clock()));
   }
+  // The short hold runs out when the next round may start; a round still running halfway there keeps the lock.
+  let extended: Promise<boolean> | undefined;
+  const timer = options.timer ?? ((ms: number, fn: () => void) => clearTimeout.bind(undefined, setTimeout(fn, ms)));
+  const cancel = extend ? timer(holdMs / 2, () => void (extended = extend(options.owner, deadline()))) : () => undefined;
   try {
     prober.resume(handover);
     const started = clock();
@@ -212,7 +229,11 @@ export async function runRound(
       options.onRetry,
     );
   } finally {
-    await lock.release(options.owner, prober.exportHandover());
+    cancel();
+    // An extension in flight lands before the release (a failed one leaves the lock to run out at the deadline).
+    const kept = extended ? await extended.catch(() => true) : false;
+    const next = prober.exportHandover();
+    if (!extend || kept || !sameHandover(handover, next)) await lock.release(options.owner, next);
   }
   return { rounds: 1, locked: false };
 }

@@ -96,6 +96,11 @@ export interface ProberLock {
   ): Promise<{ acquired: boolean; handover?: Handover }>;
   /** Frees the lock and leaves `handover` for the next owner. */
   release(owner: string, handover: Handover): Promise<void>;
+  /**
+   * Keeps the lock until `untilMs`, if `owner` still holds it (false otherwise). A round takes the lock only until
+   * the next round may start and extends it when it runs longer, so a steady round need not release it.
+   */
+  extend?(owner: string, untilMs: number): Promise<boolean>;
 }
 
 /** What a delayed round message says: the shard whose round it is, and which round of the minute (for the logs). */

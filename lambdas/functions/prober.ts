@@ -107,6 +107,8 @@ export function proberHandler(deps: ProberDependencies) {
       remainingMs: () => context.getRemainingTimeInMillis(),
       owner: context.awsRequestId,
       takeOverOwnHolder: fresh && config.holder !== undefined,
+      // One lock write a round in a steady fleet: the lock runs out when the next round may start.
+      shortHold: true,
       onRound: report,
       onRetry: (retry) => {
         reportRetry(telemetry, retry);

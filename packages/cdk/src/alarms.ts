@@ -80,8 +80,8 @@ export function registryAlarms(scope: Construct, parts: AlarmedParts, topic: ITo
     alarm(
       'ProberDurationAlarm',
       parts.prober.metricDuration({ ...fiveMinutes, statistic: 'Maximum' }),
-      59_000,
-      'The prober ran into its timeout (60 s at the default round interval)',
+      89_000,
+      'The prober ran into its timeout (90 s at the default round interval)',
     ),
   ];
 }

@@ -44,10 +44,11 @@ export const DEFAULTS = {
     /** Prober shards (`REGISTRY_PROBE_SHARDS`). */
     shards: 1,
     /**
-     * Least timeout of one prober invocation (one round and its re-probes; more for rounds over 20 s apart: see
-     * `proberTimeoutSeconds` in lambdas/domain/prober-loop.ts). Lambda bills the time used, not the timeout.
+     * Least timeout of one prober invocation: one round whose slowest probe runs into the longest health-check
+     * timeout (60 s), with room for the reads and writes around it, and the re-probes after it (more for rounds
+     * over 10 s apart: see `proberTimeoutSeconds`). Lambda bills the time used, not the timeout.
      */
-    timeoutSeconds: 60,
+    timeoutSeconds: 90,
     /** Memory of the prober function (arm64): a 1,000-target round needs a few ms of CPU a round. */
     memoryMb: 128,
   },
@@ -78,14 +79,15 @@ export const DEFAULTS = {
 } as const;
 
 /**
- * The prober function's timeout for rounds `roundIntervalSeconds` apart: one round, its re-probes up to the next
- * round and the wait for the lock, with room for a slow round (17.6 s was measured at 10,000 instances turning
- * passing). Lambda bills the time used, not the timeout; the lock of an invocation that crashed runs out this long
+ * The prober function's timeout for rounds `roundIntervalSeconds` apart: one round (its slowest probe may run
+ * into the longest health-check timeout, 60 s; 17.6 s was measured for a round of 10,000 instances turning
+ * passing), its re-probes up to the next round and the wait for the lock. Lambda bills the time used, not the timeout; the lock of an invocation that crashed runs out this long
  * (plus 5 s) after it started. Read by the construct (the function and its queue) and the local runtime.
  *
  * @example
- * proberTimeoutSeconds(10); // => 60
+ * proberTimeoutSeconds(10); // => 90
  */
 export function proberTimeoutSeconds(roundIntervalSeconds: number): number {
-  return Math.max(DEFAULTS.prober.timeoutSeconds, Math.ceil(roundIntervalSeconds * 1.5) + 30);
+  // Lambda's longest timeout is 15 minutes.
+  return Math.min(900, Math.max(DEFAULTS.prober.timeoutSeconds, Math.ceil(roundIntervalSeconds * 1.5) + 75));
 }

@@ -128,6 +128,61 @@ describe('one round per invocation', () => {
   });
 });
 
+describe('the short hold of the lock', () => {
+  it('takes one write a round in a steady fleet: the lock runs out when the next round may start', async () => {
+    const t = await setup();
+    await fleet(t, 5);
+    const prober = t.prober();
+    for (let round = 0; round < 3; round++) {
+      // Until the fleet has turned passing (two passes) and a handover was left: health changes, releases.
+      await invoke(t, prober, { shortHold: true });
+      t.advance(10_000);
+    }
+    t.advance(-10_000);
+    for (let round = 0; round < 3; round++) {
+      t.advance(10_000);
+      const before = t.writes.length;
+      expect(await invoke(t, prober, { shortHold: true })).toMatchObject({ rounds: 1, locked: false });
+      expect(t.writes.length - before).toBe(1); // the acquire; no release
+    }
+    expect(t.probed).toHaveLength(30);
+    // A copy of the last message, at once, still finds the lock taken and probes nothing.
+    expect(await invoke(t, t.prober(), { shortHold: true })).toMatchObject({ rounds: 0, locked: true });
+    expect(t.probed).toHaveLength(30);
+  });
+
+  it('releases the lock when there is something to hand over, and extends it first for a round still running', async () => {
+    const t = await setup();
+    await fleet(t, 10);
+    await t.register('fleet', 'victim', { port: 7000, ...awsCheck });
+    t.up.set(7000, true);
+    const prober = t.prober();
+    await invoke(t, prober, { shortHold: true });
+    t.advance(10_000);
+    await invoke(t, prober, { shortHold: true });
+    t.up.set(7000, false);
+    t.advance(10_000);
+    // The extension comes due at once (as for a round running past half the hold): acquire, extend, the health
+    // change (and the healthy count), release.
+    const extensions: number[] = [];
+    const before = t.writes.length;
+    const { events } = await invoke(t, prober, {
+      shortHold: true,
+      timer: (ms, fn) => {
+        extensions.push(ms);
+        fn();
+        return () => undefined;
+      },
+    });
+    expect(extensions).toEqual([(10_000 - roundSlackMs(10_000)) / 2]);
+    expect(events.map((e) => e.kind)).toEqual(['round', 'retry', 'retry']);
+    expect(t.writes.length - before).toBe(5);
+    // Released: the next round takes the lock when it is due.
+    t.advance(10_000);
+    expect(await invoke(t, prober, { shortHold: true })).toMatchObject({ rounds: 1, locked: false });
+  });
+});
+
 describe('when a re-probe may start after the round', () => {
   it('lets one start while it ends before the next round has waited its longest for the lock', () => {
     // AWS defaults: 10 s rounds, 1 s re-probes, 2 s timeout, a lock wait of 5 s.

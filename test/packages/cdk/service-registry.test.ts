@@ -87,7 +87,7 @@ describe('ServiceRegistry prober', () => {
   it('runs every minute on arm64 at 128 MB, with a timeout of one round and its re-probes, and may write the table', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Timeout: 60,
+      Timeout: 90,
       MemorySize: 128,
       Architectures: ['arm64'],
       Environment: { Variables: Match.objectLike({ REGISTRY_PROBE_INTERVAL_SECONDS: '10', REGISTRY_ALLOW_LOOPBACK: 'false' }) },
@@ -102,7 +102,7 @@ describe('ServiceRegistry prober', () => {
     const dlqId = Object.keys(queues).find((id) => /^RegistryProberDeadLetterQueue/.test(id))!;
     expect(queues[queueId]!.Properties).toMatchObject({
       SqsManagedSseEnabled: true,
-      VisibilityTimeout: 60,
+      VisibilityTimeout: 90,
       MessageRetentionPeriod: 300,
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 2 },
     });
