@@ -80,6 +80,15 @@ export interface ServiceRegistryProps {
    */
   readonly proberShards?: number;
   /**
+   * Memory of the prober function, in MB (arm64; Lambda gives CPU in proportion). 128 MB holds a shard of a couple
+   * of thousand probed instances (a 1,000-target round measured ~140 MiB RSS with the TypeScript loader, less
+   * bundled) and a steady round needs little CPU; a shard of 10,000 needs about 512 (250 MiB RSS in
+   * `npm run bench:probe`). Lambda bills GB-seconds: a CPU-bound round costs the same at any size, waiting on the
+   * network less at a smaller one.
+   * @default 128
+   */
+  readonly proberMemory?: number;
+  /**
    * Lease-mode instances the registry must keep alive: sizes the stage throttle. Every instance heartbeats every
    * `heartbeatInterval`, so the API must accept `expectedInstances / heartbeatInterval` requests/s
    * just to keep leases; the throttle is twice that (jitter, registrations, discovery, a fleet re-registering
@@ -330,11 +339,14 @@ export class ServiceRegistry extends Construct {
       );
     }
     const proberTimeout = Duration.seconds(proberTimeoutSeconds(settings.probeIntervalSeconds));
+    const proberMemory = props.proberMemory ?? DEFAULTS.prober.memoryMb;
+    if (!Number.isInteger(proberMemory) || proberMemory < 128 || proberMemory > 10_240) {
+      throw new Error(`proberMemory must be a whole number of MB from 128 to 10240, got ${proberMemory}`);
+    }
     this.prober = this.function('Prober', {
       handler: 'prober',
       timeout: proberTimeout,
-      // arm64 at 128 MB: a round of 1,000 targets needs a few ms of CPU (bench:probe), the rest is waiting on I/O.
-      memorySize: DEFAULTS.prober.memoryMb,
+      memorySize: proberMemory,
       environment: {
         ...this.proberEnvironment,
         REGISTRY_PROBE_RETRY_SECONDS: String(settings.probeRetrySeconds),

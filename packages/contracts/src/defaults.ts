@@ -49,7 +49,7 @@ export const DEFAULTS = {
      * over 10 s apart: see `proberTimeoutSeconds`). Lambda bills the time used, not the timeout.
      */
     timeoutSeconds: 90,
-    /** Memory of the prober function (arm64): a 1,000-target round needs a few ms of CPU a round. */
+    /** Memory of the prober function in MB (arm64; the construct's `proberMemory`): enough for a shard of ~2,000 probed instances. */
     memoryMb: 128,
   },
   /** The mass-failure guards (`REGISTRY_PROTECTION_*`; see lambdas/domain/protection.ts). */

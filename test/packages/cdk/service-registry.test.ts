@@ -128,6 +128,18 @@ describe('ServiceRegistry prober', () => {
     expect(JSON.stringify(sends[0].Properties.Roles)).toMatch(/RegistryProberFunction/);
   });
 
+  it('gives the prober the memory asked for, and fails on a size Lambda would refuse', () => {
+    const stack = new Stack(new App(), 'Memory');
+    new ServiceRegistry(stack, 'Registry', { proberMemory: 512 });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: 512,
+      Environment: { Variables: Match.objectLike({ REGISTRY_PROBE_QUEUE_URL: Match.anyValue() }) },
+    });
+    expect(() => new ServiceRegistry(new Stack(new App(), 'Small'), 'Registry', { proberMemory: 64 })).toThrow(
+      /proberMemory must be a whole number of MB from 128/,
+    );
+  });
+
   it('in a VPC, schedules through a function outside it that only queues the rounds, so the prober needs no route to SQS', () => {
     const app = new App();
     const stack = new Stack(app, 'InVpcScheduler');
