@@ -22,6 +22,7 @@ import { startRegistryDns } from './dns-server.js';
 import { DEFAULT_DNS_DOMAIN, DEFAULT_DNS_TTL_SECONDS } from '../lambdas/connectors/dns.js';
 import { localClientConfig, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { startSchedule, type Schedule, type ScheduledHandler } from './scheduler.js';
+import { LocalDelayQueue } from './delay-queue.js';
 import { LocalEventBus } from './event-bus.js';
 import { startStreamPoller, type StreamHandler } from './stream-poller.js';
 import { mayRead } from '../lambdas/domain/caller.js';
@@ -32,6 +33,7 @@ import { EventBridgeSink } from '../lambdas/adapters/eventbridge-sink.js';
 import { historyHandler } from '../lambdas/functions/history.js';
 import { HTTP_FUNCTIONS } from '../lambdas/functions/index.js';
 import { proberHandler } from '../lambdas/functions/prober.js';
+import { proberTimeoutSeconds, SCHEDULE_PERIOD_MS } from '../lambdas/domain/prober-loop.js';
 import { publisherHandler } from '../lambdas/functions/publisher.js';
 import { flag, historyRetentionDays, loadConfig, loadProberConfig, loadPublisherConfig } from '../lambdas/wiring/config.js';
 import { createDependencies, type Dependencies } from '../lambdas/wiring/dependencies.js';
@@ -63,6 +65,15 @@ export interface LocalRuntimeOptions {
   readonly streamPollMs?: number;
   /** Called after each publisher invocation (the cost benchmark counts them). */
   readonly onPublish?: (info: { records: number; ms: number }) => void;
+  /**
+   * Called after each prober invocation (the cost benchmark bills them): its wall time (what Lambda bills), what
+   * invoked it (`schedule`: the per-minute rule, which also queues the minute's later rounds; `queue`: one delayed
+   * round message), and the SQS requests it makes in AWS: the scheduled one's SendMessageBatch requests (one per ten
+   * rounds); for a round message, the receive that returned it and its delete (2; 1 when it failed). Not included:
+   * the event source's idle long polls, which run whatever the prober does (2 to 5 pollers, one 20 s poll each:
+   * 6 to 15 requests a minute per queue).
+   */
+  readonly onProberInvocation?: (info: { ms: number; trigger: 'schedule' | 'queue'; sqsRequests: number }) => void;
   /**
    * Run the change-history writer, the stream's second consumer. Off, `GET …/history` answers with no entries (the
    * test suite turns it off where history is not read: see test/support.ts). @default true
@@ -260,10 +271,47 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
             server.close();
             throw error;
           });
+    // The prober as in AWS: a schedule every minute whose invocation queues the minute's later rounds as delayed
+    // messages, and the queue's event source invoking the same handler for each of them (local/delay-queue.ts).
     const schedules: Schedule[] = [];
+    let rounds: LocalDelayQueue | undefined;
     if (options.prober ?? true) {
-      const handler = proberHandler({ ...platform, prober: loadProberConfig(env) }) as ScheduledHandler;
-      schedules.push(startSchedule('Prober', handler, { timeoutMs: 60_000, onError: (e) => console.error(`prober invocation failed: ${describe(e)}`) }));
+      const prober = loadProberConfig(env);
+      const timeoutMs = proberTimeoutSeconds(prober.roundIntervalSeconds) * 1000;
+      const onError = (e: unknown) => console.error(`prober invocation failed: ${describe(e)}`);
+      rounds = new LocalDelayQueue({
+        timeoutMs,
+        // SQS waits the visibility timeout (the function's timeout in AWS) before a failed round's message comes
+        // back; locally a round interval, so a failure shows within the minute. The lock spaces rounds either way.
+        visibilityTimeoutMs: prober.roundIntervalSeconds * 1000,
+        onError,
+        onDeadLetter: (body) => console.error(`prober round message dropped after repeated failures: ${body}`),
+      });
+      const handler = proberHandler({ ...platform, prober, rounds });
+      const report = options.onProberInvocation;
+      rounds.start(async (event, context) => {
+        const started = performance.now();
+        let failed = true;
+        try {
+          const result = await handler(event, context);
+          failed = false;
+          return result;
+        } finally {
+          report?.({ ms: performance.now() - started, trigger: 'queue', sqsRequests: failed ? 1 : 2 });
+        }
+      });
+      const scheduled: ScheduledHandler = async (event, context) => {
+        const started = performance.now();
+        let sqsRequests = 0;
+        try {
+          const result = await handler(event, context);
+          sqsRequests = result.enqueueRequests;
+          return result;
+        } finally {
+          report?.({ ms: performance.now() - started, trigger: 'schedule', sqsRequests });
+        }
+      };
+      schedules.push(startSchedule('Prober', scheduled, { timeoutMs, periodMs: SCHEDULE_PERIOD_MS, onError }));
     }
     const urlHost = host.includes(':') ? `[${host}]` : host;
     const running = { poller, historyPoller, dynamo };
@@ -278,7 +326,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         // Producers first, DynamoDB Local last, since everything before it still writes: the schedule (the prober
         // releases its lock and hands over its streaks), the stream pollers (publish, and write history, for what is
         // read and save their positions), the bus and the server, then DynamoDB Local.
-        await Promise.all(schedules.map((s) => s.stop()));
+        await Promise.all([...schedules.map((s) => s.stop()), rounds?.stop()]);
         await running.poller.stop();
         await running.historyPoller?.stop();
         stopMetrics();

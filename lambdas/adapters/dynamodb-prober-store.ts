@@ -5,7 +5,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { InstanceKey, RemovalReason } from '../domain/instance.js';
-import type { Handover, ProberLock, ProberStore } from '../domain/prober-ports.js';
+import type { Handover, ProberLock, ProberStore, RoundSpacing } from '../domain/prober-ports.js';
 import type { ProtectionState } from '../domain/protection.js';
 import type { HealthState, ServiceSummary } from '@service-registry/contracts';
 import { instanceItemKey, proberLockKey, protectionItemKey, registryTable, SERVICES_PARTITION, summaryItemKey } from '../table.js';
@@ -174,7 +174,13 @@ export class DynamoDbProberLock implements ProberLock {
     private readonly holder?: string,
   ) {}
 
-  async acquire(owner: string, untilMs: number, nowMs: number, takeOverOwnHolder = false): Promise<{ acquired: boolean; handover?: Handover }> {
+  async acquire(
+    owner: string,
+    untilMs: number,
+    nowMs: number,
+    takeOverOwnHolder = false,
+    round?: RoundSpacing,
+  ): Promise<{ acquired: boolean; handover?: Handover }> {
     // Free, run out, or already ours; or (a restarted process) held under our own holder identity.
     const conditions = ['attribute_not_exists(#owner)', '#until < :now', '#owner = :owner'];
     const names: Record<string, string> = { '#owner': 'owner', '#until': 'untilMs', '#holder': 'holder' };
@@ -183,14 +189,22 @@ export class DynamoDbProberLock implements ProberLock {
       values[':holder'] = this.holder;
       if (takeOverOwnHolder) conditions.push('#holder = :holder');
     }
+    // One round per invocation: the last round's start (`lastRoundAtMs`) must be old enough, and this one's is kept.
+    let condition = conditions.join(' OR ');
+    let set = 'SET #owner = :owner, #until = :until';
+    if (round) {
+      names['#last'] = 'lastRoundAtMs';
+      values[':notBefore'] = round.notBeforeMs;
+      condition = `(${condition}) AND (attribute_not_exists(#last) OR #last <= :notBefore)`;
+      set += ', #last = :now';
+    }
     try {
       const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: proberLockKey(this.shard),
-          UpdateExpression:
-            this.holder === undefined ? 'SET #owner = :owner, #until = :until REMOVE #holder' : 'SET #owner = :owner, #until = :until, #holder = :holder',
-          ConditionExpression: conditions.join(' OR '),
+          UpdateExpression: this.holder === undefined ? `${set} REMOVE #holder` : `${set}, #holder = :holder`,
+          ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_OLD',
@@ -206,6 +220,21 @@ export class DynamoDbProberLock implements ProberLock {
       if (error instanceof ConditionalCheckFailedException) return { acquired: false };
       throw error;
     }
+  }
+
+  async extend(owner: string, untilMs: number): Promise<boolean> {
+    return conditional(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: proberLockKey(this.shard),
+          UpdateExpression: 'SET #until = :until',
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner', '#until': 'untilMs' },
+          ExpressionAttributeValues: { ':owner': owner, ':until': untilMs },
+        }),
+      ),
+    );
   }
 
   async release(owner: string, handover: Handover): Promise<void> {

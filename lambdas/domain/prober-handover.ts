@@ -48,7 +48,7 @@ export const HANDOVER_BUDGET_BYTES = 100_000;
 /**
  * The handover of `memory`: the streaks heading towards a change of health from `lastSeen` (an instance not seen
  * yet counts as heading somewhere; at most {@link MAX_HANDOVER}), the recent expiries (newest first) and the
- * outcomes (failures first), each within {@link HANDOVER_BUDGET_BYTES}.
+ * failed outcomes, each within {@link HANDOVER_BUDGET_BYTES}.
  */
 export function packHandover(memory: ProberMemory, lastSeen: ReadonlyMap<string, HealthState>): Handover {
   const pending = [...memory.streaks].filter(([key, t]) => {
@@ -64,21 +64,29 @@ export function packHandover(memory: ProberMemory, lastSeen: ReadonlyMap<string,
     [...memory.recentExpiries].sort((a, b) => b[1].expiredAtMs - a[1].expiredAtMs).map(([key, r]) => [key, [r.expiredAtMs, r.untilMs] as [number, number]]),
     HANDOVER_BUDGET_BYTES,
   );
+  // Failures only: a passing target is what the next round assumes of a target it knows and the handover does not
+  // list (see unpackHandover). The lock item is written twice a round, and DynamoDB bills an update by the whole
+  // item's size, so a steady fleet's handover must be nearly empty whatever its size (1,000 passing targets would
+  // make it ~20 KB: 20 write units per write instead of 1).
   const outcomes = bounded(
-    [...memory.outcomes].sort((a, b) => Number(a[1]) - Number(b[1])).map(([key, ok]) => [key, ok ? 1 : 0] as [string, 0 | 1]),
+    [...memory.outcomes].filter(([, ok]) => !ok).map(([key]) => [key, 0] as [string, 0 | 1]),
     HANDOVER_BUDGET_BYTES,
   );
   return { streaks, expiries, outcomes };
 }
 
 /**
- * The memory to continue from after `handover`, given this process's own `local` streaks. A handed-over streak
- * keeps the local time of its last probe when it is the same incarnation; a local streak the handover does not
- * hold was not heading anywhere, so it starts afresh (keeping when it was last probed).
+ * The memory to continue from after `handover`, given this process's own `local` streaks and outcomes. A
+ * handed-over streak keeps the local time of its last probe when it is the same incarnation; a local streak the
+ * handover does not hold was not heading anywhere, so it starts afresh (keeping when it was last probed). The
+ * handover lists the failed targets: a target this process knows and the handover does not list passed its latest
+ * probe (the population the probe guard judges stays the one this process knows; a process that knows none probes
+ * every target in its first round, each being due, before the guard is judged).
  */
 export function unpackHandover(
   handover: Handover,
   local: ReadonlyMap<string, Tracked>,
+  localOutcomes: ReadonlyMap<string, boolean> = new Map(),
 ): { streaks: Map<string, Tracked>; outcomes: Map<string, boolean>; recentExpiries: Map<string, RecentExpiry> } {
   const streaks = new Map<string, Tracked>();
   for (const [key, [fails, oks, registeredAtMs]] of Object.entries(handover.streaks ?? {})) {
@@ -89,6 +97,23 @@ export function unpackHandover(
   return {
     streaks,
     recentExpiries: new Map(Object.entries(handover.expiries ?? {}).map(([key, [expiredAtMs, untilMs]]) => [key, { expiredAtMs, untilMs }])),
-    outcomes: new Map(Object.entries(handover.outcomes ?? {}).map(([key, ok]) => [key, ok === 1])),
+    outcomes: new Map([
+      ...[...localOutcomes.keys()].map((key) => [key, true] as const),
+      ...Object.entries(handover.outcomes ?? {}).map(([key, ok]) => [key, ok === 1] as const),
+    ]),
   };
+}
+
+/**
+ * Whether two handovers hold the same streaks, expiries and outcomes (in any order): a round whose handover is the
+ * one it took over has nothing to leave the next round, so it need not write the lock item again.
+ */
+export function sameHandover(a: Handover | undefined, b: Handover): boolean {
+  const canonical = (part: Record<string, unknown> | undefined) => JSON.stringify(Object.entries(part ?? {}).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+  return (
+    a !== undefined &&
+    canonical(a.streaks) === canonical(b.streaks) &&
+    canonical(a.expiries) === canonical(b.expiries) &&
+    canonical(a.outcomes) === canonical(b.outcomes)
+  );
 }

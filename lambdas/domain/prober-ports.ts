@@ -68,8 +68,17 @@ export interface Handover {
   readonly streaks: Record<string, [fails: number, oks: number, registeredAtMs: number]>;
   /** Leases the prober removed within their lease period (the lease guard's window), by `service/instanceId`. */
   readonly expiries?: Record<string, [expiredAtMs: number, untilMs: number]>;
-  /** Latest outcome of every probed target (the probe guard's population), by target hash: 1 passed, 0 failed. */
+  /** Latest failed probes (the probe guard's failures), by target hash: 0 (an entry of 1, passed, is read as such; none is written). */
   readonly outcomes?: Record<string, 0 | 1>;
+}
+
+/**
+ * The spacing of rounds a lock enforces when one invocation runs one round: taken only if the last round taken under
+ * it started at or before `notBeforeMs`, and the start of this one (`nowMs`) is recorded, so a duplicated or early
+ * round message finds the lock taken.
+ */
+export interface RoundSpacing {
+  readonly notBeforeMs: number;
 }
 
 export interface ProberLock {
@@ -78,7 +87,36 @@ export interface ProberLock {
    * With `takeOverOwnHolder`, a live lock whose holder identity is this lock's own is taken too: the first
    * invocation of a restarted process knows the previous process with its identity is dead.
    */
-  acquire(owner: string, untilMs: number, nowMs: number, takeOverOwnHolder?: boolean): Promise<{ acquired: boolean; handover?: Handover }>;
+  acquire(
+    owner: string,
+    untilMs: number,
+    nowMs: number,
+    takeOverOwnHolder?: boolean,
+    round?: RoundSpacing,
+  ): Promise<{ acquired: boolean; handover?: Handover }>;
   /** Frees the lock and leaves `handover` for the next owner. */
   release(owner: string, handover: Handover): Promise<void>;
+  /**
+   * Keeps the lock until `untilMs`, if `owner` still holds it (false otherwise). A round takes the lock only until
+   * the next round may start and extends it when it runs longer, so a steady round need not release it.
+   */
+  extend?(owner: string, untilMs: number): Promise<boolean>;
+}
+
+/** What a delayed round message says: the shard whose round it is, and which round of the minute (for the logs). */
+export interface RoundMessage {
+  readonly shard: number;
+  readonly shards: number;
+  /** 1 … n-1: the round of the minute this message was sent for (round 0 is the schedule's own). */
+  readonly round: number;
+}
+
+/**
+ * Where the scheduled invocation leaves the minute's later rounds: each message is delivered at least once, no
+ * sooner than its delay, and invokes the prober for one round (AWS: an SQS queue with the prober as its event
+ * source; locally: local/delay-queue.ts).
+ */
+export interface RoundQueue {
+  /** Sends the messages, each delivered after its delay; returns the requests that took (billed per request). */
+  enqueue(messages: ReadonlyArray<{ readonly delayMs: number; readonly message: RoundMessage }>): Promise<{ requests: number }>;
 }

@@ -178,7 +178,7 @@ const WRITE_CONCURRENCY = 32;
  * A target is due this much before its interval has passed: rounds start `roundInterval` apart, but each reads
  * the table first, and a read slower than the last one's must not push a probe back by a whole round.
  */
-const DUE_SLACK_MS = 500;
+export const DUE_SLACK_MS = 500;
 
 /**
  * @example
@@ -218,7 +218,7 @@ export class Prober {
   /**
    * What the next invocation needs, which may run in another execution environment: the streaks heading towards
    * a change of health (as of the last round; at most `MAX_HANDOVER`), the lease guard's window of recent
-   * expiries (newest first) and the latest probe outcomes (failures first), each within
+   * expiries (newest first) and the latest failed probe outcomes, each within
    * `HANDOVER_BUDGET_BYTES` (see prober-handover.ts), so the lock item stays far below DynamoDB's 400 KB item
    * limit even in a mass failure. Streaks beyond that simply start again.
    */
@@ -236,7 +236,7 @@ export class Prober {
   resume(handover: Handover | undefined): void {
     this.recordedLoaded = false;
     if (!handover) return;
-    const memory = unpackHandover(handover, this.streaks);
+    const memory = unpackHandover(handover, this.streaks, this.outcomes);
     this.streaks.clear();
     for (const [key, t] of memory.streaks) this.streaks.set(key, t);
     this.recentExpiries = memory.recentExpiries;

@@ -31,11 +31,11 @@ export interface RegistryConfig {
 
 /** Configuration of the scheduled prober/sweeper. */
 export interface ProberConfig {
-  /** Seconds between rounds within one invocation. */
+  /** Seconds between rounds (one round per invocation: the schedule's, then the queue's delayed messages). */
   readonly roundIntervalSeconds: number;
   /**
    * Seconds between re-probes of a target whose latest probe failed, between rounds (`REGISTRY_PROBE_RETRY_SECONDS`,
-   * default 1; 0: none; otherwise from 0.1 to 600).
+   * default 1, or a fifth of the round interval when shorter; 0: none; otherwise from 0.1 to 600).
    */
   readonly retryIntervalSeconds: number;
   readonly concurrency: number;
@@ -53,6 +53,13 @@ export interface ProberConfig {
   readonly holder?: string;
   readonly shard: number;
   readonly shards: number;
+  /**
+   * A scheduled invocation only queues the minute's rounds, round 0 included, and probes nothing
+   * (`REGISTRY_PROBE_SCHEDULE_ONLY`, default false): the construct runs the schedule's function this way outside
+   * the VPC when the prober runs in one, so the prober needs no route to SQS (an interface endpoint costs
+   * ~$7 a month per zone); the queue's event source reaches the prober without one.
+   */
+  readonly scheduleOnly: boolean;
 }
 
 function number(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -69,9 +76,10 @@ function number(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
  */
 export function loadProberConfig(env: NodeJS.ProcessEnv = process.env): ProberConfig {
   const shards = probeShards(env);
+  const common = shared(env);
   return {
-    ...shared(env),
-    retryIntervalSeconds: probeRetry(env),
+    ...common,
+    retryIntervalSeconds: probeRetry(env, common.roundIntervalSeconds),
     concurrency: number(env, 'REGISTRY_PROBE_CONCURRENCY', DEFAULTS.prober.concurrency, 1, 10_000),
     probeFailureShare: number(env, 'REGISTRY_PROTECTION_PROBE_SHARE', DEFAULTS.protection.probeFailureShare, 0, 1),
     maxLeaseProtectionSeconds: maxLeaseProtection(env),
@@ -79,6 +87,7 @@ export function loadProberConfig(env: NodeJS.ProcessEnv = process.env): ProberCo
     ...(env.REGISTRY_PROBER_HOLDER?.trim() && { holder: env.REGISTRY_PROBER_HOLDER.trim() }),
     shard: number(env, 'REGISTRY_PROBE_SHARD', 0, 0, shards - 1),
     shards,
+    scheduleOnly: flag(env, 'REGISTRY_PROBE_SCHEDULE_ONLY', false),
   };
 }
 
@@ -100,9 +109,16 @@ export function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): b
   throw new Error(`${name} must be one of true, false, 1, 0, yes, no (any case), got '${raw}'`);
 }
 
-/** The re-probe interval: 0 (none), or from 0.1 s (a suspect is probed at most ten times a second) to 600 s. */
-function probeRetry(env: NodeJS.ProcessEnv): number {
-  const seconds = number(env, 'REGISTRY_PROBE_RETRY_SECONDS', DEFAULTS.prober.retryIntervalSeconds, 0, 600);
+/**
+ * The re-probe interval: 0 (none), or from 0.1 s (a suspect is probed at most ten times a second) to 600 s. Unset:
+ * the default (1 s), or a fifth of the round interval when that is shorter (the local runtime's 1 s rounds
+ * re-probe every 200 ms, so a dead target reaches the default threshold, 3, in the first half of the round
+ * interval after its first failed probe: see `mayRetry` in lambdas/domain/prober-loop.ts);
+ * a steady fleet has no suspects, so this costs nothing then.
+ */
+function probeRetry(env: NodeJS.ProcessEnv, roundIntervalSeconds: number): number {
+  const fallback = Math.max(0.1, Math.min(DEFAULTS.prober.retryIntervalSeconds, roundIntervalSeconds / 5));
+  const seconds = number(env, 'REGISTRY_PROBE_RETRY_SECONDS', fallback, 0, 600);
   if (seconds > 0 && seconds < 0.1)
     throw new Error(`REGISTRY_PROBE_RETRY_SECONDS must be 0 (none) or from 0.1 to 600, got '${env.REGISTRY_PROBE_RETRY_SECONDS}'`);
   return seconds;

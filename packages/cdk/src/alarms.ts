@@ -77,6 +77,11 @@ export function registryAlarms(scope: Construct, parts: AlarmedParts, topic: ITo
       'The registry API answered 429: heartbeats beyond the stage throttle let leases lapse (raise expectedInstances)',
     ),
     alarm('ProberErrorsAlarm', parts.prober.metricErrors(fiveMinutes), 1, 'The prober failed'),
-    alarm('ProberDurationAlarm', parts.prober.metricDuration({ ...fiveMinutes, statistic: 'Maximum' }), 74_000, 'The prober ran into its timeout'),
+    alarm(
+      'ProberDurationAlarm',
+      parts.prober.metricDuration({ ...fiveMinutes, statistic: 'Maximum' }),
+      89_000,
+      'The prober ran into its timeout (90 s at the default round interval)',
+    ),
   ];
 }

@@ -43,6 +43,11 @@ export interface RegistryFunctionProps {
    */
   readonly environment?: { [name: string]: string };
   /**
+   * Memory of the function, in MB (Lambda gives CPU in proportion).
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
    * Retention of the function's log group.
    * @default RetentionDays.ONE_MONTH
    */
@@ -82,7 +87,7 @@ export interface BindTableOptions {
 }
 
 /**
- * A registry function: the prebuilt code of one handler module on nodejs22.x, arm64, 256 MB, with its own log group
+ * A registry function: the prebuilt code of one handler module on nodejs22.x, arm64, 256 MB (unless `memorySize`), with its own log group
  * (a sibling named after `id` without its `Function` suffix plus `Logs`, removed with the stack) and the shared
  * environment. `ServiceRegistry` makes every function of the registry with it.
  *
@@ -100,7 +105,7 @@ export class RegistryFunction extends LambdaFunction {
       handler: 'index.handler',
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      memorySize: 256,
+      memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? DEFAULT_TIMEOUT,
       // A sibling, not a child: its construct id (and so its logical id) stays what it was before this class existed.
       logGroup: new LogGroup(scope, `${id.replace(/Function$/, '')}Logs`, {

@@ -16,6 +16,8 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { Rule, RuleTargetInput, Schedule, EventBus, type IEventBus, type IRuleTarget, type Archive } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -42,7 +44,7 @@ import { checkedRoleArn, checkProps, describePrincipal, isRole } from './validat
 // The shared contracts of the service (lambdas/ is the app's, not a package): the build inlines them (scripts/build.mts).
 import { routes, type RouteDefinition } from '../../../lambdas/routes.js';
 import { registryTable } from '../../../lambdas/table.js';
-import { DEFAULTS } from '../../contracts/src/defaults.js';
+import { DEFAULTS, proberTimeoutSeconds } from '../../contracts/src/defaults.js';
 
 export interface ServiceRegistryProps {
   /**
@@ -59,7 +61,8 @@ export interface ServiceRegistryProps {
    */
   readonly adminPrincipals?: string[];
   /**
-   * Time between prober rounds within one invocation (whole seconds).
+   * Time between prober rounds (whole seconds). Each round is one short invocation: the schedule's every minute,
+   * and between them delayed messages of the prober's queue.
    * @default Duration.seconds(10)
    */
   readonly probeInterval?: Duration;
@@ -76,6 +79,15 @@ export interface ServiceRegistryProps {
    * @default 1
    */
   readonly proberShards?: number;
+  /**
+   * Memory of the prober function, in MB (arm64; Lambda gives CPU in proportion). 128 MB holds a shard of a couple
+   * of thousand probed instances (a 1,000-target round measured ~140 MiB RSS with the TypeScript loader, less
+   * bundled) and a steady round needs little CPU; a shard of 10,000 needs about 512 (250 MiB RSS in
+   * `npm run bench:probe`). Lambda bills GB-seconds: a CPU-bound round costs the same at any size, waiting on the
+   * network less at a smaller one.
+   * @default 128
+   */
+  readonly proberMemory?: number;
   /**
    * Lease-mode instances the registry must keep alive: sizes the stage throttle. Every instance heartbeats every
    * `heartbeatInterval`, so the API must accept `expectedInstances / heartbeatInterval` requests/s
@@ -197,8 +209,18 @@ export class ServiceRegistry extends Construct {
   public readonly apiUrl: string;
   /** One function per route handler, by handler module name (`register`, `discover`, …). */
   public readonly functions: { [handler: string]: IFunction };
-  /** The scheduled prober and lease sweeper. */
+  /** The prober and lease sweeper: one round per invocation, from the schedule and from {@link proberQueue}. */
   public readonly prober: RegistryFunction;
+  /** The minute's later prober rounds, as delayed messages (the prober is its event source's function). */
+  public readonly proberQueue: Queue;
+  /** Round messages whose invocation failed twice (kept a day, for inspection only). */
+  public readonly proberDeadLetterQueue: Queue;
+  /**
+   * With `vpc`: the function the schedule invokes, outside the VPC, which queues the minute's rounds (round 0 too),
+   * so the prober in the VPC needs no route to SQS.
+   * @default - none; the schedule invokes the prober, which queues the later rounds and runs round 0 itself
+   */
+  public readonly proberScheduler?: RegistryFunction;
   /** The bearer-token Lambda authorizer of the `auth: 'token'` routes (connectors), when the route table has any. */
   public readonly tokenAuthorizer?: RegistryFunction;
   /** Where change events are published. */
@@ -299,8 +321,9 @@ export class ServiceRegistry extends Construct {
     }
     this.functions = Object.freeze(functions);
 
-    // The prober/sweeper: every minute, running rounds until shortly before its timeout. The timeout is a little
-    // longer than the schedule so the next invocation is already waiting for the lock when this one lets go.
+    // The prober/sweeper: one round per invocation (lambdas/functions/prober.ts). The schedule invokes it every
+    // minute; that invocation queues the minute's later rounds as delayed messages, and the queue's event source
+    // invokes it for each of them, so Lambda bills probe time only, not a minute-long invocation.
     if (props.vpc) {
       this.proberNetwork = new ProberNetwork(this, 'ProberNetwork', {
         vpc: props.vpc,
@@ -315,9 +338,15 @@ export class ServiceRegistry extends Construct {
         'The prober runs outside any VPC, so it cannot probe instances on private addresses (10.x, 172.16-31.x, 192.168.x): probe-driven instances there fail every probe. Pass `vpc` (the example app: -c vpcId=… or -c createVpc=true).',
       );
     }
+    const proberTimeout = Duration.seconds(proberTimeoutSeconds(settings.probeIntervalSeconds));
+    const proberMemory = props.proberMemory ?? DEFAULTS.prober.memoryMb;
+    if (!Number.isInteger(proberMemory) || proberMemory < 128 || proberMemory > 10_240) {
+      throw new Error(`proberMemory must be a whole number of MB from 128 to 10240, got ${proberMemory}`);
+    }
     this.prober = this.function('Prober', {
       handler: 'prober',
-      timeout: Duration.seconds(75),
+      timeout: proberTimeout,
+      memorySize: proberMemory,
       environment: {
         ...this.proberEnvironment,
         REGISTRY_PROBE_RETRY_SECONDS: String(settings.probeRetrySeconds),
@@ -333,6 +362,43 @@ export class ServiceRegistry extends Construct {
     // https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_RetryPolicy.html) and by Lambda's async
     // queue (default 2 retries, 6 h: https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html).
     this.prober.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.seconds(60) });
+    // The rounds between the schedule's: delayed messages (10, 20, … 50 s), one round each. A message whose
+    // invocation failed comes back after the visibility timeout (the least Lambda accepts: the function's timeout),
+    // once; then it goes to the dead-letter queue, kept a day to look at (a stale round is never worth replaying:
+    // the next minute's schedule carries on). SQS-managed encryption (free; a KMS key would bill every request).
+    this.proberDeadLetterQueue = new Queue(this, 'ProberDeadLetterQueue', {
+      retentionPeriod: Duration.days(1),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    this.proberQueue = new Queue(this, 'ProberQueue', {
+      visibilityTimeout: proberTimeout,
+      // A round message is stale after a minute; the longest delay is under a minute.
+      retentionPeriod: Duration.minutes(5),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      deadLetterQueue: { queue: this.proberDeadLetterQueue, maxReceiveCount: 2 },
+    });
+    // One message per invocation. No maximum concurrency: with it Lambda keeps five pollers, without it an idle
+    // queue is polled by as few as two (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html), and
+    // the lock keeps overlapping rounds apart anyway.
+    this.prober.addEventSource(new SqsEventSource(this.proberQueue, { batchSize: 1 }));
+    // In a VPC the prober would need an SQS interface endpoint (~$7 a month per zone) or a NAT route to queue the
+    // rounds; a small function outside the VPC does it instead (the same code, REGISTRY_PROBE_SCHEDULE_ONLY: it
+    // queues round 0 too and touches no table), and the event source reaches the prober without any route.
+    if (props.vpc) {
+      this.proberScheduler = this.function('ProberScheduler', {
+        handler: 'prober',
+        timeout: Duration.seconds(10),
+        memorySize: DEFAULTS.prober.memoryMb,
+        environment: { ...this.proberEnvironment, REGISTRY_PROBE_SCHEDULE_ONLY: 'true' },
+      });
+      this.proberScheduler.bindTable(this.table, []);
+      this.proberScheduler.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.seconds(60) });
+    }
+    const scheduled = this.proberScheduler ?? this.prober;
+    scheduled.addEnvironment('REGISTRY_PROBE_QUEUE_URL', this.proberQueue.queueUrl);
+    this.proberQueue.grantSendMessages(scheduled);
     // Change events: stream → publisher → EventBridge. The filter criteria are the same patterns the local stream
     // stand-in applies, so heartbeat-only writes never invoke the function here either.
     this.eventBus = props.eventBus ?? new EventBus(this, 'EventBus');
@@ -375,7 +441,7 @@ export class ServiceRegistry extends Construct {
       new Rule(this, shard === 0 ? 'ProberSchedule' : `ProberSchedule${shard}`, {
         description: `Runs the registry prober and lease sweeper (shard ${shard} of ${shards})`,
         schedule: Schedule.rate(Duration.minutes(1)),
-        targets: [new LambdaTarget(this.prober, { retryAttempts: 0, maxEventAge: Duration.seconds(60), event: RuleTargetInput.fromObject({ shard, shards }) })],
+        targets: [new LambdaTarget(scheduled, { retryAttempts: 0, maxEventAge: Duration.seconds(60), event: RuleTargetInput.fromObject({ shard, shards }) })],
       });
     }
 
@@ -393,6 +459,7 @@ export class ServiceRegistry extends Construct {
       const all = new Set<IFunction>([
         ...Object.values(this.functions),
         this.prober,
+        ...(this.proberScheduler ? [this.proberScheduler] : []),
         this.publisher,
         this.historyWriter,
         ...(this.tokenAuthorizer ? [this.tokenAuthorizer] : []),

@@ -34,6 +34,7 @@ export const DEFAULTS = {
     /**
      * Seconds between quick re-probes of a target whose latest probe failed, between rounds, until it passes or
      * reaches its `unhealthyThreshold` (`REGISTRY_PROBE_RETRY_SECONDS`; 0: none, like Envoy's `unhealthy_interval`).
+     * Unset with rounds shorter than 5 s (the local runtime's 1 s), a fifth of the round interval.
      */
     retryIntervalSeconds: 1,
     /** Probes in flight at once (`REGISTRY_PROBE_CONCURRENCY`). */
@@ -42,6 +43,14 @@ export const DEFAULTS = {
     maxProbesPerEndpoint: 8,
     /** Prober shards (`REGISTRY_PROBE_SHARDS`). */
     shards: 1,
+    /**
+     * Least timeout of one prober invocation: one round whose slowest probe runs into the longest health-check
+     * timeout (60 s), with room for the reads and writes around it, and the re-probes after it (more for rounds
+     * over 10 s apart: see `proberTimeoutSeconds`). Lambda bills the time used, not the timeout.
+     */
+    timeoutSeconds: 90,
+    /** Memory of the prober function in MB (arm64; the construct's `proberMemory`): enough for a shard of ~2,000 probed instances. */
+    memoryMb: 128,
   },
   /** The mass-failure guards (`REGISTRY_PROTECTION_*`; see lambdas/domain/protection.ts). */
   protection: {
@@ -68,3 +77,17 @@ export const DEFAULTS = {
     ttlSeconds: 5,
   },
 } as const;
+
+/**
+ * The prober function's timeout for rounds `roundIntervalSeconds` apart: one round (its slowest probe may run
+ * into the longest health-check timeout, 60 s; 17.6 s was measured for a round of 10,000 instances turning
+ * passing), its re-probes up to the next round and the wait for the lock. Lambda bills the time used, not the timeout; the lock of an invocation that crashed runs out this long
+ * (plus 5 s) after it started. Read by the construct (the function and its queue) and the local runtime.
+ *
+ * @example
+ * proberTimeoutSeconds(10); // => 90
+ */
+export function proberTimeoutSeconds(roundIntervalSeconds: number): number {
+  // Lambda's longest timeout is 15 minutes.
+  return Math.min(900, Math.max(DEFAULTS.prober.timeoutSeconds, Math.ceil(roundIntervalSeconds * 1.5) + 75));
+}

@@ -8,6 +8,7 @@ import { loadProberConfig } from '../../../lambdas/wiring/config.js';
 import { runRounds } from '../../../lambdas/domain/prober-loop.js';
 import type { Prober, RetryReport, RoundReport } from '../../../lambdas/domain/prober.js';
 import type { ProberLock } from '../../../lambdas/domain/prober-ports.js';
+import { targetKey } from '../../../lambdas/domain/prober-targets.js';
 import { check, setup } from './prober-harness.js';
 
 /** A lock that is always free (the loop is under test, not the lock). */
@@ -168,9 +169,11 @@ describe('the mass-failure guard', () => {
     t.advance(1000);
     expect(await prober.retry()).toMatchObject({ targets: 4, failedTargets: 4, probeEngaged: false, transitions: 0 });
     // The re-probe judges the same latest outcomes of the whole fleet as a round: when they say most of the fleet
-    // failed (here through a handover), the third failure marks nothing critical.
+    // failed (here through a handover listing every target of the fleet as failed), the third failure marks nothing
+    // critical.
     const handover = prober.exportHandover();
-    prober.resume({ ...handover, outcomes: Object.fromEntries(Object.keys(handover.outcomes!).map((key) => [key, 0 as const])) });
+    expect(Object.keys(handover.outcomes!)).toHaveLength(4); // a handover lists the failures only
+    prober.resume({ ...handover, outcomes: Object.fromEntries(t.probed.map((target) => [targetKey(target), 0 as const])) });
     t.advance(1000);
     expect(await prober.retry()).toMatchObject({ targets: 4, failedTargets: 4, probeEngaged: true, transitions: 0, writes: 0 });
     expect(prober.pendingRetry()).toBeUndefined(); // and no further re-probe while it is engaged

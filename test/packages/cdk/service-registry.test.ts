@@ -84,12 +84,87 @@ describe('ServiceRegistry HTTP API', () => {
 });
 
 describe('ServiceRegistry prober', () => {
-  it('runs every minute with a timeout just above the schedule, and may write the table', () => {
+  it('runs every minute on arm64 at 128 MB, with a timeout of one round and its re-probes, and may write the table', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Timeout: 75,
+      Timeout: 90,
+      MemorySize: 128,
+      Architectures: ['arm64'],
       Environment: { Variables: Match.objectLike({ REGISTRY_PROBE_INTERVAL_SECONDS: '10', REGISTRY_ALLOW_LOOPBACK: 'false' }) },
     });
+  });
+
+  it("queues the minute's later rounds in an encrypted queue whose messages invoke the prober one at a time", () => {
+    // GIVEN the default registry (template) WHEN synthesised THEN the queue is SQS-encrypted, TLS-only, with a
+    // visibility timeout of the prober's timeout and a dead-letter queue after two receives.
+    const queues = template.findResources('AWS::SQS::Queue');
+    const queueId = Object.keys(queues).find((id) => /^RegistryProberQueue/.test(id))!;
+    const dlqId = Object.keys(queues).find((id) => /^RegistryProberDeadLetterQueue/.test(id))!;
+    expect(queues[queueId]!.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 90,
+      MessageRetentionPeriod: 300,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 2 },
+    });
+    expect(queues[dlqId]!.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 86_400 });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queueId }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    // One message per invocation, with no maximum concurrency (which would keep five pollers on an idle queue).
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find((m: any) =>
+      JSON.stringify(m.Properties.EventSourceArn).includes(queueId),
+    ) as any;
+    expect(mapping.Properties).toMatchObject({ BatchSize: 1, FunctionName: { Ref: expect.stringMatching(/^RegistryProberFunction/) } });
+    expect(mapping.Properties.ScalingConfig).toBeUndefined();
+    // The prober may send to its queue (SendMessageBatch is authorised by sqs:SendMessage) and knows its URL.
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ REGISTRY_PROBE_QUEUE_URL: { Ref: queueId } }) },
+    });
+    const sends = (Object.values(template.findResources('AWS::IAM::Policy')) as any[]).filter((p) =>
+      JSON.stringify(p.Properties.PolicyDocument).includes('sqs:SendMessage'),
+    );
+    expect(sends).toHaveLength(1);
+    expect(JSON.stringify(sends[0].Properties.Roles)).toMatch(/RegistryProberFunction/);
+  });
+
+  it('gives the prober the memory asked for, and fails on a size Lambda would refuse', () => {
+    const stack = new Stack(new App(), 'Memory');
+    new ServiceRegistry(stack, 'Registry', { proberMemory: 512 });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: 512,
+      Environment: { Variables: Match.objectLike({ REGISTRY_PROBE_QUEUE_URL: Match.anyValue() }) },
+    });
+    expect(() => new ServiceRegistry(new Stack(new App(), 'Small'), 'Registry', { proberMemory: 64 })).toThrow(
+      /proberMemory must be a whole number of MB from 128/,
+    );
+  });
+
+  it('in a VPC, schedules through a function outside it that only queues the rounds, so the prober needs no route to SQS', () => {
+    const app = new App();
+    const stack = new Stack(app, 'InVpcScheduler');
+    const vpc = new Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
+    new ServiceRegistry(stack, 'Registry', { vpc });
+    const tpl = Template.fromStack(stack);
+    const fns = tpl.findResources('AWS::Lambda::Function');
+    const schedulerId = Object.keys(fns).find((id) => /^RegistryProberSchedulerFunction/.test(id))!;
+    const scheduler = fns[schedulerId]!.Properties;
+    expect(scheduler.VpcConfig).toBeUndefined();
+    expect(scheduler.Environment.Variables).toMatchObject({
+      REGISTRY_PROBE_SCHEDULE_ONLY: 'true',
+      REGISTRY_PROBE_QUEUE_URL: { Ref: expect.stringMatching(/^RegistryProberQueue/) },
+    });
+    tpl.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [schedulerId, 'Arn'] } })],
+    });
+    // The scheduler reads no table and may only send to the queue.
+    const policies = (Object.values(tpl.findResources('AWS::IAM::Policy')) as any[]).filter((p) =>
+      JSON.stringify(p.Properties.Roles).includes('ProberScheduler'),
+    );
+    const actions = policies.flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((st: any) => [st.Action].flat()));
+    expect(actions.filter((a: string) => a.startsWith('dynamodb:'))).toEqual([]);
+    expect(actions).toContain('sqs:SendMessage');
   });
 
   it('splits probing across shards, one schedule per shard', () => {

@@ -75,7 +75,7 @@ describe('ServiceRegistry props', () => {
   ])('gives the prober its re-probe interval: %s', (_name, probeRetryInterval, seconds) => {
     const registry = build(probeRetryInterval === undefined ? {} : { probeRetryInterval });
     Template.fromStack(registry.node.scope as Stack).hasResourceProperties('AWS::Lambda::Function', {
-      Timeout: 75,
+      Timeout: 90, // the prober (one round per invocation; a probe may run into the 60 s health-check timeout)
       Environment: { Variables: Match.objectLike({ REGISTRY_PROBE_RETRY_SECONDS: seconds }) },
     });
   });
