@@ -115,7 +115,10 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
     for (let attempt = 1; ; attempt++) {
       const stamp = new UpdateExpression();
       // `removedAtMs`: the removal's time, so the stream publisher's event equals the one the registry published at once.
-      stamp.set('lastWrite', 'deregister' satisfies InstanceWrite).set('lastWriter', writerOf(guard)).set('removedAtMs', guard.nowMs);
+      stamp
+        .set('lastWrite', 'deregister' satisfies InstanceWrite)
+        .set('lastWriter', writerOf(guard))
+        .set('removedAtMs', guard.nowMs);
       const stamped = await this.conditionalUpdate(itemKey, stamp, this.liveAndOwned(stamp, guard), 'ALL_NEW');
       if (!stamped.ok) return stamped;
       const revision = stamped.previous?.revision;

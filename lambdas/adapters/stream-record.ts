@@ -44,10 +44,7 @@ export function toStoredChange(record: DynamoDBRecord): StoredChange {
     // publishes with the same time). Other deletes (the sweeper's, TTL's) carry no time of their own, and the stream's
     // creation time is only approximate (whole seconds in AWS, coarser in DynamoDB Local), so they are stamped when
     // published.
-    atMs:
-      newImage?.updatedAtMs !== undefined
-        ? Number(newImage.updatedAtMs)
-        : deregisteredAt(oldImage, record) ?? Math.max(atMs, Date.now()),
+    atMs: newImage?.updatedAtMs !== undefined ? Number(newImage.updatedAtMs) : (deregisteredAt(oldImage, record) ?? Math.max(atMs, Date.now())),
   };
 }
 

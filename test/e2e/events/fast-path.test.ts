@@ -24,12 +24,14 @@ function watch(runtime: LocalRuntime, fastSent: ChangeEvent[] = []) {
 }
 
 /** A sink that records what the fast path sends, then sends it. */
-const recording = (sent: ChangeEvent[]) => (sink: EventSink): EventSink => ({
-  put: (events) => {
-    sent.push(...events);
-    return sink.put(events);
-  },
-});
+const recording =
+  (sent: ChangeEvent[]) =>
+  (sink: EventSink): EventSink => ({
+    put: (events) => {
+      sent.push(...events);
+      return sink.put(events);
+    },
+  });
 
 describe('with the fast path', () => {
   let runtime: LocalRuntime;
@@ -49,7 +51,12 @@ describe('with the fast path', () => {
     // WHEN each kind of write is made
     const created = await api.register('fast', 'f-1', body);
     const replaced = await api.register('fast', 'f-1', { ...body, port: 81 });
-    const bulk = await api.call('PUT', '/v1/services/fast/instances', { instances: [{ instanceId: 'f-2', ...body }, { instanceId: 'f-3', ...body }] });
+    const bulk = await api.call('PUT', '/v1/services/fast/instances', {
+      instances: [
+        { instanceId: 'f-2', ...body },
+        { instanceId: 'f-3', ...body },
+      ],
+    });
     const patched = await api.patch('fast', 'f-1', { weight: 7 });
     const removed = await api.deregister('fast', 'f-2');
     expect([created.status, replaced.status, bulk.status, patched.status, removed.status]).toEqual([201, 200, 200, 200, 204]);
@@ -97,7 +104,7 @@ describe('with the fast path', () => {
     feed.close();
   });
 
-  it("applies a change to the SDK cache once, and a duplicate or older event never regresses it, nor brings back a removed instance", async () => {
+  it('applies a change to the SDK cache once, and a duplicate or older event never regresses it, nor brings back a removed instance', async () => {
     // GIVEN a cache fed by the SSE feed
     const client = new RegistryClient({ baseUrl: runtime.url });
     const applied: RegistryEvent[] = [];
@@ -197,30 +204,35 @@ describe('under PutEvents faults on both paths', () => {
 describe('when the fast path fails', () => {
   const failures = {
     throws: (): EventSink => ({ put: () => Promise.reject(Object.assign(new Error('connection reset'), { name: 'NetworkingError' })) }),
-    'rejects every entry': (): EventSink => ({ put: async (events) => events.map(() => ({ ok: false, retryable: true, error: 'ThrottlingException: rate exceeded' })) }),
+    'rejects every entry': (): EventSink => ({
+      put: async (events) => events.map(() => ({ ok: false, retryable: true, error: 'ThrottlingException: rate exceeded' })),
+    }),
     'never answers': (): EventSink => ({ put: () => new Promise(() => undefined) }),
   };
 
-  it.each(Object.keys(failures) as Array<keyof typeof failures>)('acknowledges the write and the stream publisher delivers the event when it %s', async (kind) => {
-    // GIVEN a runtime whose fast path fails that way
-    const runtime = await startTestRuntime({ prober: false, fastPublishSink: failures[kind] });
-    try {
-      const feed = await subscribe(runtime.url, 'service=backstop');
-      const bus = watch(runtime);
-      const api = apiClient(runtime.url);
+  it.each(Object.keys(failures) as Array<keyof typeof failures>)(
+    'acknowledges the write and the stream publisher delivers the event when it %s',
+    async (kind) => {
+      // GIVEN a runtime whose fast path fails that way
+      const runtime = await startTestRuntime({ prober: false, fastPublishSink: failures[kind] });
+      try {
+        const feed = await subscribe(runtime.url, 'service=backstop');
+        const bus = watch(runtime);
+        const api = apiClient(runtime.url);
 
-      // WHEN an instance is registered and deregistered
-      const created = await api.register('backstop', 'b-1', body);
-      const removed = await api.deregister('backstop', 'b-1');
+        // WHEN an instance is registered and deregistered
+        const created = await api.register('backstop', 'b-1', body);
+        const removed = await api.deregister('backstop', 'b-1');
 
-      // THEN both writes succeeded, and the subscriber still gets both events, once each, from the stream publisher
-      expect([created.status, removed.status]).toEqual([201, 204]);
-      expect((await feed.next()).data.detail).toMatchObject({ eventId: `backstop/b-1/${created.body.revision}`, reason: 'registered' });
-      expect((await feed.next()).data.detail).toMatchObject({ eventId: `backstop/b-1/${created.body.revision + 1}`, reason: 'deregistered' });
-      expect(bus.accepted.filter((a) => a.duplicate)).toEqual([]);
-      feed.close();
-    } finally {
-      await runtime.stop();
-    }
-  });
+        // THEN both writes succeeded, and the subscriber still gets both events, once each, from the stream publisher
+        expect([created.status, removed.status]).toEqual([201, 204]);
+        expect((await feed.next()).data.detail).toMatchObject({ eventId: `backstop/b-1/${created.body.revision}`, reason: 'registered' });
+        expect((await feed.next()).data.detail).toMatchObject({ eventId: `backstop/b-1/${created.body.revision + 1}`, reason: 'deregistered' });
+        expect(bus.accepted.filter((a) => a.duplicate)).toEqual([]);
+        feed.close();
+      } finally {
+        await runtime.stop();
+      }
+    },
+  );
 });
