@@ -497,6 +497,11 @@ export class ServiceRegistry extends Construct {
    * `subscriber.grantConsume(role)`: the SDK's SQS change feed long-polls it and deletes what it applied. Fails
    * when `services` is an empty list.
    *
+   * Each change arrives **up to twice** (with `fastPublish`, the writing function's copy and the stream publisher's,
+   * the same event: same `detail.eventId` and `revision`), and SQS may deliver any message again: consumers apply an
+   * instance event only when its `revision` is newer than what they hold (the SDK's `ServiceCache` does), or drop
+   * an `eventId` they have seen. The same holds for {@link onInstanceChange} targets.
+   *
    * @example
    * const subscriber = registry.addSubscriber('Gateway', { services: ['orders', 'payments'] });
    * subscriber.grantConsume(gatewayRole);
