@@ -36,7 +36,11 @@ describe('fastPublish', () => {
     // AND each writing function has the fast path switched on, with the bus and the source
     for (const handler of FAST_PUBLISH_HANDLERS) {
       const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack, registry, handler)]!;
-      expect(fn.Properties.Environment.Variables).toMatchObject({ REGISTRY_FAST_PUBLISH: 'true', REGISTRY_EVENT_SOURCE: 'service-registry', EVENT_BUS_NAME: expect.anything() });
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        REGISTRY_FAST_PUBLISH: 'true',
+        REGISTRY_EVENT_SOURCE: 'service-registry',
+        EVENT_BUS_NAME: expect.anything(),
+      });
     }
     // AND a function that writes no change (discover, heartbeat) is not
     for (const handler of ['discover', 'heartbeat', 'heartbeat-many']) {
