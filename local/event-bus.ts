@@ -37,6 +37,14 @@ interface Subscriber {
 /** Which services a subscriber may follow (the caller's read scope). */
 export type ReadScope = (service: string) => boolean;
 
+/** A PutEvents entry as the bus reads it (`Time`: seconds since the epoch, as the SDK sends it, an ISO string or a Date). */
+export interface PutEntry {
+  readonly Source?: string;
+  readonly DetailType?: string;
+  readonly Detail?: string;
+  readonly Time?: number | string | Date;
+}
+
 /** Fault injection for tests: decides the error code of an entry (undefined = accept). */
 export type EntryFault = (entry: { DetailType?: string; Detail?: string }) => string | undefined;
 
@@ -129,13 +137,23 @@ export class LocalEventBus {
     if (req.method !== 'POST' || req.headers['x-amz-target'] !== 'AWSEvents.PutEvents') {
       return reply(400, { __type: 'UnknownOperationException', message: 'only AWSEvents.PutEvents is supported locally' });
     }
-    let input: { Entries?: Array<{ Source?: string; DetailType?: string; Detail?: string; Time?: number | string }> };
+    let input: { Entries?: PutEntry[] };
     try {
       input = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     } catch {
       return reply(400, { __type: 'ValidationException', message: 'body is not JSON' });
     }
-    const entries = (input.Entries ?? []).map((entry) => {
+    const entries = this.accept(input.Entries ?? []);
+    reply(200, { FailedEntryCount: entries.filter((e) => 'ErrorCode' in e).length, Entries: entries });
+  }
+
+  /**
+   * Takes PutEvents entries as the listener does, one result per entry (`EventId`, or `ErrorCode` for a fault):
+   * the listener's body, and the in-process sink of the runtime's writing functions (`LocalBusSink`), which skips
+   * the SDK and the loopback request.
+   */
+  accept(input: readonly PutEntry[]): Array<{ EventId?: string; ErrorCode?: string; ErrorMessage?: string }> {
+    return input.map((entry) => {
       const fault = this.fault?.(entry);
       if (fault) return { ErrorCode: fault, ErrorMessage: 'injected by the local event bus' };
       let detail: Record<string, unknown>;
@@ -159,7 +177,6 @@ export class LocalEventBus {
       this.publish(event);
       return { EventId: event.id };
     });
-    reply(200, { FailedEntryCount: entries.filter((e) => 'ErrorCode' in e).length, Entries: entries });
   }
 
   private publish(event: BusEvent): void {

@@ -23,6 +23,7 @@ import { DEFAULT_DNS_DOMAIN, DEFAULT_DNS_TTL_SECONDS } from '../lambdas/connecto
 import { localClientConfig, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { startSchedule, type Schedule, type ScheduledHandler } from './scheduler.js';
 import { LocalEventBus } from './event-bus.js';
+import { LocalBusSink } from './bus-sink.js';
 import { startStreamPoller, type StreamHandler } from './stream-poller.js';
 import { mayRead } from '../lambdas/domain/caller.js';
 import { ForbiddenError } from '../lambdas/domain/errors.js';
@@ -69,7 +70,7 @@ export interface LocalRuntimeOptions {
    * every subscriber drop the second copy by `eventId`). Off, only the stream publisher publishes. @default true
    */
   readonly fastPublish?: boolean;
-  /** Wraps the fast path's sink (tests inject its failures through it; the stream publisher's sink is not wrapped). @default none */
+  /** Wraps the fast path's sink (tests inject its failures through it; the stream publisher's is not wrapped). @default none */
   readonly fastPublishSink?: (sink: EventSink) => EventSink;
   /** Called after each publisher invocation (the cost benchmark counts them). */
   readonly onPublish?: (info: { records: number; ms: number }) => void;
@@ -176,14 +177,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME || 'service-registry', logLevel: (env.POWERTOOLS_LOG_LEVEL || 'WARN') as 'WARN' });
     const telemetry = metrics.telemetry;
     const platform = createPlatform(config, { logger, telemetry, dynamodb: client });
-    // Change events: the writing functions publish each change at once (the fast path), and the stream stand-in →
-    // the publisher function publishes it again (the backstop), both through the real EventBridge client to the local
-    // bus → SSE subscribers.
+    // Change events: the writing functions publish each change at once (the fast path, handed to the bus in-process:
+    // local/bus-sink.ts), and the stream stand-in → the publisher function publishes it again (the backstop, through
+    // the real EventBridge client and the bus's PutEvents listener) → SSE subscribers.
     const publishing = loadPublisherConfig(env);
     const events = new EventBridgeClient(localClientConfig(busEndpoint));
     const sink = new EventBridgeSink(events, publishing.busName, publishing.source);
     const fast = options.fastPublish ?? flag(env, 'REGISTRY_FAST_PUBLISH', true);
-    const notifier = fast ? fastNotifier(options.fastPublishSink ? options.fastPublishSink(sink) : sink, platform) : undefined;
+    const busSink = new LocalBusSink(bus, publishing.busName, publishing.source);
+    const notifier = fast ? fastNotifier(options.fastPublishSink ? options.fastPublishSink(busSink) : busSink, platform) : undefined;
     deps = createDependencies(platform, notifier ? { notifier } : {});
 
     const publisher = publisherHandler({ logger, telemetry, sink }) as StreamHandler;
