@@ -1,7 +1,10 @@
 /**
  * The registry's side of the propagation and detection figures of `npm run bench`, through the local runtime and
  * the SDK (cache over the SSE feed), 1-second prober rounds and the default thresholds:
- * - propagation: change acknowledged → applied in a subscriber's cache (BENCH_CHANGES, default 1,000);
+ * - propagation: change acknowledged → applied in a subscriber's cache (BENCH_CHANGES, default 1,000), with the
+ *   fast path on (the writing function publishes at once; the default), also from the moment the write was sent (a
+ *   fast event usually arrives before the acknowledgement does); and through the stream backstop alone (a runtime
+ *   with `fastPublish: false`, BENCH_CHANGES / 5 changes), the path every change took before the fast path;
  * - failure detection: an instance's process dies → the cache stops offering it as healthy (20 trials);
  * - lease-expiry detection: a lease ends → the cache drops the instance (20 leases of 2 s among 200 long ones, so
  *   the mass-failure guard, which engages above 15 % expiring, stays out of it). The sweeper marks a lease in the
@@ -16,6 +19,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startLocalRuntime } from '../local/runtime.js';
 import { isHealthy, RegistryClient, ServiceCache, SseFeed } from '@service-registry/client';
+import type { InstanceRecord } from '@service-registry/contracts';
 import { load, quantile } from './stats.js';
 
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 1000);
@@ -26,7 +30,7 @@ const AWS_TRIALS = Number(process.env.BENCH_AWS_TRIALS ?? 5);
 const runtime = await startLocalRuntime({ port: 0, probeIntervalSeconds: 1 });
 const client = new RegistryClient({ baseUrl: runtime.url });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const follow = async (service: string, onChange: () => void = () => undefined) => {
+const follow = async (service: string, onChange: (instances: readonly InstanceRecord[]) => void = () => undefined) => {
   const cache = new ServiceCache({ client, service, onChange });
   await cache.start();
   const feed = new SseFeed({ baseUrl: runtime.url, services: [service] });
@@ -43,17 +47,27 @@ const waitFor = async (condition: () => boolean, timeoutMs = 30_000) => {
   return performance.now();
 };
 try {
-  // Propagation.
-  const prop = await follow('prop');
+  // Propagation. When the cache applied each revision is taken in its onChange (the wait's polling would add its own
+  // granularity, and a fast event is often applied before the acknowledgement arrives: that counts as 0).
+  const appliedAt = new Map<string, { revision: number; at: number }>();
+  const prop = await follow('prop', (instances) => {
+    const at = performance.now();
+    for (const x of instances) if ((appliedAt.get(x.instanceId)?.revision ?? -1) < x.revision) appliedAt.set(x.instanceId, { revision: x.revision, at });
+  });
   const propagation: number[] = [];
+  const fromSent: number[] = [];
   for (let i = 0; i < CHANGES; i++) {
     const id = `p-${i % 50}`;
+    const sent = performance.now();
     const record = await client.register('prop', id, { address: '10.0.0.1', port: 1000 + i, leaseSeconds: 300 });
     const acknowledged = performance.now();
-    const applied = await waitFor(() => prop.cache.instances().some((x) => x.instanceId === id && x.revision >= record.revision));
-    propagation.push(applied - acknowledged);
+    await waitFor(() => (appliedAt.get(id)?.revision ?? -1) >= record.revision);
+    const applied = appliedAt.get(id)!.at;
+    propagation.push(Math.max(0, applied - acknowledged));
+    fromSent.push(applied - sent);
   }
   await prop.stop();
+  const backstop = await propagationByBackstop(Math.max(50, Math.round(CHANGES / 5)));
 
   // Failure detection: one instance at a time dies; 10 healthy peers keep the guard's share low.
   const peers = createServer((_q, s) => s.writeHead(200).end());
@@ -115,6 +129,10 @@ try {
   console.log('|---|---:|');
   console.log(`| propagation to SDK cache p50 (ms) | ${quantile(propagation, 0.5).toFixed(2)} |`);
   console.log(`| propagation to SDK cache p99 (ms) | ${quantile(propagation, 0.99).toFixed(2)} |`);
+  console.log(`| write sent → SDK cache p50 (ms; the request included) | ${quantile(fromSent, 0.5).toFixed(2)} |`);
+  console.log(`| write sent → SDK cache p99 (ms; the request included) | ${quantile(fromSent, 0.99).toFixed(2)} |`);
+  console.log(`| stream backstop alone (fastPublish off): acknowledged → SDK cache p50 (ms) | ${quantile(backstop, 0.5).toFixed(2)} |`);
+  console.log(`| stream backstop alone (fastPublish off): acknowledged → SDK cache p99 (ms) | ${quantile(backstop, 0.99).toFixed(2)} |`);
   console.log(`| failure detection mean (ms after the process died) | ${mean(detection).toFixed(0)} |`);
   console.log(`| failure detection max (ms after the process died) | ${Math.max(...detection).toFixed(0)} |`);
   console.log(`| lease-expiry detection mean (ms after the lease ended) | ${mean(expiry).toFixed(0)} |`);
@@ -125,6 +143,40 @@ try {
   }
 } finally {
   await runtime.stop();
+}
+
+/** Change acknowledged → applied in a cache, through a runtime whose writing functions do not publish (the stream alone). */
+async function propagationByBackstop(changes: number): Promise<number[]> {
+  const slow = await startLocalRuntime({ port: 0, prober: false, fastPublish: false });
+  try {
+    const slowClient = new RegistryClient({ baseUrl: slow.url });
+    const appliedAt = new Map<string, { revision: number; at: number }>();
+    const cache: ServiceCache = new ServiceCache({
+      client: slowClient,
+      service: 'prop',
+      onChange: (instances) => {
+        const at = performance.now();
+        for (const x of instances) if ((appliedAt.get(x.instanceId)?.revision ?? -1) < x.revision) appliedAt.set(x.instanceId, { revision: x.revision, at });
+      },
+    });
+    await cache.start();
+    const feed = new SseFeed({ baseUrl: slow.url, services: ['prop'] });
+    feed.start(cache.feedHandlers());
+    await sleep(300);
+    const out: number[] = [];
+    for (let i = 0; i < changes; i++) {
+      const id = `p-${i % 50}`;
+      const record = await slowClient.register('prop', id, { address: '10.0.0.1', port: 1000 + i, leaseSeconds: 300 });
+      const acknowledged = performance.now();
+      await waitFor(() => (appliedAt.get(id)?.revision ?? -1) >= record.revision);
+      out.push(Math.max(0, appliedAt.get(id)!.at - acknowledged));
+    }
+    await feed.stop();
+    cache.stop();
+    return out;
+  } finally {
+    await slow.stop();
+  }
 }
 
 /**

@@ -103,6 +103,13 @@ export const METRICS = {
     labels: [],
     dimensions: [],
   },
+  FastPublishFailures: {
+    type: 'counter',
+    unit: 'Count',
+    help: 'Change events the writing function could not publish itself (entry error, failure or timeout); the stream publisher still delivers them',
+    labels: [],
+    dimensions: [],
+  },
   ResyncEventsPublished: {
     type: 'counter',
     unit: 'Count',

@@ -8,6 +8,11 @@
  * Numbers start at the bus's start time in microseconds, so they keep increasing across restarts of the runtime
  * (the buffer does not survive one): a `Last-Event-ID` from an earlier run is older than anything buffered and
  * gets `event: resync`, and one the bus never issued (ahead of it) gets `event: resync` too, never silence.
+ *
+ * Each change is published twice as a rule (the writing function's fast path, then the stream publisher: the same
+ * event, same `detail.eventId`), and the stream publisher may send one again after a retry: the bus fans out only
+ * the first copy of an `eventId` it has seen among its last `capacity` events and answers PutEvents for the others
+ * as accepted. (EventBridge keeps no such memory: there, each subscriber drops them, by `eventId` or `revision`.)
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -32,8 +37,19 @@ interface Subscriber {
 /** Which services a subscriber may follow (the caller's read scope). */
 export type ReadScope = (service: string) => boolean;
 
+/** A PutEvents entry as the bus reads it (`Time`: seconds since the epoch, as the SDK sends it, an ISO string or a Date). */
+export interface PutEntry {
+  readonly Source?: string;
+  readonly DetailType?: string;
+  readonly Detail?: string;
+  readonly Time?: number | string | Date;
+}
+
 /** Fault injection for tests: decides the error code of an entry (undefined = accept). */
 export type EntryFault = (entry: { DetailType?: string; Detail?: string }) => string | undefined;
+
+/** What tests observe of every accepted entry: the event, and whether it was a copy of one already fanned out. */
+export type EntryObserver = (event: BusEvent, duplicate: boolean) => void;
 
 export class LocalEventBus {
   private readonly buffer: Numbered[] = [];
@@ -41,8 +57,14 @@ export class LocalEventBus {
   private seq = Date.now() * 1000;
   private server?: Server;
   private heartbeat?: NodeJS.Timeout;
+  /** `detail.eventId`s of the events fanned out, oldest first (at most `capacity`). */
+  private readonly seen = new Set<string>();
   /** Set by tests to make PutEvents entries fail. */
   fault?: EntryFault;
+  /** Set by tests to see every accepted entry, duplicates included. */
+  observe?: EntryObserver;
+  /** Accepted entries not fanned out because an event with their `eventId` already was. */
+  duplicates = 0;
 
   constructor(private readonly capacity = 10_000) {}
 
@@ -115,13 +137,23 @@ export class LocalEventBus {
     if (req.method !== 'POST' || req.headers['x-amz-target'] !== 'AWSEvents.PutEvents') {
       return reply(400, { __type: 'UnknownOperationException', message: 'only AWSEvents.PutEvents is supported locally' });
     }
-    let input: { Entries?: Array<{ Source?: string; DetailType?: string; Detail?: string; Time?: number | string }> };
+    let input: { Entries?: PutEntry[] };
     try {
       input = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     } catch {
       return reply(400, { __type: 'ValidationException', message: 'body is not JSON' });
     }
-    const entries = (input.Entries ?? []).map((entry) => {
+    const entries = this.accept(input.Entries ?? []);
+    reply(200, { FailedEntryCount: entries.filter((e) => 'ErrorCode' in e).length, Entries: entries });
+  }
+
+  /**
+   * Takes PutEvents entries as the listener does, one result per entry (`EventId`, or `ErrorCode` for a fault):
+   * the listener's body, and the in-process sink of the runtime's writing functions (`LocalBusSink`), which skips
+   * the SDK and the loopback request.
+   */
+  accept(input: readonly PutEntry[]): Array<{ EventId?: string; ErrorCode?: string; ErrorMessage?: string }> {
+    return input.map((entry) => {
       const fault = this.fault?.(entry);
       if (fault) return { ErrorCode: fault, ErrorMessage: 'injected by the local event bus' };
       let detail: Record<string, unknown>;
@@ -145,10 +177,17 @@ export class LocalEventBus {
       this.publish(event);
       return { EventId: event.id };
     });
-    reply(200, { FailedEntryCount: entries.filter((e) => 'ErrorCode' in e).length, Entries: entries });
   }
 
   private publish(event: BusEvent): void {
+    const eventId = event.detail.eventId;
+    const duplicate = typeof eventId === 'string' && this.seen.has(eventId);
+    this.observe?.(event, duplicate);
+    if (duplicate) return void this.duplicates++;
+    if (typeof eventId === 'string') {
+      this.seen.add(eventId);
+      if (this.seen.size > this.capacity) this.seen.delete(this.seen.values().next().value!);
+    }
     const item = { seq: ++this.seq, event };
     this.buffer.push(item);
     if (this.buffer.length > this.capacity) this.buffer.shift();

@@ -24,12 +24,15 @@ import { localClientConfig, startDynamoDbLocal, type DynamoDbLocal } from './dyn
 import { startSchedule, type Schedule, type ScheduledHandler } from './scheduler.js';
 import { LocalDelayQueue } from './delay-queue.js';
 import { LocalEventBus } from './event-bus.js';
+import { LocalBusSink } from './bus-sink.js';
 import { startStreamPoller, type StreamHandler } from './stream-poller.js';
 import { mayRead } from '../lambdas/domain/caller.js';
 import { ForbiddenError } from '../lambdas/domain/errors.js';
 import { RouteNotFoundError } from '../lambdas/http/errors.js';
 import { DynamoDbHistoryStore } from '../lambdas/adapters/dynamodb-history-store.js';
 import { EventBridgeSink } from '../lambdas/adapters/eventbridge-sink.js';
+import type { EventSink } from '../lambdas/domain/publisher.js';
+import { fastNotifier } from '../lambdas/wiring/fast-publish.js';
 import { historyHandler } from '../lambdas/functions/history.js';
 import { HTTP_FUNCTIONS } from '../lambdas/functions/index.js';
 import { proberHandler } from '../lambdas/functions/prober.js';
@@ -63,6 +66,14 @@ export interface LocalRuntimeOptions {
   readonly probeIntervalSeconds?: number;
   /** Stream poll interval (`REGISTRY_STREAM_POLL_MS`). @default 50 */
   readonly streamPollMs?: number;
+  /**
+   * The fast path of change events (`REGISTRY_FAST_PUBLISH`): the writing functions publish each change to the bus
+   * right after the write, and the stream publisher publishes the same event again as the backstop (the bus and
+   * every subscriber drop the second copy by `eventId`). Off, only the stream publisher publishes. @default true
+   */
+  readonly fastPublish?: boolean;
+  /** Wraps the fast path's sink (tests inject its failures through it; the stream publisher's is not wrapped). @default none */
+  readonly fastPublishSink?: (sink: EventSink) => EventSink;
   /** Called after each publisher invocation (the cost benchmark counts them). */
   readonly onPublish?: (info: { records: number; ms: number }) => void;
   /**
@@ -177,12 +188,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME || 'service-registry', logLevel: (env.POWERTOOLS_LOG_LEVEL || 'WARN') as 'WARN' });
     const telemetry = metrics.telemetry;
     const platform = createPlatform(config, { logger, telemetry, dynamodb: client });
-    deps = createDependencies(platform);
-
-    // Change events: stream stand-in → the publisher function → the local bus → SSE subscribers.
+    // Change events: the writing functions publish each change at once (the fast path, handed to the bus in-process:
+    // local/bus-sink.ts), and the stream stand-in → the publisher function publishes it again (the backstop, through
+    // the real EventBridge client and the bus's PutEvents listener) → SSE subscribers.
     const publishing = loadPublisherConfig(env);
     const events = new EventBridgeClient(localClientConfig(busEndpoint));
-    const publisher = publisherHandler({ logger, telemetry, sink: new EventBridgeSink(events, publishing.busName, publishing.source) }) as StreamHandler;
+    const sink = new EventBridgeSink(events, publishing.busName, publishing.source);
+    const fast = options.fastPublish ?? flag(env, 'REGISTRY_FAST_PUBLISH', true);
+    const busSink = new LocalBusSink(bus, publishing.busName, publishing.source);
+    const notifier = fast ? fastNotifier(options.fastPublishSink ? options.fastPublishSink(busSink) : busSink, platform) : undefined;
+    deps = createDependencies(platform, notifier ? { notifier } : {});
+
+    const publisher = publisherHandler({ logger, telemetry, sink }) as StreamHandler;
     poller = await startStreamPoller({
       endpoint: dynamoEndpoint,
       tableName,

@@ -9,7 +9,7 @@ import { deregister, describeError, discoverAll, listServices, setStatus, stored
 import { coalesced } from './coalesced.js';
 import { followEvents, type FeedMessage } from './feed.js';
 import { HistoryPanel, type ChangeSignal } from './history.js';
-import { applyEvent, applySnapshot, emptyView, lagSummary, rows, snapshotRequested, type ServiceView } from './state.js';
+import { applyEvent, applySnapshot, emptyView, lagSummary, rows, SeenEvents, snapshotRequested, type ServiceView } from './state.js';
 
 type Route = { readonly page: 'services' } | { readonly page: 'service'; readonly service: string };
 
@@ -58,6 +58,8 @@ export function App() {
   const routeRef = useRef(route);
   routeRef.current = route;
   const lineKey = useRef(0);
+  /** One line per change: a second copy of an event (same `eventId`) is not listed again. */
+  const seen = useRef(new SeenEvents());
 
   /**
    * Reads what the current route shows. Calls while a read is in flight coalesce into one more read after it, so
@@ -116,6 +118,8 @@ export function App() {
         return; // not an event of ours
       }
       const type = event['detail-type'];
+      const eventId = event.detail?.eventId;
+      if (typeof eventId === 'string' && !seen.current.first(eventId)) return;
       if (INSTANCE_EVENTS.has(type)) {
         const detail = event.detail as unknown as InstanceEventDetail;
         const lagMs = received - Date.parse(detail.time);

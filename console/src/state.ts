@@ -130,3 +130,27 @@ const SYSTEM_PRINCIPALS: Readonly<Record<string, string>> = {
 export function systemPrincipal(principal: string): string | undefined {
   return Object.hasOwn(SYSTEM_PRINCIPALS, principal) ? SYSTEM_PRINCIPALS[principal] : undefined;
 }
+
+/**
+ * The `eventId`s of the last `capacity` events the event list showed. Each change is published twice (the writing
+ * function's fast path and the stream publisher, the same event); the local bus drops the second copy, and this keeps
+ * the list (and the lag figures) to one line per change should a copy get through anyway (a bus restart).
+ *
+ * @example
+ * const seen = new SeenEvents();
+ * seen.first('orders/a/7'); // => true
+ * seen.first('orders/a/7'); // => false
+ */
+export class SeenEvents {
+  private readonly ids = new Set<string>();
+
+  constructor(private readonly capacity = 1000) {}
+
+  /** True the first time an id is seen (among the last `capacity`), false for a copy. */
+  first(eventId: string): boolean {
+    if (this.ids.has(eventId)) return false;
+    this.ids.add(eventId);
+    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value!);
+    return true;
+  }
+}

@@ -114,7 +114,11 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
     const itemKey = instanceItemKey(key.service, key.instanceId);
     for (let attempt = 1; ; attempt++) {
       const stamp = new UpdateExpression();
-      stamp.set('lastWrite', 'deregister' satisfies InstanceWrite).set('lastWriter', writerOf(guard));
+      // `removedAtMs`: the removal's time, so the stream publisher's event equals the one the registry published at once.
+      stamp
+        .set('lastWrite', 'deregister' satisfies InstanceWrite)
+        .set('lastWriter', writerOf(guard))
+        .set('removedAtMs', guard.nowMs);
       const stamped = await this.conditionalUpdate(itemKey, stamp, this.liveAndOwned(stamp, guard), 'ALL_NEW');
       if (!stamped.ok) return stamped;
       const revision = stamped.previous?.revision;

@@ -45,9 +45,10 @@ void everyInstanceField;
 /**
  * Attributes an instance item holds besides its key and the instance: the kind of its last write and who made it
  * (`lastWrite`, `lastWriter`: change classification and history), the lease in milliseconds (a heartbeat computes
- * the new expiry from it without a read) and the TTL.
+ * the new expiry from it without a read), the TTL, and when a deregistration removed it (`removedAtMs`, stamped just
+ * before the delete: the removal event's time, the same for the fast path and the stream publisher).
  */
-export const STORAGE_FIELDS = ['lastWrite', 'lastWriter', 'leaseMs', 'ttl'] as const;
+export const STORAGE_FIELDS = ['lastWrite', 'lastWriter', 'leaseMs', 'ttl', 'removedAtMs'] as const;
 
 /**
  * Item → domain instance: the instance's fields only (keys and storage attributes dropped); an item written without

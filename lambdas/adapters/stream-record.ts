@@ -40,8 +40,19 @@ export function toStoredChange(record: DynamoDBRecord): StoredChange {
     ...(newImage && { newImage: toInstance(newImage) }),
     ...(write !== undefined && { write }),
     byTtl: record.userIdentity?.principalId === TTL_PRINCIPAL,
-    // A write stamps updatedAtMs; a delete has no new image, and the stream's creation time is only approximate
-    // (whole seconds in AWS, coarser in DynamoDB Local), so a removal is stamped when it is published.
-    atMs: newImage?.updatedAtMs !== undefined ? Number(newImage.updatedAtMs) : Math.max(atMs, Date.now()),
+    // A write stamps updatedAtMs; a deregistration stamps removedAtMs before its delete (the registry's fast path
+    // publishes with the same time). Other deletes (the sweeper's, TTL's) carry no time of their own, and the stream's
+    // creation time is only approximate (whole seconds in AWS, coarser in DynamoDB Local), so they are stamped when
+    // published.
+    atMs: newImage?.updatedAtMs !== undefined ? Number(newImage.updatedAtMs) : (deregisteredAt(oldImage, record) ?? Math.max(atMs, Date.now())),
   };
+}
+
+/**
+ * When a deregistration removed this item: its `removedAtMs` stamp, unless the delete was the sweeper's (its mark,
+ * `lastWrite = removal`) or TTL's, whose old image may keep the stamp of a deregistration that found it expired.
+ */
+function deregisteredAt(oldImage: Record<string, unknown> | undefined, record: DynamoDBRecord): number | undefined {
+  if (record.eventName !== 'REMOVE' || record.userIdentity?.principalId === TTL_PRINCIPAL || oldImage?.lastWrite === 'removal') return undefined;
+  return typeof oldImage?.removedAtMs === 'number' ? oldImage.removedAtMs : undefined;
 }

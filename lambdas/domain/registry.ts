@@ -29,6 +29,8 @@ import {
   type InstanceKey,
   type SummaryDelta,
 } from './instance.js';
+import type { StoredChange } from './events.js';
+import { NO_NOTIFIER, type ChangeNotifier } from './fast-publish.js';
 import type { InstanceStore } from './ports.js';
 import { DEFAULT_PROTECTION, DEFAULT_PROVISIONAL, LeaseTally, type ProtectionState, type ProvisionalOptions } from './protection.js';
 import { BULK_MAX_ITEMS, type DiscoveryQuery, type ProtectionStatus, type RegisterBody, type ServiceSummary } from '@service-registry/contracts';
@@ -82,6 +84,11 @@ export interface RegistryDeps {
   readonly maxPageBytes?: number;
   /** Writes a bulk request keeps in flight at once (see {@link Registry.registerMany}). @default - {@link BULK_CONCURRENCY} */
   readonly bulkConcurrency?: number;
+  /**
+   * Publishes each change's event right after its write (the fast path, lambdas/domain/fast-publish.ts); the stream
+   * publisher publishes the same event again as the backstop. @default - none: the stream publisher alone
+   */
+  readonly notifier?: ChangeNotifier;
 }
 
 /**
@@ -121,9 +128,11 @@ export class Registry {
   private readonly protection: ProtectionReader;
   private readonly maxPageBytes: number;
   private readonly provisional: ProvisionalOptions;
+  private readonly notifier: ChangeNotifier;
 
   constructor(private readonly deps: RegistryDeps) {
     this.store = deps.store;
+    this.notifier = deps.notifier ?? NO_NOTIFIER;
     this.clock = deps.clock ?? Date.now;
     const reader = deps.protection;
     const maxSeconds = deps.maxLeaseProtectionSeconds ?? DEFAULT_PROTECTION.maxLeaseProtectionSeconds;
@@ -140,8 +149,8 @@ export class Registry {
   /** Registers or replaces an instance. `created` is true when no live instance had this id. */
   async register(caller: Caller, key: InstanceKey, body: RegisterBody): Promise<{ instance: Instance; created: boolean }> {
     this.assertMayWrite(caller, key.service);
-    const { delta, ...registered } = await this.registerOne(caller, key, body);
-    await this.store.adjustSummary(key.service, delta);
+    const { delta, change, ...registered } = await this.registerOne(caller, key, body);
+    await Promise.all([this.store.adjustSummary(key.service, delta), this.notifier.notify([change])]);
     return registered;
   }
 
@@ -167,20 +176,27 @@ export class Registry {
     this.assertMayWrite(caller, service);
     assertBatch(items.map((item) => item.instanceId));
     const deltas: SummaryDelta[] = [];
+    const changes: StoredChange[] = [];
     const outcomes = await this.eachItem(items, async ({ instanceId, body }) => {
-      const { delta, ...registered } = await this.registerOne(caller, { service, instanceId }, body);
+      const { delta, change, ...registered } = await this.registerOne(caller, { service, instanceId }, body);
       deltas.push(delta);
+      changes.push(change);
       return registered;
     });
-    await this.store.adjustSummary(service, {
+    const summary = this.store.adjustSummary(service, {
       total: deltas.reduce((sum, delta) => sum + delta.total, 0),
       healthy: deltas.reduce((sum, delta) => sum + delta.healthy, 0),
     });
+    await Promise.all([summary, this.notifier.notify(changes)]);
     return outcomes;
   }
 
-  /** One registration's write, and the counter change it makes (for the caller to apply). */
-  private async registerOne(caller: Caller, key: InstanceKey, body: RegisterBody): Promise<{ instance: Instance; created: boolean; delta: SummaryDelta }> {
+  /** One registration's write, the counter change it makes and the change it stored (for the caller to apply and publish). */
+  private async registerOne(
+    caller: Caller,
+    key: InstanceKey,
+    body: RegisterBody,
+  ): Promise<{ instance: Instance; created: boolean; delta: SummaryDelta; change: StoredChange }> {
     await this.assertAddressAllowed(body.address);
     const nowMs = this.clock();
     const draft = draftInstance(key, body, caller.principal, nowMs);
@@ -188,7 +204,12 @@ export class Registry {
     if (!result.ok) throw refusedWrite(key, caller, result.current, nowMs);
     const previous = result.previous;
     const instance = nextInstance(previous, { kind: 'register', draft }, nowMs);
-    return { instance, created: previous === undefined || isExpired(previous, nowMs), delta: summaryDelta(previous, instance) };
+    return {
+      instance,
+      created: previous === undefined || isExpired(previous, nowMs),
+      delta: summaryDelta(previous, instance),
+      change: written(previous, instance, 'register'),
+    };
   }
 
   /**
@@ -222,7 +243,7 @@ export class Registry {
     if (!result.ok || !result.previous) throw refusedWrite(key, caller, result.ok ? undefined : result.current, nowMs);
     const previous = result.previous;
     const instance = nextInstance(previous, { kind: 'patch', changes }, nowMs);
-    await this.store.adjustSummary(key.service, summaryDelta(previous, instance));
+    await Promise.all([this.store.adjustSummary(key.service, summaryDelta(previous, instance)), this.notifier.notify([written(previous, instance, 'patch')])]);
     return instance;
   }
 
@@ -268,7 +289,10 @@ export class Registry {
     const nowMs = this.clock();
     const result = await this.store.remove(key, { owner: ownerGuard(caller), nowMs, principal: caller.principal });
     if (!result.ok) throw refusedWrite(key, caller, result.current, nowMs);
-    await this.store.adjustSummary(key.service, summaryDelta(result.previous, undefined));
+    // The removal's time is the one the store stamped on the item before deleting it (`removedAtMs`), which the
+    // stream publisher reads from the old image: both publish the same event.
+    const removal: StoredChange[] = result.previous ? [{ kind: 'instance', oldImage: result.previous, byTtl: false, atMs: nowMs }] : [];
+    await Promise.all([this.store.adjustSummary(key.service, summaryDelta(result.previous, undefined)), this.notifier.notify(removal)]);
   }
 
   /**
@@ -412,6 +436,14 @@ export class Registry {
       if (refusal) throw refuse(`${address} resolves to a refused address: ${refusal}`);
     }
   }
+}
+
+/**
+ * The change a register or patch stored, as the stream will carry it: the item before and after, the kind of write,
+ * and its time (the new item's `updatedAtMs`, which the stream publisher uses too).
+ */
+function written(previous: Instance | undefined, instance: Instance, write: 'register' | 'patch'): StoredChange {
+  return { kind: 'instance', ...(previous && { oldImage: previous }), newImage: instance, write, byTtl: false, atMs: instance.updatedAtMs };
 }
 
 /**

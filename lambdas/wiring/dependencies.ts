@@ -11,6 +11,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDbHistoryStore } from '../adapters/dynamodb-history-store.js';
 import { DynamoDbInstanceStore } from '../adapters/dynamodb-store.js';
 import { DynamoDbTokenStore } from '../adapters/dynamodb-token-store.js';
+import type { ChangeNotifier } from '../domain/fast-publish.js';
 import { HistoryReader, type HistoryStore } from '../domain/history.js';
 import { Registry } from '../domain/registry.js';
 import { Tokens } from '../domain/tokens.js';
@@ -26,6 +27,16 @@ export interface Dependencies extends Platform {
   readonly adminPrincipals: readonly string[];
 }
 
+/** What only some functions are given besides the platform. */
+export interface DependencyOptions {
+  /**
+   * The fast path of change events: the writing functions (register, bulk register, patch, deregister) publish each
+   * change right after its write (see lambdas/domain/fast-publish.ts; `writerFromEnv` in fast-publish.ts builds it in
+   * AWS). @default - none: the stream publisher alone publishes
+   */
+  readonly notifier?: ChangeNotifier;
+}
+
 /**
  * The HTTP functions' dependencies over a platform.
  *
@@ -33,7 +44,7 @@ export interface Dependencies extends Platform {
  * const deps = createDependencies(createPlatform(config, { logger, telemetry }));
  * const handler = registerHandler(deps);
  */
-export function createDependencies(platform: Platform): Dependencies {
+export function createDependencies(platform: Platform, options: DependencyOptions = {}): Dependencies {
   const { config, documentClient } = platform;
   const store = new DynamoDbInstanceStore(documentClient, config.tableName, config.probeShards);
   const registry = new Registry({
@@ -43,6 +54,7 @@ export function createDependencies(platform: Platform): Dependencies {
     provisional: { leaseExpiryShare: config.leaseExpiryShare, minPopulation: config.minPopulation, roundIntervalSeconds: config.roundIntervalSeconds },
     addressPolicy: platform.addressPolicy,
     resolve: platform.resolve,
+    ...(options.notifier && { notifier: options.notifier }),
   });
   return {
     ...platform,

@@ -5,7 +5,7 @@
  */
 import type { InstanceEventDetail, InstanceRecord } from '@service-registry/contracts';
 import { SseParser } from '../../console/src/sse.js';
-import { applyEvent, applySnapshot, emptyView, lagSummary, rows, snapshotRequested } from '../../console/src/state.js';
+import { applyEvent, applySnapshot, emptyView, lagSummary, rows, SeenEvents, snapshotRequested } from '../../console/src/state.js';
 
 const record = (instanceId: string, revision: number, status: 'UP' | 'DRAINING' = 'UP'): InstanceRecord => ({
   service: 'orders',
@@ -90,5 +90,17 @@ describe('the SSE parser', () => {
       expect(parser.retryMs).toBe(1000);
       expect(parser.lastId).toBe('8');
     }
+  });
+});
+
+describe('SeenEvents', () => {
+  it('lets each eventId through once, forgetting the oldest beyond its capacity', () => {
+    // GIVEN a memory of two events
+    const seen = new SeenEvents(2);
+    // THEN the fast path's copy passes and the stream publisher's copy of the same change does not
+    expect([seen.first('orders/a/1'), seen.first('orders/a/1')]).toEqual([true, false]);
+    // AND beyond its capacity the oldest id is forgotten (a bounded memory for a tab left open)
+    expect([seen.first('orders/a/2'), seen.first('orders/a/3'), seen.first('orders/a/1')]).toEqual([true, true, true]);
+    expect(seen.first('orders/a/3')).toBe(false);
   });
 });

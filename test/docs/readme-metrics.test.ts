@@ -24,14 +24,14 @@ describe('README ## Metrics', () => {
     }
   });
 
-  it('counts the custom metrics it prices: 11 without dimensions, 3 outcomes, 2 guard kinds, 6 status × health, 6 error kinds', () => {
+  it('counts the custom metrics it prices: 12 without dimensions, 3 outcomes, 2 guard kinds, 6 status × health, 6 error kinds', () => {
     const sent = METRIC_NAMES.map((n) => METRICS[n] as MetricDeclaration).filter((d) => d.dimensions !== false);
-    expect(sent.filter((d) => d.dimensions !== false && d.dimensions.length === 0)).toHaveLength(11);
+    expect(sent.filter((d) => d.dimensions !== false && d.dimensions.length === 0)).toHaveLength(12);
     expect(instanceStatus.options.length * healthState.options.length).toBe(6);
     // The kinds a RegistryError declares, plus `internal` for anything else.
     expect(Object.keys(STATUS_BY_KIND).length + 1).toBe(6);
     expect(section).toContain(
-      'at most 28 custom metrics (11\nwithout dimensions, 2 of them only with the DNS sync; 3 probe outcomes, 2 guard kinds, up to 6 status × health, up to\n6 error kinds, each only in a month one is answered) at $0.30 each, **$8.40 a month**',
+      'at most 29 custom metrics (12\nwithout dimensions, 2 of them only with the DNS sync; 3 probe outcomes, 2 guard kinds, up to 6 status × health, up to\n6 error kinds, each only in a month one is answered) at $0.30 each, **$8.70 a month**',
     );
   });
 

@@ -42,7 +42,9 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
   targetPort = (target.address() as AddressInfo).port;
   closedPort = await freePort();
-  runtime = await startTestRuntime({ probeIntervalSeconds: 1 });
+  // The stream publisher alone: the injected fault below is the publisher's (`PublishFailures`); with the fast path
+  // on, the writing function's copy would take it (`FastPublishFailures`, counted in test/e2e/events/fast-path.test.ts).
+  runtime = await startTestRuntime({ probeIntervalSeconds: 1, fastPublish: false });
   api = apiClient(runtime.url);
 });
 

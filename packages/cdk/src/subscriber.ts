@@ -71,7 +71,10 @@ export function checkServices(where: string, services: readonly string[] | undef
  * A queue that receives the change events of `services` (all when omitted), the registry's protection events, and
  * the `Registry Resync Required` events that name one of `services` (every one when omitted), through three
  * EventBridge rules, with a dead-letter queue (five receives, 14 days). It is the queue itself, so everything a
- * `Queue` offers works on it; the SDK's SQS change feed long-polls it and deletes what it applied.
+ * `Queue` offers works on it; the SDK's SQS change feed long-polls it and deletes what it applied. Each change
+ * arrives up to twice (the fast path's copy and the stream publisher's: same `detail.eventId` and `revision`), and
+ * SQS standard may repeat or reorder messages: apply an instance event only when its `revision` is newer than the
+ * one held (the SDK's `ServiceCache` does).
  *
  * Its dead-letter queue and rules are siblings in `scope`, named after `id` without a trailing `Queue`
  * (`<name>DeadLetterQueue`, `<name>Rule`, `<name>ProtectionRule`, `<name>ResyncRule`): the construct ids

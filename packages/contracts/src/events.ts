@@ -1,8 +1,10 @@
 /**
  * The change-event contract: detail-types and the `detail` schemas, the one source for the publisher, the client
  * SDK and the JSON Schema files in `contracts/events/`. Subscribers apply an event only if its `revision` is newer than what they hold for that instance: events are
- * published in order per instance, but delivered at least once and possibly out of order (EventBridge → SQS
- * standard keeps no order).
+ * delivered at least once and possibly out of order (EventBridge → SQS standard keeps no order). Each change is
+ * usually published twice, as the same event (same `eventId`, `revision`, `detail`): by the function that wrote it,
+ * right after the write (the fast path), and by the stream publisher (the backstop, in order per instance). So a
+ * subscriber sees most changes twice, and may see a newer revision before an older one whose fast publish failed.
  */
 import * as z from 'zod';
 import { instanceRecord } from './api.js';
@@ -32,7 +34,10 @@ export const changeReason = z.enum(['registered', 'replaced', 'patched', 'health
 export const instanceEventDetail = z
   .object({
     schemaVersion: z.literal(EVENT_SCHEMA_VERSION),
-    /** Stable id of this change (service, instance, revision): duplicates carry the same id. */
+    /**
+     * Stable id of this change, `service/instanceId/revision`: every copy of it (the fast path's, the stream
+     * publisher's, a retry's) carries the same id, so subscribers may drop the ones they have seen.
+     */
     eventId: z.string(),
     service: z.string(),
     instanceId: z.string(),
