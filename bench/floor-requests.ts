@@ -83,7 +83,7 @@ export async function storedItems(client: DynamoDBClient, tableName: string, ser
   let start: RawItem | undefined;
   do {
     const out = await client.send(instanceQuery(tableName, service, 1000, undefined, start));
-    for (const item of out.Items ?? []) items.set(item.instanceId!.S!, item);
+    for (const item of out.Items ?? []) items.set(item[registryTable.sortKey]!.S!.slice(INSTANCE_PREFIX.length), item);
     start = out.LastEvaluatedKey;
   } while (start);
   return items;

@@ -13,13 +13,27 @@ import type { GuardState, ProtectionReader } from '../domain/registry.js';
 import type { InstanceWrite } from '../domain/writes.js';
 import { INSTANCE_PREFIX, instanceItemKey, protectionItemKey, registryTable, servicePartition, SERVICES_PARTITION, summaryItemKey } from '../table.js';
 import { shardOf } from '../domain/shards.js';
-import { GUARD_FIELDS, INSTANCE_FIELDS, STORAGE_FIELDS, toGuardState, toInstance, type Item } from './items.js';
+import { GUARD_FIELDS, INSTANCE_FIELDS, INSTANCE_PROJECTION, instanceAttributes, STORAGE_FIELDS, toGuardState, toInstance, type Item } from './items.js';
 import { UpdateExpression } from './update-expression.js';
 
 export { toInstance } from './items.js';
 
 /** Tries of a deregistration's stamp-then-delete pair when other writes keep coming in between (see `remove`). */
 const REMOVE_ATTEMPTS = 5;
+
+/**
+ * The parts of `page`'s Query that never change, built once per process: the key condition and the projection of
+ * what an instance is read from ({@link INSTANCE_PROJECTION}).
+ */
+const PAGE_QUERY = {
+  KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+  ProjectionExpression: INSTANCE_PROJECTION.map((_, i) => `#p${i}`).join(', '),
+  ExpressionAttributeNames: {
+    '#pk': registryTable.partitionKey,
+    '#sk': registryTable.sortKey,
+    ...Object.fromEntries(INSTANCE_PROJECTION.map((name, i) => [`#p${i}`, name])),
+  },
+} as const;
 
 export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
   /**
@@ -33,14 +47,15 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
   ) {}
 
   async register(draft: Omit<Instance, 'revision'>, guard: WriteGuard): Promise<WriteResult> {
-    const fields: Item = { ...draft, lastWrite: 'register' satisfies InstanceWrite, lastWriter: writerOf(guard) };
+    // The fields only a registration sets go in the compact attribute; the rest one attribute each (items.ts).
+    const fields: Item = { ...instanceAttributes(draft), lastWrite: 'register' satisfies InstanceWrite, lastWriter: writerOf(guard) };
     if (draft.leaseSeconds !== undefined) fields.leaseMs = draft.leaseSeconds * 1000;
     const ttl = ttlSeconds(draft);
     if (ttl !== undefined) fields.ttl = ttl;
     const update = new UpdateExpression();
     for (const [name, value] of Object.entries(fields)) update.set(name, value);
     // A replace leaves nothing of the item before: every attribute this registration has not (optional fields it
-    // leaves out, the prober's critical and removal state) goes. The revision is the one kept, bumped below.
+    // leaves out, a patch's fields, the prober's critical and removal state) goes. The revision is the one kept, bumped below.
     for (const name of [...INSTANCE_FIELDS, ...STORAGE_FIELDS]) if (name !== 'revision' && !(name in fields)) update.remove(name);
     // A new item starts at firstRevision (time-based, never reused); an existing one goes up by one.
     update.setExpression('revision', `if_not_exists(${update.name('revision')}, ${update.value(firstRevision(guard.nowMs) - 1)}) + ${update.value(1)}`);
@@ -181,8 +196,7 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
     const out = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-        ExpressionAttributeNames: { '#pk': registryTable.partitionKey, '#sk': registryTable.sortKey },
+        ...PAGE_QUERY,
         ExpressionAttributeValues: { ':pk': partition, ':prefix': INSTANCE_PREFIX },
         Limit: limit,
         ...(after !== undefined && { ExclusiveStartKey: instanceItemKey(service, after) }),
