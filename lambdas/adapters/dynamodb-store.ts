@@ -86,13 +86,17 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
     return this.conditionalUpdate(instanceItemKey(key.service, key.instanceId), update, this.liveAndOwned(update, guard));
   }
 
-  async heartbeat(key: InstanceKey, guard: WriteGuard) {
+  async heartbeat(key: InstanceKey, guard: WriteGuard): ReturnType<InstanceStore['heartbeat']> {
     const update = new UpdateExpression();
     // Only the lease moves: no revision bump, no rewrite of the rest, no read. TTL follows the lease plus grace.
     update.setExpression('leaseExpiresAtMs', `${update.value(guard.nowMs)} + ${update.name('leaseMs')}`);
     update.setExpression('ttl', `${update.value(Math.ceil(guard.nowMs / 1000) + TTL_GRACE_SECONDS)} + ${update.name('leaseSeconds')}`);
     // Marks the write as a renewal, so the stream filter keeps it from the publisher.
     update.set('lastWrite', 'heartbeat' satisfies InstanceWrite);
+    // The answer needs the new expiry and the revision only, so the write returns only what it updated
+    // (`UPDATED_NEW`), not the whole item: the revision is set to itself (it is always there, and does not move) so
+    // that it is returned too.
+    update.setExpression('revision', update.name('revision'));
     const conditions = [`${update.name('leaseExpiresAtMs')} > ${update.value(guard.nowMs)}`];
     if (guard.owner !== undefined) conditions.push(`${update.name('owner')} = ${update.value(guard.owner)}`);
     try {
@@ -102,11 +106,15 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
           Key: instanceItemKey(key.service, key.instanceId),
           ...update.build(),
           ConditionExpression: conditions.join(' AND '),
-          ReturnValues: 'ALL_NEW',
+          ReturnValues: 'UPDATED_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return { ok: true as const, instance: toInstance(out.Attributes as Item) };
+      const renewed = out.Attributes as Pick<Instance, 'leaseExpiresAtMs' | 'revision'>;
+      return {
+        ok: true as const,
+        instance: { service: key.service, instanceId: key.instanceId, leaseExpiresAtMs: renewed.leaseExpiresAtMs, revision: renewed.revision },
+      };
     } catch (error) {
       return refused(error);
     }

@@ -41,11 +41,12 @@ const everyInstanceField: [Exclude<StoredInstanceField, (typeof INSTANCE_FIELDS)
 void everyInstanceField;
 
 /**
- * The attribute holding the fields a registration sets and no other write changes (the {@link COMPACT_FIELDS}), as
- * one JSON string. Why one attribute: reading an item costs CPU per attribute (the SDK turns every DynamoDB
- * AttributeValue into an object, nested lists and maps per element), while `JSON.parse` of the same fields costs a
- * fraction of that (issue #16: a 100-item Query of the one-attribute-per-field layout cost ~2.5–4 ms of CPU), and
- * the item gets smaller, so a Query of a service bills fewer read units.
+ * The attribute holding the fields a registration sets and no other write changes in place (the
+ * {@link COMPACT_FIELDS}), as one JSON array of their values in that list's order. Why one attribute: reading an item
+ * costs CPU per attribute (the SDK turns every DynamoDB AttributeValue into an object, nested lists and maps per
+ * element), while `JSON.parse` of the same fields costs a fraction of that (issue #16: a 100-item Query of the
+ * one-attribute-per-field layout cost ~2.5–4 ms of CPU). Why an array: an item's size counts every attribute name and
+ * every JSON key, and what a Query bills is the whole item's size; values by position carry no names.
  */
 export const COMPACT_ATTRIBUTE = 'record';
 
@@ -67,17 +68,34 @@ export const OWN_ATTRIBUTE_FIELDS = [
 ] as const satisfies readonly StoredInstanceField[];
 
 /**
+ * The fields kept in {@link COMPACT_ATTRIBUTE}, by position: this order is the stored format, so a new field goes at
+ * the end (an item written before it then reads without it). Every instance field is here or in
+ * {@link OWN_ATTRIBUTE_FIELDS} (checked at compile time).
+ */
+export const COMPACT_FIELDS = [
+  'service',
+  'instanceId',
+  'address',
+  'port',
+  'protocol',
+  'zone',
+  'weight',
+  'tags',
+  'metadata',
+  'status',
+  'healthCheck',
+  'registeredAtMs',
+] as const satisfies readonly Exclude<StoredInstanceField, (typeof OWN_ATTRIBUTE_FIELDS)[number]>[];
+const everyFieldStored: [Exclude<StoredInstanceField, (typeof COMPACT_FIELDS)[number] | (typeof OWN_ATTRIBUTE_FIELDS)[number]>] extends [never] ? true : never =
+  true;
+void everyFieldStored;
+
+/**
  * Fields a patch changes: a registration writes them in the compact attribute; a patch writes the ones it changes as
  * attributes of their own (no read, no rewrite of the compact attribute), which {@link toInstance} reads over the
  * compact ones. The next registration removes them again.
  */
-export const PATCHED_FIELDS = ['status', 'weight', 'metadata', 'tags'] as const satisfies readonly StoredInstanceField[];
-
-type CompactField = Exclude<StoredInstanceField, (typeof OWN_ATTRIBUTE_FIELDS)[number]>;
-const ownAttribute = new Set<string>(OWN_ATTRIBUTE_FIELDS);
-
-/** The fields kept in {@link COMPACT_ATTRIBUTE}: every instance field not stored as its own attribute. */
-export const COMPACT_FIELDS = INSTANCE_FIELDS.filter((name): name is CompactField => !ownAttribute.has(name));
+export const PATCHED_FIELDS = ['status', 'weight', 'metadata', 'tags'] as const satisfies readonly (typeof COMPACT_FIELDS)[number][];
 
 /**
  * Attributes an instance item holds besides its key and the instance: the kind of its last write and who made it
@@ -94,33 +112,34 @@ export const INSTANCE_PROJECTION: readonly string[] = [COMPACT_ATTRIBUTE, ...INS
 
 /**
  * Domain instance (as a registration writes it) → the attributes of its item: the {@link COMPACT_FIELDS} as one
- * JSON string, the rest one attribute each. Keys and storage attributes are the store's to add.
+ * JSON array (an absent field is `null`, trailing ones left off), the rest one attribute each. Keys and storage
+ * attributes are the store's to add.
  *
  * @example
- * instanceAttributes(draft); // => { record: '{"service":"orders",...}', owner: 'alice', revision: ..., ... }
+ * instanceAttributes(draft); // => { record: '["orders","a","10.0.0.1",80,"http",null,100,[],{},"UP",null,1795…]', owner: 'alice', ... }
  */
 export function instanceAttributes(instance: Partial<Instance>): Item {
-  const compact: Record<string, unknown> = {};
   const item: Item = {};
-  for (const name of INSTANCE_FIELDS) {
-    const value = instance[name];
-    if (value === undefined) continue;
-    if (ownAttribute.has(name)) item[name] = value;
-    else compact[name] = value;
-  }
-  item[COMPACT_ATTRIBUTE] = JSON.stringify(compact);
+  for (const name of OWN_ATTRIBUTE_FIELDS) if (instance[name] !== undefined) item[name] = instance[name];
+  const values = COMPACT_FIELDS.map((name) => instance[name] ?? null);
+  while (values.length > 0 && values[values.length - 1] === null) values.pop();
+  item[COMPACT_ATTRIBUTE] = JSON.stringify(values);
   return item;
 }
 
 /**
  * Item → domain instance: the compact attribute's fields, then every instance field present as an attribute of its
  * own over them (the {@link OWN_ATTRIBUTE_FIELDS}, a patch's {@link PATCHED_FIELDS}); keys and storage attributes
- * dropped. An item with no compact attribute (every field an attribute, as items were first written) reads the same
- * way. An item written without tags or metadata reads as empty ones.
+ * dropped. An item with no compact attribute (every field an attribute of its own, as items were first written)
+ * reads the same way. An item written without tags or metadata reads as empty ones.
  */
 export function toInstance(item: Item): Instance {
+  const instance: Record<string, unknown> = {};
   const compact = item[COMPACT_ATTRIBUTE];
-  const instance: Record<string, unknown> = typeof compact === 'string' ? JSON.parse(compact) : {};
+  if (typeof compact === 'string') {
+    const values = JSON.parse(compact) as unknown[];
+    for (let i = 0; i < values.length; i++) if (values[i] !== null) instance[COMPACT_FIELDS[i]!] = values[i];
+  }
   for (const name of INSTANCE_FIELDS) if (item[name] !== undefined) instance[name] = item[name];
   instance.tags ??= [];
   instance.metadata ??= {};

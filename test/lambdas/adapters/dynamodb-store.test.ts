@@ -52,6 +52,8 @@ describe('DynamoDbInstanceStore', () => {
     expect(sent).toEqual(['UpdateItemCommand']);
     expect(result.ok).toBe(true);
     const after = await item();
+    // It answers with the renewed lease and the revision it left alone.
+    expect(result).toEqual({ ok: true, instance: { ...key, leaseExpiresAtMs: NOW + 5000 + 60_000, revision: before.revision } });
     expect(after.leaseExpiresAtMs).toBe(NOW + 5000 + 60_000);
     expect(after.ttl).toBe(Math.ceil((NOW + 5000) / 1000) + 3600 + 60);
     expect(after.lastWrite).toBe('heartbeat'); // keeps the renewal from the publisher (stream filter)
@@ -88,7 +90,15 @@ describe('DynamoDbInstanceStore', () => {
   it('keeps what a registration alone sets in one compact attribute, and what other writes change as attributes', async () => {
     await store.register(draft({ zone: 'z', tags: ['t'], metadata: { v: '1' }, leaseSeconds: 60 }, 'bob'), { owner: 'bob', nowMs: NOW });
     const stored = await item();
-    expect(JSON.parse(stored[COMPACT_ATTRIBUTE])).toMatchObject({ service: 'orders', instanceId: 'a', address: '10.0.0.1', zone: 'z', tags: ['t'] });
+    // The compact attribute alone holds what the registration set.
+    expect(toInstance({ [COMPACT_ATTRIBUTE]: stored[COMPACT_ATTRIBUTE] })).toMatchObject({
+      service: 'orders',
+      instanceId: 'a',
+      address: '10.0.0.1',
+      zone: 'z',
+      tags: ['t'],
+      metadata: { v: '1' },
+    });
     for (const name of OWN_ATTRIBUTE_FIELDS.filter((n) => n !== 'criticalSinceMs' && n !== 'removal')) expect(stored).toHaveProperty(name);
     for (const name of COMPACT_FIELDS) expect(stored).not.toHaveProperty(name);
   });
