@@ -13,13 +13,26 @@ import type { GuardState, ProtectionReader } from '../domain/registry.js';
 import type { InstanceWrite } from '../domain/writes.js';
 import { INSTANCE_PREFIX, instanceItemKey, protectionItemKey, registryTable, servicePartition, SERVICES_PARTITION, summaryItemKey } from '../table.js';
 import { shardOf } from '../domain/shards.js';
-import { GUARD_FIELDS, INSTANCE_FIELDS, INSTANCE_PROJECTION, instanceAttributes, STORAGE_FIELDS, toGuardState, toInstance, type Item } from './items.js';
+import {
+  GUARD_FIELDS,
+  INSTANCE_PROJECTION,
+  instanceAttributes,
+  OWN_ATTRIBUTE_FIELDS,
+  PATCHED_FIELDS,
+  STORAGE_FIELDS,
+  toGuardState,
+  toInstance,
+  type Item,
+} from './items.js';
 import { UpdateExpression } from './update-expression.js';
 
 export { toInstance } from './items.js';
 
 /** Tries of a deregistration's stamp-then-delete pair when other writes keep coming in between (see `remove`). */
 const REMOVE_ATTEMPTS = 5;
+
+/** The attributes a registration sets or removes: all an instance item may hold but its key and the revision. */
+const REPLACED_ATTRIBUTES = [...new Set([...OWN_ATTRIBUTE_FIELDS, ...PATCHED_FIELDS, ...STORAGE_FIELDS])].filter((name) => name !== 'revision');
 
 /**
  * The parts of `page`'s Query that never change, built once per process: the key condition and the projection of
@@ -55,8 +68,9 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
     const update = new UpdateExpression();
     for (const [name, value] of Object.entries(fields)) update.set(name, value);
     // A replace leaves nothing of the item before: every attribute this registration has not (optional fields it
-    // leaves out, a patch's fields, the prober's critical and removal state) goes. The revision is the one kept, bumped below.
-    for (const name of [...INSTANCE_FIELDS, ...STORAGE_FIELDS]) if (name !== 'revision' && !(name in fields)) update.remove(name);
+    // leaves out, a patch's fields, the prober's critical and removal state) goes. The revision is the one kept,
+    // bumped below. The compact fields are never attributes of their own, so there is nothing of them to remove.
+    for (const name of REPLACED_ATTRIBUTES) if (!(name in fields)) update.remove(name);
     // A new item starts at firstRevision (time-based, never reused); an existing one goes up by one.
     update.setExpression('revision', `if_not_exists(${update.name('revision')}, ${update.value(firstRevision(guard.nowMs) - 1)}) + ${update.value(1)}`);
     // Allowed: nothing there, ours, or an expired lease (the old one is gone). An admin may replace anything, so

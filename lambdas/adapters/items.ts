@@ -128,22 +128,26 @@ export function instanceAttributes(instance: Partial<Instance>): Item {
 }
 
 const instanceField = new Set<string>(INSTANCE_FIELDS);
+/** Fields read from attributes of their own over the compact attribute's. */
+const attributeField = new Set<string>([...OWN_ATTRIBUTE_FIELDS, ...PATCHED_FIELDS]);
 
 /**
- * Item → domain instance: the compact attribute's fields, then every instance field present as an attribute of its
- * own over them (the {@link OWN_ATTRIBUTE_FIELDS}, a patch's {@link PATCHED_FIELDS}); keys and storage attributes
- * dropped. An item with no compact attribute (every field an attribute of its own, as items were first written)
- * reads the same way. An item written without tags or metadata reads as empty ones.
+ * Item → domain instance: the compact attribute's fields, then the {@link OWN_ATTRIBUTE_FIELDS} and a patch's
+ * {@link PATCHED_FIELDS} over them; keys and storage attributes dropped. An item with no compact attribute (every
+ * field an attribute of its own, as items were first written) reads every field from its attributes. An item written
+ * without tags or metadata reads as empty ones.
  */
 export function toInstance(item: Item): Instance {
   const instance: Record<string, unknown> = {};
   const compact = item[COMPACT_ATTRIBUTE];
+  let fromAttributes = instanceField;
   if (typeof compact === 'string') {
     const values = JSON.parse(compact) as unknown[];
     for (let i = 0; i < values.length; i++) if (values[i] !== null) instance[COMPACT_FIELDS[i]!] = values[i];
+    fromAttributes = attributeField;
   }
   // Over the item's attributes (a handful), not over every field: this runs once per item of every page read.
-  for (const name in item) if (instanceField.has(name) && item[name] !== undefined) instance[name] = item[name];
+  for (const name in item) if (fromAttributes.has(name) && item[name] !== undefined) instance[name] = item[name];
   instance.tags ??= [];
   instance.metadata ??= {};
   return instance as unknown as Instance;

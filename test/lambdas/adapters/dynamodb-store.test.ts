@@ -113,6 +113,16 @@ describe('DynamoDbInstanceStore', () => {
     expect(await item()).not.toHaveProperty('weight');
   });
 
+  it('reads an item of the first layout (every field an attribute), and a registration over it reads as registered', async () => {
+    const oldKey = { service: 'orders', instanceId: 'first-layout' };
+    const old = { ...draftInstance(oldKey, registerBody.parse({ address: '10.0.0.9', port: 81, zone: 'old' }), 'bob', NOW), revision: 7 };
+    await client.send(new PutCommand({ TableName: tableName, Item: { ...instanceItemKey(oldKey.service, oldKey.instanceId), ...old } }));
+    expect(await store.get(oldKey)).toEqual(old);
+    const fresh = draftInstance(oldKey, registerBody.parse({ address: '10.0.0.10', port: 82 }), 'bob', NOW + 1);
+    expect((await store.register(fresh, { owner: 'bob', nowMs: NOW + 1 })).ok).toBe(true);
+    expect(await store.get(oldKey)).toEqual({ ...fresh, revision: 8 });
+  });
+
   it('writes as an admin (no owner to match) on every write route, with no condition left half-built', async () => {
     // DynamoDB refuses a request carrying an ExpressionAttributeNames entry no expression uses; an admin's
     // registration used to build the owner condition's names and then drop the condition.
