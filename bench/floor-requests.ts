@@ -33,13 +33,16 @@ export function conditionalPut(tableName: string, template: RawItem, owner: stri
   });
 }
 
-/** The heartbeat's UpdateItem: lease and TTL moved on from the stored lease, `lastWrite`, live and ours, `ALL_NEW`. */
+/**
+ * The heartbeat's UpdateItem: lease and TTL moved on from the stored lease, `lastWrite`, the revision set to itself, live
+ * and ours, `UPDATED_NEW` (the new expiry and the revision).
+ */
 export function heartbeatUpdate(tableName: string, service: string, instanceId: string, owner: string, nowMs: number) {
   const key = instanceItemKey(service, instanceId);
   return new UpdateItemCommand({
     TableName: tableName,
     Key: { [registryTable.partitionKey]: { S: key.pk }, [registryTable.sortKey]: { S: key.sk } },
-    UpdateExpression: 'SET #exp = :now + #leaseMs, #ttl = :ttl + #leaseSeconds, #lastWrite = :hb',
+    UpdateExpression: 'SET #exp = :now + #leaseMs, #ttl = :ttl + #leaseSeconds, #lastWrite = :hb, #revision = #revision',
     ConditionExpression: '#exp > :now AND #owner = :owner',
     ExpressionAttributeNames: {
       '#exp': 'leaseExpiresAtMs',
@@ -48,6 +51,7 @@ export function heartbeatUpdate(tableName: string, service: string, instanceId: 
       '#leaseSeconds': 'leaseSeconds',
       '#lastWrite': 'lastWrite',
       '#owner': 'owner',
+      '#revision': 'revision',
     },
     ExpressionAttributeValues: {
       ':now': { N: String(nowMs) },
@@ -55,7 +59,7 @@ export function heartbeatUpdate(tableName: string, service: string, instanceId: 
       ':hb': { S: 'heartbeat' },
       ':owner': { S: owner },
     },
-    ReturnValues: 'ALL_NEW',
+    ReturnValues: 'UPDATED_NEW',
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   });
 }
@@ -83,7 +87,7 @@ export async function storedItems(client: DynamoDBClient, tableName: string, ser
   let start: RawItem | undefined;
   do {
     const out = await client.send(instanceQuery(tableName, service, 1000, undefined, start));
-    for (const item of out.Items ?? []) items.set(item.instanceId!.S!, item);
+    for (const item of out.Items ?? []) items.set(item[registryTable.sortKey]!.S!.slice(INSTANCE_PREFIX.length), item);
     start = out.LastEvaluatedKey;
   } while (start);
   return items;

@@ -4,9 +4,9 @@
  * - register (`PUT …/instances/{id}`, a replace) vs a conditional PutItem of the same item (same attributes and
  *   size, read back from a registered one) under register's condition (absent, ours, or lease expired), `ALL_OLD`;
  * - heartbeat (`POST …/heartbeat`) vs the heartbeat's UpdateItem (lease and TTL moved from the stored lease,
- *   `lastWrite`, condition live and ours, `ALL_NEW`) on the same 100 items;
- * - discover (`GET …/instances?limit=100`) vs the Query discover makes (`begins_with(sk, 'INST#')`, Limit 100) of
- *   the same 100 items.
+ *   `lastWrite`, the revision set to itself, condition live and ours, `UPDATED_NEW`) on the same 100 items;
+ * - discover (`GET …/instances?limit=100`) vs the Query discover makes (`begins_with(sk, 'INST#')`, Limit 100, the
+ *   adapter's projection) of the same 100 items.
  * The floor uses the plain `DynamoDBClient` (AttributeValues, no document client, no domain) with the requests of
  * bench/floor-requests.ts. Prints req/s, p50/p99 latency, process CPU per request, and ours/floor (target ≥ 0.8,
  * issue #16).
@@ -24,6 +24,7 @@
 import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { INSTANCE_PROJECTION } from '../lambdas/adapters/items.js';
 import { localClientConfig } from '../local/dynamodb-local.js';
 import { startLocalRuntime } from '../local/runtime.js';
 import { conditionalPut, heartbeatUpdate, instanceQuery, itemBytes, storedItems } from './floor-requests.js';
@@ -156,7 +157,7 @@ try {
     {
       name: `discover (${CATALOG} instances)`,
       ours: httpSide(`discover ${CATALOG} (HTTP API)`, { method: 'GET', path: `/v1/services/catalog/instances?limit=${CATALOG}`, mod: 1, expect: [200] }),
-      floor: floorSide(`Query ${CATALOG} items (SDK floor)`, () => floor.send(instanceQuery(table, 'catalog', CATALOG))),
+      floor: floorSide(`Query ${CATALOG} items (SDK floor)`, () => floor.send(instanceQuery(table, 'catalog', CATALOG, INSTANCE_PROJECTION))),
     },
   ];
 

@@ -13,13 +13,40 @@ import type { GuardState, ProtectionReader } from '../domain/registry.js';
 import type { InstanceWrite } from '../domain/writes.js';
 import { INSTANCE_PREFIX, instanceItemKey, protectionItemKey, registryTable, servicePartition, SERVICES_PARTITION, summaryItemKey } from '../table.js';
 import { shardOf } from '../domain/shards.js';
-import { GUARD_FIELDS, INSTANCE_FIELDS, STORAGE_FIELDS, toGuardState, toInstance, type Item } from './items.js';
+import {
+  GUARD_FIELDS,
+  INSTANCE_PROJECTION,
+  instanceAttributes,
+  OWN_ATTRIBUTE_FIELDS,
+  PATCHED_FIELDS,
+  STORAGE_FIELDS,
+  toGuardState,
+  toInstance,
+  type Item,
+} from './items.js';
 import { UpdateExpression } from './update-expression.js';
 
 export { toInstance } from './items.js';
 
 /** Tries of a deregistration's stamp-then-delete pair when other writes keep coming in between (see `remove`). */
 const REMOVE_ATTEMPTS = 5;
+
+/** The attributes a registration sets or removes: all an instance item may hold but its key and the revision. */
+const REPLACED_ATTRIBUTES = [...new Set([...OWN_ATTRIBUTE_FIELDS, ...PATCHED_FIELDS, ...STORAGE_FIELDS])].filter((name) => name !== 'revision');
+
+/**
+ * The parts of `page`'s Query that never change, built once per process: the key condition and the projection of
+ * what an instance is read from ({@link INSTANCE_PROJECTION}).
+ */
+const PAGE_QUERY = {
+  KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+  ProjectionExpression: INSTANCE_PROJECTION.map((_, i) => `#p${i}`).join(', '),
+  ExpressionAttributeNames: {
+    '#pk': registryTable.partitionKey,
+    '#sk': registryTable.sortKey,
+    ...Object.fromEntries(INSTANCE_PROJECTION.map((name, i) => [`#p${i}`, name])),
+  },
+} as const;
 
 export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
   /**
@@ -33,15 +60,17 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
   ) {}
 
   async register(draft: Omit<Instance, 'revision'>, guard: WriteGuard): Promise<WriteResult> {
-    const fields: Item = { ...draft, lastWrite: 'register' satisfies InstanceWrite, lastWriter: writerOf(guard) };
+    // The fields only a registration sets go in the compact attribute; the rest one attribute each (items.ts).
+    const fields: Item = { ...instanceAttributes(draft), lastWrite: 'register' satisfies InstanceWrite, lastWriter: writerOf(guard) };
     if (draft.leaseSeconds !== undefined) fields.leaseMs = draft.leaseSeconds * 1000;
     const ttl = ttlSeconds(draft);
     if (ttl !== undefined) fields.ttl = ttl;
     const update = new UpdateExpression();
     for (const [name, value] of Object.entries(fields)) update.set(name, value);
     // A replace leaves nothing of the item before: every attribute this registration has not (optional fields it
-    // leaves out, the prober's critical and removal state) goes. The revision is the one kept, bumped below.
-    for (const name of [...INSTANCE_FIELDS, ...STORAGE_FIELDS]) if (name !== 'revision' && !(name in fields)) update.remove(name);
+    // leaves out, a patch's fields, the prober's critical and removal state) goes. The revision is the one kept,
+    // bumped below. The compact fields are never attributes of their own, so there is nothing of them to remove.
+    for (const name of REPLACED_ATTRIBUTES) if (!(name in fields)) update.remove(name);
     // A new item starts at firstRevision (time-based, never reused); an existing one goes up by one.
     update.setExpression('revision', `if_not_exists(${update.name('revision')}, ${update.value(firstRevision(guard.nowMs) - 1)}) + ${update.value(1)}`);
     // Allowed: nothing there, ours, or an expired lease (the old one is gone). An admin may replace anything, so
@@ -71,13 +100,17 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
     return this.conditionalUpdate(instanceItemKey(key.service, key.instanceId), update, this.liveAndOwned(update, guard));
   }
 
-  async heartbeat(key: InstanceKey, guard: WriteGuard) {
+  async heartbeat(key: InstanceKey, guard: WriteGuard): ReturnType<InstanceStore['heartbeat']> {
     const update = new UpdateExpression();
     // Only the lease moves: no revision bump, no rewrite of the rest, no read. TTL follows the lease plus grace.
     update.setExpression('leaseExpiresAtMs', `${update.value(guard.nowMs)} + ${update.name('leaseMs')}`);
     update.setExpression('ttl', `${update.value(Math.ceil(guard.nowMs / 1000) + TTL_GRACE_SECONDS)} + ${update.name('leaseSeconds')}`);
     // Marks the write as a renewal, so the stream filter keeps it from the publisher.
     update.set('lastWrite', 'heartbeat' satisfies InstanceWrite);
+    // The answer needs the new expiry and the revision only, so the write returns only what it updated
+    // (`UPDATED_NEW`), not the whole item: the revision is set to itself (it is always there, and does not move) so
+    // that it is returned too.
+    update.setExpression('revision', update.name('revision'));
     const conditions = [`${update.name('leaseExpiresAtMs')} > ${update.value(guard.nowMs)}`];
     if (guard.owner !== undefined) conditions.push(`${update.name('owner')} = ${update.value(guard.owner)}`);
     try {
@@ -87,11 +120,15 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
           Key: instanceItemKey(key.service, key.instanceId),
           ...update.build(),
           ConditionExpression: conditions.join(' AND '),
-          ReturnValues: 'ALL_NEW',
+          ReturnValues: 'UPDATED_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return { ok: true as const, instance: toInstance(out.Attributes as Item) };
+      const renewed = out.Attributes as Pick<Instance, 'leaseExpiresAtMs' | 'revision'>;
+      return {
+        ok: true as const,
+        instance: { service: key.service, instanceId: key.instanceId, leaseExpiresAtMs: renewed.leaseExpiresAtMs, revision: renewed.revision },
+      };
     } catch (error) {
       return refused(error);
     }
@@ -185,8 +222,7 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
     const out = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-        ExpressionAttributeNames: { '#pk': registryTable.partitionKey, '#sk': registryTable.sortKey },
+        ...PAGE_QUERY,
         ExpressionAttributeValues: { ':pk': partition, ':prefix': INSTANCE_PREFIX },
         Limit: limit,
         ...(after !== undefined && { ExclusiveStartKey: instanceItemKey(service, after) }),

@@ -20,6 +20,12 @@ export interface WriteGuard {
   readonly principal?: string;
 }
 
+/**
+ * What a renewed lease answers with: the instance's key, its new expiry and its revision (which a heartbeat does not
+ * move). Only these, so a store can return them without reading back the rest of the instance.
+ */
+export type RenewedLease = Pick<Instance, 'service' | 'instanceId' | 'leaseExpiresAtMs' | 'revision'>;
+
 /** One page of a service's instances in id order. `lastId` is set when more may follow. */
 export interface InstancePage {
   readonly items: readonly Instance[];
@@ -49,7 +55,7 @@ export interface InstanceStore {
   heartbeat(
     key: InstanceKey,
     guard: WriteGuard,
-  ): Promise<{ readonly ok: true; readonly instance: Instance } | { readonly ok: false; readonly current?: Instance }>;
+  ): Promise<{ readonly ok: true; readonly instance: RenewedLease } | { readonly ok: false; readonly current?: Instance }>;
   /** Deletes a live instance; an expired one is refused (it is the sweeper's to remove, as an expiry). */
   remove(key: InstanceKey, guard: WriteGuard): Promise<WriteResult>;
   get(key: InstanceKey): Promise<Instance | undefined>;

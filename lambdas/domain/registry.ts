@@ -31,7 +31,7 @@ import {
 } from './instance.js';
 import type { StoredChange } from './events.js';
 import { NO_NOTIFIER, type ChangeNotifier } from './fast-publish.js';
-import type { InstanceStore } from './ports.js';
+import type { InstanceStore, RenewedLease } from './ports.js';
 import { DEFAULT_PROTECTION, DEFAULT_PROVISIONAL, LeaseTally, type ProtectionState, type ProvisionalOptions } from './protection.js';
 import { BULK_MAX_ITEMS, type DiscoveryQuery, type ProtectionStatus, type RegisterBody, type ServiceSummary } from '@service-registry/contracts';
 import { DEFAULTS } from '../../packages/contracts/src/defaults.js';
@@ -248,7 +248,7 @@ export class Registry {
   }
 
   /** Renews the lease. 404 when gone or expired (the client must register again), 409 when probe-driven. */
-  async heartbeat(caller: Caller, key: InstanceKey): Promise<Instance> {
+  async heartbeat(caller: Caller, key: InstanceKey): Promise<RenewedLease> {
     this.assertMayWrite(caller, key.service);
     return this.heartbeatOne(caller, key);
   }
@@ -264,7 +264,7 @@ export class Registry {
    * @example
    * const outcomes = await registry.heartbeatMany(caller, 'orders', ['a', 'b']);
    */
-  async heartbeatMany(caller: Caller, service: string, instanceIds: readonly string[]): Promise<BulkOutcome<Instance>[]> {
+  async heartbeatMany(caller: Caller, service: string, instanceIds: readonly string[]): Promise<BulkOutcome<RenewedLease>[]> {
     this.assertMayWrite(caller, service);
     assertBatch(instanceIds);
     return this.eachItem(
@@ -273,7 +273,7 @@ export class Registry {
     );
   }
 
-  private async heartbeatOne(caller: Caller, key: InstanceKey): Promise<Instance> {
+  private async heartbeatOne(caller: Caller, key: InstanceKey): Promise<RenewedLease> {
     const nowMs = this.clock();
     const result = await this.store.heartbeat(key, { owner: ownerGuard(caller), nowMs, principal: caller.principal });
     if (result.ok) return result.instance;

@@ -7,6 +7,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbProberStore } from '../../../lambdas/adapters/dynamodb-prober-store.js';
+import { toInstance } from '../../../lambdas/adapters/items.js';
 import type { ProtectionState } from '../../../lambdas/domain/protection.js';
 import { instanceItemKey } from '../../../lambdas/table.js';
 import { LOCAL_AWS_ENV } from '../../../local/dynamodb-local.js';
@@ -179,7 +180,7 @@ describe('DELETE of an instance whose lease has expired', () => {
       expect(reply.status).toBe(404);
       expect(reply.body.error.code).toBe('INSTANCE_NOT_FOUND');
       const item = await doc.send(new GetCommand({ TableName: runtime.tableName, Key: instanceItemKey('lapsed', 'x') }));
-      expect(item.Item).toMatchObject({ instanceId: 'x' }); // still there: the sweeper removes it as an expiry
+      expect(toInstance(item.Item!)).toMatchObject({ instanceId: 'x' }); // still there: the sweeper removes it as an expiry
       // A later change in the same service arrives after anything the DELETE could have published.
       await api.register('lapsed', 'marker', body);
       await feed.next((m) => m.data.detail.instanceId === 'marker');

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbInstanceStore } from '../../../lambdas/adapters/dynamodb-store.js';
+import { COMPACT_ATTRIBUTE, COMPACT_FIELDS, OWN_ATTRIBUTE_FIELDS, toInstance } from '../../../lambdas/adapters/items.js';
 import { DynamoDbProberStore } from '../../../lambdas/adapters/dynamodb-prober-store.js';
 import { draftInstance, nextInstance, type Instance, type InstanceKey } from '../../../lambdas/domain/instance.js';
 import { registerBody } from '@service-registry/contracts';
@@ -51,6 +52,8 @@ describe('DynamoDbInstanceStore', () => {
     expect(sent).toEqual(['UpdateItemCommand']);
     expect(result.ok).toBe(true);
     const after = await item();
+    // It answers with the renewed lease and the revision it left alone.
+    expect(result).toEqual({ ok: true, instance: { ...key, leaseExpiresAtMs: NOW + 5000 + 60_000, revision: before.revision } });
     expect(after.leaseExpiresAtMs).toBe(NOW + 5000 + 60_000);
     expect(after.ttl).toBe(Math.ceil((NOW + 5000) / 1000) + 3600 + 60);
     expect(after.lastWrite).toBe('heartbeat'); // keeps the renewal from the publisher (stream filter)
@@ -76,12 +79,48 @@ describe('DynamoDbInstanceStore', () => {
 
   it('removes the probe state and optional fields a re-registration leaves out', async () => {
     await store.register(draft({ zone: 'z', healthCheck: { type: 'tcp' } }, 'bob'), { owner: 'bob', nowMs: NOW });
-    expect(await item()).toMatchObject({ zone: 'z', healthCheck: { type: 'tcp' } });
+    expect(toInstance(await item())).toMatchObject({ zone: 'z', healthCheck: { type: 'tcp' } });
     await store.register(draft({}, 'bob'), { owner: 'bob', nowMs: NOW });
-    const after = await item();
+    const after = toInstance(await item());
     expect(after).not.toHaveProperty('zone');
     expect(after).not.toHaveProperty('healthCheck');
     expect(after.leaseSeconds).toBe(30);
+  });
+
+  it('keeps what a registration alone sets in one compact attribute, and what other writes change as attributes', async () => {
+    await store.register(draft({ zone: 'z', tags: ['t'], metadata: { v: '1' }, leaseSeconds: 60 }, 'bob'), { owner: 'bob', nowMs: NOW });
+    const stored = await item();
+    // The compact attribute alone holds what the registration set.
+    expect(toInstance({ [COMPACT_ATTRIBUTE]: stored[COMPACT_ATTRIBUTE] })).toMatchObject({
+      service: 'orders',
+      instanceId: 'a',
+      address: '10.0.0.1',
+      zone: 'z',
+      tags: ['t'],
+      metadata: { v: '1' },
+    });
+    for (const name of OWN_ATTRIBUTE_FIELDS.filter((n) => n !== 'criticalSinceMs' && n !== 'removal')) expect(stored).toHaveProperty(name);
+    for (const name of COMPACT_FIELDS) expect(stored).not.toHaveProperty(name);
+  });
+
+  it('reads a patched field over the registration, and a re-registration drops the patch', async () => {
+    await store.register(draft({ weight: 5, tags: ['t'] }, 'bob'), { owner: 'bob', nowMs: NOW });
+    expect((await store.patch(key, { weight: 9, tags: ['u'] }, { owner: 'bob', nowMs: NOW + 1 })).ok).toBe(true);
+    expect(await store.get(key)).toMatchObject({ weight: 9, tags: ['u'] });
+    expect((await store.page(key.service, undefined, 10)).items.find((i) => i.instanceId === 'a')).toMatchObject({ weight: 9, tags: ['u'] });
+    await store.register(draft({ weight: 5, tags: ['t'] }, 'bob'), { owner: 'bob', nowMs: NOW + 2 });
+    expect(await store.get(key)).toMatchObject({ weight: 5, tags: ['t'] });
+    expect(await item()).not.toHaveProperty('weight');
+  });
+
+  it('reads an item of the first layout (every field an attribute), and a registration over it reads as registered', async () => {
+    const oldKey = { service: 'orders', instanceId: 'first-layout' };
+    const old = { ...draftInstance(oldKey, registerBody.parse({ address: '10.0.0.9', port: 81, zone: 'old' }), 'bob', NOW), revision: 7 };
+    await client.send(new PutCommand({ TableName: tableName, Item: { ...instanceItemKey(oldKey.service, oldKey.instanceId), ...old } }));
+    expect(await store.get(oldKey)).toEqual(old);
+    const fresh = draftInstance(oldKey, registerBody.parse({ address: '10.0.0.10', port: 82 }), 'bob', NOW + 1);
+    expect((await store.register(fresh, { owner: 'bob', nowMs: NOW + 1 })).ok).toBe(true);
+    expect(await store.get(oldKey)).toEqual({ ...fresh, revision: 8 });
   });
 
   it('writes as an admin (no owner to match) on every write route, with no condition left half-built', async () => {
