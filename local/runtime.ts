@@ -28,6 +28,7 @@ import { mayRead } from '../lambdas/domain/caller.js';
 import { ForbiddenError } from '../lambdas/domain/errors.js';
 import { RouteNotFoundError } from '../lambdas/http/errors.js';
 import { DynamoDbHistoryStore } from '../lambdas/adapters/dynamodb-history-store.js';
+import { DynamoDbInstanceStore } from '../lambdas/adapters/dynamodb-store.js';
 import { EventBridgeSink } from '../lambdas/adapters/eventbridge-sink.js';
 import { historyHandler } from '../lambdas/functions/history.js';
 import { HTTP_FUNCTIONS } from '../lambdas/functions/index.js';
@@ -171,7 +172,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // Change events: stream stand-in → the publisher function → the local bus → SSE subscribers.
     const publishing = loadPublisherConfig(env);
     const events = new EventBridgeClient(localClientConfig(busEndpoint));
-    const publisher = publisherHandler({ logger, telemetry, sink: new EventBridgeSink(events, publishing.busName, publishing.source) }) as StreamHandler;
+    const publisher = publisherHandler({
+      logger,
+      telemetry,
+      sink: new EventBridgeSink(events, publishing.busName, publishing.source),
+      counters: new DynamoDbInstanceStore(platform.documentClient, tableName),
+    }) as StreamHandler;
     poller = await startStreamPoller({
       endpoint: dynamoEndpoint,
       tableName,

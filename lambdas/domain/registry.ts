@@ -1,6 +1,7 @@
 /**
  * The registry's use cases. Handlers call exactly one method each; this class holds every rule that decides
- * an outcome (permissions, ownership, expiry, counters), and talks to storage only through {@link InstanceStore}.
+ * an outcome (permissions, ownership, expiry), and talks to storage only through {@link InstanceStore}. Each write
+ * use case makes one write: the service counters are derived from the stream (lambdas/domain/stream-counters.ts).
  */
 import { isIP } from 'node:net';
 import pMap from 'p-map';
@@ -23,11 +24,9 @@ import {
   isExpired,
   keptByLeaseGuard,
   nextInstance,
-  summaryDelta,
   type Instance,
   type InstanceChanges,
   type InstanceKey,
-  type SummaryDelta,
 } from './instance.js';
 import type { InstanceStore } from './ports.js';
 import { DEFAULT_PROTECTION, DEFAULT_PROVISIONAL, LeaseTally, type ProtectionState, type ProvisionalOptions } from './protection.js';
@@ -140,9 +139,7 @@ export class Registry {
   /** Registers or replaces an instance. `created` is true when no live instance had this id. */
   async register(caller: Caller, key: InstanceKey, body: RegisterBody): Promise<{ instance: Instance; created: boolean }> {
     this.assertMayWrite(caller, key.service);
-    const { delta, ...registered } = await this.registerOne(caller, key, body);
-    await this.store.adjustSummary(key.service, delta);
-    return registered;
+    return this.registerOne(caller, key, body);
   }
 
   /**
@@ -153,7 +150,7 @@ export class Registry {
    * Each item stays its own conditional write, run {@link BULK_CONCURRENCY} at a time: DynamoDB's `BatchWriteItem`
    * takes no condition expressions (so it could not check ownership or expiry), and `TransactWriteItems` would make
    * one refused item fail them all. What a batch saves is the request around the writes (one API call and one
-   * invocation for up to 100 instances) and the service counters: their deltas are added up and written once.
+   * invocation for up to 100 instances); the service counters are the stream publisher's, one write per batch.
    *
    * A caller that may not write the service is refused as a whole (403), as are duplicate ids or more than
    * {@link BULK_MAX_ITEMS} items (400): then nothing is written. No items (every one refused by the edge's
@@ -166,21 +163,11 @@ export class Registry {
   async registerMany(caller: Caller, service: string, items: readonly BulkRegistration[]): Promise<BulkOutcome<{ instance: Instance; created: boolean }>[]> {
     this.assertMayWrite(caller, service);
     assertBatch(items.map((item) => item.instanceId));
-    const deltas: SummaryDelta[] = [];
-    const outcomes = await this.eachItem(items, async ({ instanceId, body }) => {
-      const { delta, ...registered } = await this.registerOne(caller, { service, instanceId }, body);
-      deltas.push(delta);
-      return registered;
-    });
-    await this.store.adjustSummary(service, {
-      total: deltas.reduce((sum, delta) => sum + delta.total, 0),
-      healthy: deltas.reduce((sum, delta) => sum + delta.healthy, 0),
-    });
-    return outcomes;
+    return this.eachItem(items, ({ instanceId, body }) => this.registerOne(caller, { service, instanceId }, body));
   }
 
-  /** One registration's write, and the counter change it makes (for the caller to apply). */
-  private async registerOne(caller: Caller, key: InstanceKey, body: RegisterBody): Promise<{ instance: Instance; created: boolean; delta: SummaryDelta }> {
+  /** One registration's write: the only one it makes (the stream publisher derives the service counters). */
+  private async registerOne(caller: Caller, key: InstanceKey, body: RegisterBody): Promise<{ instance: Instance; created: boolean }> {
     await this.assertAddressAllowed(body.address);
     const nowMs = this.clock();
     const draft = draftInstance(key, body, caller.principal, nowMs);
@@ -188,7 +175,7 @@ export class Registry {
     if (!result.ok) throw refusedWrite(key, caller, result.current, nowMs);
     const previous = result.previous;
     const instance = nextInstance(previous, { kind: 'register', draft }, nowMs);
-    return { instance, created: previous === undefined || isExpired(previous, nowMs), delta: summaryDelta(previous, instance) };
+    return { instance, created: previous === undefined || isExpired(previous, nowMs) };
   }
 
   /**
@@ -221,9 +208,7 @@ export class Registry {
     const result = await this.store.patch(key, changes, { owner: ownerGuard(caller), nowMs, principal: caller.principal });
     if (!result.ok || !result.previous) throw refusedWrite(key, caller, result.ok ? undefined : result.current, nowMs);
     const previous = result.previous;
-    const instance = nextInstance(previous, { kind: 'patch', changes }, nowMs);
-    await this.store.adjustSummary(key.service, summaryDelta(previous, instance));
-    return instance;
+    return nextInstance(previous, { kind: 'patch', changes }, nowMs);
   }
 
   /** Renews the lease. 404 when gone or expired (the client must register again), 409 when probe-driven. */
@@ -268,7 +253,6 @@ export class Registry {
     const nowMs = this.clock();
     const result = await this.store.remove(key, { owner: ownerGuard(caller), nowMs, principal: caller.principal });
     if (!result.ok) throw refusedWrite(key, caller, result.current, nowMs);
-    await this.store.adjustSummary(key.service, summaryDelta(result.previous, undefined));
   }
 
   /**
@@ -307,8 +291,8 @@ export class Registry {
   }
 
   /**
-   * Services the caller may read, with their total and healthy counts, from counters kept on write (no scan of
-   * instances). A caller with a narrower read scope sees only its services; pages still hold up to `limit`.
+   * Services the caller may read, with their total and healthy counts, from counters the stream publisher derives
+   * from every write (no scan of instances): eventually consistent, they trail a write by one stream poll. A caller with a narrower read scope sees only its services; pages still hold up to `limit`.
    */
   async listServices(caller: Caller, after: string | undefined, limit: number): Promise<{ services: readonly ServiceSummary[]; cursor?: string }> {
     const services: ServiceSummary[] = [];

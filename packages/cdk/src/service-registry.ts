@@ -342,6 +342,8 @@ export class ServiceRegistry extends Construct {
       environment: { EVENT_BUS_NAME: this.eventBus.eventBusName, REGISTRY_EVENT_SOURCE: this.eventSource },
     });
     this.eventBus.grantPutEventsTo(this.publisher);
+    // The publisher also keeps the service counters from the stream (lambdas/domain/stream-counters.ts).
+    this.publisher.bindTable(this.table, tableActionsOf('publisher'));
     // Records the mapping gives up on (10 retries or 6 h; stream data itself lasts only 24 h). Lambda writes the
     // whole invocation record with its batch to an S3 destination; an SQS or SNS destination gets only the shard
     // and sequence numbers, useless once the stream has trimmed them
