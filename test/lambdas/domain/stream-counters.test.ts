@@ -22,14 +22,14 @@ const change = (oldImage?: Instance, newImage?: Instance, byTtl = false): Stored
 const seq = (n: number) => `4000000000000000000${String(n).padStart(4, '0')}`;
 const records = (...changes: StoredChange[]): CountedRecord[] => changes.map((c, i) => ({ id: seq(i + 1), change: c }));
 
-// A service's life: a, b registered; b drained (UP → DOWN); a critical (prober); c registered; a swept; c expires by TTL.
+// A service's life: a, b registered; b drained (UP → DRAINING); a critical (prober); c registered; a swept; c expires by TTL.
 const a = instance('orders', 'a');
 const b = instance('orders', 'b');
 const c = instance('orders', 'c');
 const life = records(
   change(undefined, a),
   change(undefined, b),
-  change(b, { ...b, status: 'DOWN' }),
+  change(b, { ...b, status: 'DRAINING' }),
   change(a, { ...a, health: 'critical' }),
   change(undefined, c),
   change({ ...a, health: 'critical', removal: 'critical' }, undefined),
