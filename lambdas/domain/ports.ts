@@ -71,5 +71,10 @@ export interface StreamCounterStore {
    * Adds `delta` to the service's counters and stores `through` as its high-water mark, only if the stored mark is
    * absent or below `from` (both as `streamPosition`s: fixed-width strings). Refused: the stored mark.
    */
-  addStreamCounts(service: string, delta: SummaryDelta, from: string, through: string): Promise<{ readonly applied: true } | { readonly applied: false; readonly mark: string }>;
+  addStreamCounts(
+    service: string,
+    delta: SummaryDelta,
+    from: string,
+    through: string,
+  ): Promise<{ readonly applied: true } | { readonly applied: false; readonly mark: string }>;
 }

@@ -19,15 +19,7 @@ import {
   type DiscoveryMode,
 } from './discovery.js';
 import { ConflictError, ForbiddenError, InstanceNotFoundError, ValidationError } from './errors.js';
-import {
-  draftInstance,
-  isExpired,
-  keptByLeaseGuard,
-  nextInstance,
-  type Instance,
-  type InstanceChanges,
-  type InstanceKey,
-} from './instance.js';
+import { draftInstance, isExpired, keptByLeaseGuard, nextInstance, type Instance, type InstanceChanges, type InstanceKey } from './instance.js';
 import type { InstanceStore } from './ports.js';
 import { DEFAULT_PROTECTION, DEFAULT_PROVISIONAL, LeaseTally, type ProtectionState, type ProvisionalOptions } from './protection.js';
 import { BULK_MAX_ITEMS, type DiscoveryQuery, type ProtectionStatus, type RegisterBody, type ServiceSummary } from '@service-registry/contracts';

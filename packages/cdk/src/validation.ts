@@ -105,7 +105,8 @@ function checkCapacity(capacity: NonNullable<CheckedProps['provisionedCapacity']
       [`max${kind}Capacity`, max],
     ] as const) {
       if (Token.isUnresolved(value)) continue;
-      if (!Number.isInteger(value) || value < 1) throw new Error(`provisionedCapacity.${name} must be a whole number of capacity units, at least 1, got ${value}`);
+      if (!Number.isInteger(value) || value < 1)
+        throw new Error(`provisionedCapacity.${name} must be a whole number of capacity units, at least 1, got ${value}`);
     }
     if (!Token.isUnresolved(lower) && !Token.isUnresolved(max) && lower > max) {
       throw new Error(`provisionedCapacity.min${kind}Capacity (${lower}) must not exceed max${kind}Capacity (${max})`);

@@ -15,7 +15,10 @@ beforeAll(async () => {
   expect((await api.register('orders', 'existing', { address: '10.0.0.1', port: 80, leaseSeconds: 3600 })).status).toBe(201);
   // The stream publisher writes the service's counters after the registration: wait for them, so every snapshot
   // below compares settled state.
-  await eventually(() => api.services(), (r) => r.body.services?.some((s: any) => s.service === 'orders'));
+  await eventually(
+    () => api.services(),
+    (r) => r.body.services?.some((s: any) => s.service === 'orders'),
+  );
 });
 afterAll(async () => {
   dynamo.destroy();

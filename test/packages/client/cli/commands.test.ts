@@ -47,7 +47,10 @@ describe('service-registry register, instances, get, drain, undrain, deregister'
     expect((await ownApi.register('orders', 'orders-1', ORDERS_1)).status).toBe(201);
     expect((await ownApi.register('orders', 'orders-2', ORDERS_2)).status).toBe(201);
     // The service counters follow from the stream (eventually consistent): `services` lists them once counted.
-    await eventually(() => ownApi.services(), (r) => r.body.services?.some((s: any) => s.service === 'orders' && s.total === 2));
+    await eventually(
+      () => ownApi.services(),
+      (r) => r.body.services?.some((s: any) => s.service === 'orders' && s.total === 2),
+    );
   });
   afterEach(async () => {
     await own?.stop();

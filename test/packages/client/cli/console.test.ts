@@ -56,7 +56,10 @@ describe('the console server', () => {
       201,
     );
     // The service counters follow from the stream (eventually consistent): wait for them, past the stand-in.
-    await eventually(() => api.services(), (r) => r.body.services?.some((s: any) => s.service === 'orders'));
+    await eventually(
+      () => api.services(),
+      (r) => r.body.services?.some((s: any) => s.service === 'orders'),
+    );
     const before = standIn.seen.length;
     const services = await fetch(`${base}/v1/services?limit=1000`);
     expect(await services.json()).toEqual({ services: [{ service: 'orders', total: 1, healthy: 1 }] });
