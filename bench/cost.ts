@@ -18,7 +18,10 @@
  * and short invocations (one invocation per round, billed for the round only, at BENCH_PROBER_MEMORY_MB, default
  * 128). The short design is measured through the runtime's `onProberInvocation` hook when the runtime has one;
  * otherwise it is modelled from the rounds' own durations (`registry_probe_round_duration_seconds` on /metrics) as a
- * self-rescheduling SQS delay message per round (send, receive, delete) with Lambda's five idle pollers.
+ * self-rescheduling SQS delay message per round (send, receive, delete) with Lambda's five idle pollers. A round's
+ * fixed part (lock, service listing, guard state) is measured over two rounds of an empty registry and not scaled
+ * with the fleet; the rest of a probe-driven round is. Heartbeat windows are compressed in time, so the prober's
+ * own work is not in their counts: the prober term prices it.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -271,6 +274,15 @@ try {
       }
     },
   );
+  // The heartbeat fleet leaves (so the probe-driven rounds read only their own fleet), then two rounds with nothing
+  // to probe or sweep measure a round's fixed work (lock, listing services, guard state).
+  await load(FLEET, 32, (i) => fetch(`${runtime.url}/v1/services/hb/instances/i-${i}`, { method: 'DELETE' }).then((r) => void r.arrayBuffer()));
+  const idle = await measure(
+    'no instances, 10 s rounds',
+    (2 * ROUND_SECONDS) / 60,
+    async () => undefined,
+    () => sleep(2 * ROUND_SECONDS * 1000),
+  );
   // Probe-driven mode: no API traffic; the prober's rounds are what costs. Run real time for the rounds counted.
   const rounds = 6; // one real minute of 10 s rounds
   const probed = await measure(
@@ -289,9 +301,8 @@ try {
     },
   );
 
-  // A round's fixed work: the heartbeat runs' rounds had no probe-driven instance to probe.
-  const hbRounds = single.c.rounds + batched.c.rounds;
-  const fixedRoundMs = hbRounds > 0 ? (single.c.roundMs + batched.c.roundMs) / hbRounds : 0;
+  // A round's fixed work: the idle rounds had nothing to probe or sweep.
+  const fixedRoundMs = idle.c.rounds > 0 ? idle.c.roundMs / idle.c.rounds : 0;
   const hookSeen = probed.c.proberInvocations.length > 0;
   const perMonth = (m: Measured, value: number) => (value / m.minutes) * MONTH_MINUTES;
 
@@ -301,7 +312,7 @@ try {
   console.log('');
   console.log('| mode | API req/mo | WRU/mo | RRU/mo | events/mo | publisher invocations/mo | prober rounds measured | mean round ms |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
-  for (const m of [single, batched, probed]) {
+  for (const m of [single, batched, idle, probed]) {
     const meanRound = m.c.rounds > 0 ? (m.c.roundMs / m.c.rounds).toFixed(1) : 'n/a';
     console.log(
       `| ${m.mode} | ${perMonth(m, m.c.apiRequests).toExponential(2)} | ${perMonth(m, m.c.wru).toExponential(2)} | ${perMonth(m, m.c.rru).toExponential(2)} | ${perMonth(m, m.c.events).toExponential(2)} | ${perMonth(m, m.c.publisherInvocations).toExponential(2)} | ${m.c.rounds} | ${meanRound} |`,
