@@ -281,7 +281,7 @@ try {
     'no instances, 10 s rounds',
     (2 * ROUND_SECONDS) / 60,
     async () => undefined,
-    () => sleep(2 * ROUND_SECONDS * 1000),
+    async () => void (await sleep(2 * ROUND_SECONDS * 1000)),
   );
   // Probe-driven mode: no API traffic; the prober's rounds are what costs. Run real time for the rounds counted.
   const rounds = 6; // one real minute of 10 s rounds
