@@ -5,7 +5,7 @@
  *   instance (`POST …/instances/{id}/heartbeat`), once batched: an agent holding BENCH_BATCH instances (default 10)
  *   renews them all in one `POST /v1/services/{service}/heartbeats`;
  * - probe-driven mode: the same fleet with HTTP health checks and no heartbeats, 10 s prober rounds.
- * Compressed windows (BENCH_MINUTES simulated minutes of heartbeats, default 5; one real minute of rounds) are run and
+ * Compressed windows (BENCH_MINUTES simulated minutes of heartbeats, default 3; one real minute of rounds) are run and
  * scaled to a 30-day month. Counted: API requests, Lambda invocations and GB-seconds (measured handler durations at
  * the configured memory), DynamoDB read and write units (ReturnConsumedCapacity on every request), EventBridge
  * events, SQS requests for BENCH_GATEWAYS subscribed gateways (default 3). Priced with bench/prices.ts.
@@ -30,7 +30,7 @@ import { PRICES } from './prices.js';
 import { load } from './stats.js';
 
 const FLEET = Number(process.env.BENCH_FLEET ?? 1000);
-const MINUTES = Number(process.env.BENCH_MINUTES ?? 5);
+const MINUTES = Number(process.env.BENCH_MINUTES ?? 3);
 const GATEWAYS = Number(process.env.BENCH_GATEWAYS ?? 3);
 const BATCH = Number(process.env.BENCH_BATCH ?? 10);
 const UTILIZATION = Number(process.env.BENCH_UTILIZATION ?? 0.7);
@@ -158,9 +158,20 @@ interface Measured {
   readonly minutes: number;
 }
 
+/** Waits until the bus has published nothing for a second (the setup's events drained), at most 30 s. */
+async function settle(): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (let seen = busSeq(); Date.now() < deadline; ) {
+    await sleep(1000);
+    if (busSeq() === seen) return;
+    seen = busSeq();
+  }
+}
+
 async function measure(mode: string, minutes: number, setup: () => Promise<void>, run: () => Promise<void>): Promise<Measured> {
+  const started = performance.now();
   await setup();
-  await sleep(1500); // let registrations' events drain before counting
+  await settle(); // let the setup's events drain before counting
   const eventsBefore = busSeq();
   const roundsBefore = await roundTotals();
   counts = zero();
@@ -170,6 +181,7 @@ async function measure(mode: string, minutes: number, setup: () => Promise<void>
   counting = false;
   const roundsAfter = await roundTotals();
   const c = { ...counts, events: busSeq() - eventsBefore, rounds: roundsAfter.rounds - roundsBefore.rounds, roundMs: roundsAfter.ms - roundsBefore.ms };
+  console.error(`bench:cost: ${mode} measured in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return { mode, c, minutes };
 }
 
@@ -294,7 +306,13 @@ try {
           () => undefined,
         ),
       );
-      await sleep(35_000); // the first rounds settle health (unknown → passing) before counting
+      // The first rounds settle health (unknown → passing) before counting: wait until the service counts them all.
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        const listed = (await (await fetch(`${runtime.url}/v1/services?limit=1000`)).json()) as { services: Array<{ service: string; healthy: number }> };
+        if ((listed.services.find((x) => x.service === 'probed')?.healthy ?? 0) >= FLEET) break;
+        await sleep(1000);
+      }
     },
     async () => {
       await sleep(rounds * ROUND_SECONDS * 1000);
