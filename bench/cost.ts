@@ -306,13 +306,11 @@ try {
           () => undefined,
         ),
       );
-      // The first rounds settle health (unknown → passing) before counting: wait until the service counts them all.
+      // The first rounds settle health (unknown → passing) before counting: wait until the first and the last
+      // instance registered are passing (a round probes them all).
+      const health = async (id: string) => ((await (await fetch(`${runtime.url}/v1/services/probed/instances/${id}`)).json()) as { health?: string }).health;
       const deadline = Date.now() + 60_000;
-      while (Date.now() < deadline) {
-        const listed = (await (await fetch(`${runtime.url}/v1/services?limit=1000`)).json()) as { services: Array<{ service: string; healthy: number }> };
-        if ((listed.services.find((x) => x.service === 'probed')?.healthy ?? 0) >= FLEET) break;
-        await sleep(1000);
-      }
+      while (Date.now() < deadline && ((await health('p-0')) !== 'passing' || (await health(`p-${FLEET - 1}`)) !== 'passing')) await sleep(1000);
     },
     async () => {
       await sleep(rounds * ROUND_SECONDS * 1000);
