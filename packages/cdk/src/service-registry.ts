@@ -41,7 +41,7 @@ import { bearerTokenAuthorizer, iamRoutes, isTokenRoute } from './token-authoriz
 import { checkedRoleArn, checkProps, describePrincipal, isRole, type CheckedCapacity } from './validation.js';
 // The shared contracts of the service (lambdas/ is the app's, not a package): the build inlines them (scripts/build.mts).
 import { routes, type RouteDefinition } from '../../../lambdas/routes.js';
-import { registryTable } from '../../../lambdas/table.js';
+import { registryTable, servicePartition } from '../../../lambdas/table.js';
 import { DEFAULTS } from '../../contracts/src/defaults.js';
 
 /**
@@ -389,8 +389,9 @@ export class ServiceRegistry extends Construct {
       environment: { EVENT_BUS_NAME: this.eventBus.eventBusName, REGISTRY_EVENT_SOURCE: this.eventSource },
     });
     this.eventBus.grantPutEventsTo(this.publisher);
-    // The publisher also keeps the service counters from the stream (lambdas/domain/stream-counters.ts).
-    this.publisher.bindTable(this.table, tableActionsOf('publisher'));
+    // The publisher also keeps the service counters from the stream (lambdas/domain/stream-counters.ts): an
+    // `UpdateItem` of the counter items, which live in the services' partitions (`SVC#…`), on the table alone.
+    this.publisher.bindTable(this.table, tableActionsOf('publisher'), { leadingKeyPrefix: servicePartition('') });
     // Records the mapping gives up on (10 retries or 6 h; stream data itself lasts only 24 h). Lambda writes the
     // whole invocation record with its batch to an S3 destination; an SQS or SNS destination gets only the shard
     // and sequence numbers, useless once the stream has trimmed them
