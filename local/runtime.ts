@@ -30,6 +30,7 @@ import { mayRead } from '../lambdas/domain/caller.js';
 import { ForbiddenError } from '../lambdas/domain/errors.js';
 import { RouteNotFoundError } from '../lambdas/http/errors.js';
 import { DynamoDbHistoryStore } from '../lambdas/adapters/dynamodb-history-store.js';
+import { DynamoDbInstanceStore } from '../lambdas/adapters/dynamodb-store.js';
 import { EventBridgeSink } from '../lambdas/adapters/eventbridge-sink.js';
 import type { EventSink } from '../lambdas/domain/publisher.js';
 import { fastNotifier } from '../lambdas/wiring/fast-publish.js';
@@ -199,7 +200,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const notifier = fast ? fastNotifier(options.fastPublishSink ? options.fastPublishSink(busSink) : busSink, platform) : undefined;
     deps = createDependencies(platform, notifier ? { notifier } : {});
 
-    const publisher = publisherHandler({ logger, telemetry, sink }) as StreamHandler;
+    const publisher = publisherHandler({ logger, telemetry, sink, counters: new DynamoDbInstanceStore(platform.documentClient, tableName) }) as StreamHandler;
     poller = await startStreamPoller({
       endpoint: dynamoEndpoint,
       tableName,

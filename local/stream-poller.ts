@@ -106,7 +106,7 @@ function restoreImage(image: Record<string, unknown> | undefined) {
 }
 
 /** Stream record (SDK shape, dates as Date) → the JSON shape Lambda receives. */
-function toLambdaRecord(record: _Record): DynamoDBRecord {
+export function toLambdaRecord(record: _Record): DynamoDBRecord {
   const { dynamodb, ...rest } = record;
   const created = dynamodb?.ApproximateCreationDateTime;
   return {

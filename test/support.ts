@@ -68,6 +68,23 @@ export function apiClient(baseUrl: string, token?: string) {
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * Reads until `done` holds of what was read, or `timeoutMs` pass; returns the last read either way, for the test to
+ * assert on (a timeout then fails the assertion with what was seen). For eventually consistent reads, such as the
+ * service counters the stream publisher derives (one stream poll behind the writes).
+ *
+ * @example
+ * expect(await eventually(() => api.services(), (r) => r.body.services.length > 0)).toMatchObject({ status: 200 });
+ */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() >= deadline) return value;
+    await sleep(20);
+  }
+}
+
+/**
  * Waits until something new arrives (the producer calls every function in `waiters`) or `ms` pass, whichever is
  * first: the wait of the helpers that look for a line or an event before a deadline.
  */

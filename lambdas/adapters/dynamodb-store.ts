@@ -8,7 +8,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { firstRevision, TTL_GRACE_SECONDS, ttlSeconds, type Instance, type InstanceChanges, type InstanceKey, type SummaryDelta } from '../domain/instance.js';
-import type { InstancePage, InstanceStore, SummaryPage, WriteGuard, WriteResult } from '../domain/ports.js';
+import type { InstancePage, InstanceStore, StreamCounterStore, SummaryPage, WriteGuard, WriteResult } from '../domain/ports.js';
 import type { GuardState, ProtectionReader } from '../domain/registry.js';
 import type { InstanceWrite } from '../domain/writes.js';
 import { INSTANCE_PREFIX, instanceItemKey, protectionItemKey, registryTable, servicePartition, SERVICES_PARTITION, summaryItemKey } from '../table.js';
@@ -48,7 +48,7 @@ const PAGE_QUERY = {
   },
 } as const;
 
-export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
+export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader, StreamCounterStore {
   /**
    * @param probeShards - the prober's shard count (`REGISTRY_PROBE_SHARDS`): a service's guard state is the item of
    *   its shard. @default 1
@@ -246,6 +246,47 @@ export class DynamoDbInstanceStore implements InstanceStore, ProtectionReader {
         ExpressionAttributeValues: { ':gpk': SERVICES_PARTITION, ':service': service, ':total': delta.total, ':healthy': delta.healthy },
       }),
     );
+  }
+
+  /**
+   * The stream's counting write (lambdas/domain/stream-counters.ts): the deltas of a batch's records and their last
+   * sequence number as the service's high-water mark (`streamMark`), refused unless the stored mark is below the
+   * first record counted, so a replayed batch never counts a record twice. A refusal returns the stored mark
+   * (`ReturnValuesOnConditionCheckFailure`), so the caller re-sums without another read.
+   */
+  async addStreamCounts(service: string, delta: SummaryDelta, from: string, through: string): Promise<{ applied: true } | { applied: false; mark: string }> {
+    const { partitionKey, sortKey } = registryTable.servicesIndex;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: summaryItemKey(service),
+          UpdateExpression: 'SET #gpk = :gpk, #gsk = :service, #service = :service, #mark = :through ADD #total :total, #healthy :healthy',
+          ConditionExpression: 'attribute_not_exists(#mark) OR #mark < :from',
+          ExpressionAttributeNames: {
+            '#gpk': partitionKey,
+            '#gsk': sortKey,
+            '#service': 'service',
+            '#total': 'total',
+            '#healthy': 'healthy',
+            '#mark': 'streamMark',
+          },
+          ExpressionAttributeValues: {
+            ':gpk': SERVICES_PARTITION,
+            ':service': service,
+            ':total': delta.total,
+            ':healthy': delta.healthy,
+            ':through': through,
+            ':from': from,
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { applied: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return { applied: false, mark: String(error.Item ? unmarshall(error.Item).streamMark : '') };
+    }
   }
 
   async listSummaries(after: string | undefined, limit: number): Promise<SummaryPage> {

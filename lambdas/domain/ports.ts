@@ -60,7 +60,27 @@ export interface InstanceStore {
   remove(key: InstanceKey, guard: WriteGuard): Promise<WriteResult>;
   get(key: InstanceKey): Promise<Instance | undefined>;
   page(service: string, after: string | undefined, limit: number): Promise<InstancePage>;
-  /** Adds to a service's total/healthy counters (kept beside the instances; no scan to list services). */
-  adjustSummary(service: string, delta: SummaryDelta): Promise<void>;
+  /**
+   * The services' total/healthy counters (kept beside the instances; no scan to list services). The registry's
+   * writes never touch them: the stream publisher derives them ({@link StreamCounterStore}), so they trail the
+   * instances by one stream poll.
+   */
   listSummaries(after: string | undefined, limit: number): Promise<SummaryPage>;
+}
+
+/**
+ * Where the stream publisher keeps the service counters (lambdas/domain/stream-counters.ts): one conditional write
+ * per service per batch, guarded by the service's high-water mark of stream sequence numbers.
+ */
+export interface StreamCounterStore {
+  /**
+   * Adds `delta` to the service's counters and stores `through` as its high-water mark, only if the stored mark is
+   * absent or below `from` (both as `streamPosition`s: fixed-width strings). Refused: the stored mark.
+   */
+  addStreamCounts(
+    service: string,
+    delta: SummaryDelta,
+    from: string,
+    through: string,
+  ): Promise<{ readonly applied: true } | { readonly applied: false; readonly mark: string }>;
 }

@@ -499,14 +499,13 @@ export class Prober {
     return [...suspects.values()];
   }
 
-  /** Writes one change of health, and the healthy counter's change; not done when the revision moved on meanwhile. */
+  /**
+   * Writes one change of health; not done when the revision moved on meanwhile. The healthy counter follows from
+   * the stream (the publisher counts the health record: lambdas/domain/stream-counters.ts).
+   */
   private async changeHealth({ instance, health }: HealthChange, nowMs: number): Promise<WriteResult> {
-    const { store } = this.deps;
-    if (!(await store.changeHealth(instance, health, health === 'critical' ? nowMs : undefined, instance.revision, nowMs))) return { done: false, writes: 1 };
-    const delta = summaryDelta(instance, { ...instance, health });
-    if (delta.healthy === 0) return { done: true, writes: 1 };
-    await store.adjustSummary(instance.service, delta);
-    return { done: true, writes: 2 };
+    const done = await this.deps.store.changeHealth(instance, health, health === 'critical' ? nowMs : undefined, instance.revision, nowMs);
+    return { done, writes: 1 };
   }
 
   /** Step 4: probe-driven instances critical for too long leave the registry (not while the probe guard is engaged). */
@@ -586,9 +585,9 @@ export class Prober {
     }
     writes++;
     const deleted = await store.deleteMarked(instance, reason, this.clock());
+    // The counters follow from the stream (the publisher counts the delete); the mark above is counted here, since
+    // the stream filter keeps marks from the publisher.
     if (!deleted) return { done: false, writes };
-    writes++;
-    await store.adjustSummary(instance.service, summaryDelta(deleted, undefined));
     this.streaks.delete(keyOf(instance));
     if (reason === 'expired' && deleted.leaseExpiresAtMs !== undefined && deleted.leaseSeconds !== undefined) {
       this.recentExpiries.set(keyOf(instance), { expiredAtMs: deleted.leaseExpiresAtMs, untilMs: deleted.leaseExpiresAtMs + deleted.leaseSeconds * 1000 });

@@ -1,6 +1,7 @@
 /**
  * The registry's use cases. Handlers call exactly one method each; this class holds every rule that decides
- * an outcome (permissions, ownership, expiry, counters), and talks to storage only through {@link InstanceStore}.
+ * an outcome (permissions, ownership, expiry), and talks to storage only through {@link InstanceStore}. Each write
+ * use case makes one write: the service counters are derived from the stream (lambdas/domain/stream-counters.ts).
  */
 import { isIP } from 'node:net';
 import pMap from 'p-map';
@@ -18,17 +19,7 @@ import {
   type DiscoveryMode,
 } from './discovery.js';
 import { ConflictError, ForbiddenError, InstanceNotFoundError, ValidationError } from './errors.js';
-import {
-  draftInstance,
-  isExpired,
-  keptByLeaseGuard,
-  nextInstance,
-  summaryDelta,
-  type Instance,
-  type InstanceChanges,
-  type InstanceKey,
-  type SummaryDelta,
-} from './instance.js';
+import { draftInstance, isExpired, keptByLeaseGuard, nextInstance, type Instance, type InstanceChanges, type InstanceKey } from './instance.js';
 import type { StoredChange } from './events.js';
 import { NO_NOTIFIER, type ChangeNotifier } from './fast-publish.js';
 import type { InstanceStore, RenewedLease } from './ports.js';
@@ -149,8 +140,8 @@ export class Registry {
   /** Registers or replaces an instance. `created` is true when no live instance had this id. */
   async register(caller: Caller, key: InstanceKey, body: RegisterBody): Promise<{ instance: Instance; created: boolean }> {
     this.assertMayWrite(caller, key.service);
-    const { delta, change, ...registered } = await this.registerOne(caller, key, body);
-    await Promise.all([this.store.adjustSummary(key.service, delta), this.notifier.notify([change])]);
+    const { change, ...registered } = await this.registerOne(caller, key, body);
+    await this.notifier.notify([change]);
     return registered;
   }
 
@@ -162,7 +153,7 @@ export class Registry {
    * Each item stays its own conditional write, run {@link BULK_CONCURRENCY} at a time: DynamoDB's `BatchWriteItem`
    * takes no condition expressions (so it could not check ownership or expiry), and `TransactWriteItems` would make
    * one refused item fail them all. What a batch saves is the request around the writes (one API call and one
-   * invocation for up to 100 instances) and the service counters: their deltas are added up and written once.
+   * invocation for up to 100 instances); the service counters are the stream publisher's, one write per batch.
    *
    * A caller that may not write the service is refused as a whole (403), as are duplicate ids or more than
    * {@link BULK_MAX_ITEMS} items (400): then nothing is written. No items (every one refused by the edge's
@@ -175,28 +166,21 @@ export class Registry {
   async registerMany(caller: Caller, service: string, items: readonly BulkRegistration[]): Promise<BulkOutcome<{ instance: Instance; created: boolean }>[]> {
     this.assertMayWrite(caller, service);
     assertBatch(items.map((item) => item.instanceId));
-    const deltas: SummaryDelta[] = [];
     const changes: StoredChange[] = [];
     const outcomes = await this.eachItem(items, async ({ instanceId, body }) => {
-      const { delta, change, ...registered } = await this.registerOne(caller, { service, instanceId }, body);
-      deltas.push(delta);
+      const { change, ...registered } = await this.registerOne(caller, { service, instanceId }, body);
       changes.push(change);
       return registered;
     });
-    const summary = this.store.adjustSummary(service, {
-      total: deltas.reduce((sum, delta) => sum + delta.total, 0),
-      healthy: deltas.reduce((sum, delta) => sum + delta.healthy, 0),
-    });
-    await Promise.all([summary, this.notifier.notify(changes)]);
+    await this.notifier.notify(changes);
     return outcomes;
   }
 
-  /** One registration's write, the counter change it makes and the change it stored (for the caller to apply and publish). */
-  private async registerOne(
-    caller: Caller,
-    key: InstanceKey,
-    body: RegisterBody,
-  ): Promise<{ instance: Instance; created: boolean; delta: SummaryDelta; change: StoredChange }> {
+  /**
+   * One registration's write — the only one it makes (the stream publisher derives the service counters) — and the
+   * change it stored, for the caller to publish.
+   */
+  private async registerOne(caller: Caller, key: InstanceKey, body: RegisterBody): Promise<{ instance: Instance; created: boolean; change: StoredChange }> {
     await this.assertAddressAllowed(body.address);
     const nowMs = this.clock();
     const draft = draftInstance(key, body, caller.principal, nowMs);
@@ -204,12 +188,7 @@ export class Registry {
     if (!result.ok) throw refusedWrite(key, caller, result.current, nowMs);
     const previous = result.previous;
     const instance = nextInstance(previous, { kind: 'register', draft }, nowMs);
-    return {
-      instance,
-      created: previous === undefined || isExpired(previous, nowMs),
-      delta: summaryDelta(previous, instance),
-      change: written(previous, instance, 'register'),
-    };
+    return { instance, created: previous === undefined || isExpired(previous, nowMs), change: written(previous, instance, 'register') };
   }
 
   /**
@@ -243,7 +222,7 @@ export class Registry {
     if (!result.ok || !result.previous) throw refusedWrite(key, caller, result.ok ? undefined : result.current, nowMs);
     const previous = result.previous;
     const instance = nextInstance(previous, { kind: 'patch', changes }, nowMs);
-    await Promise.all([this.store.adjustSummary(key.service, summaryDelta(previous, instance)), this.notifier.notify([written(previous, instance, 'patch')])]);
+    await this.notifier.notify([written(previous, instance, 'patch')]);
     return instance;
   }
 
@@ -292,7 +271,7 @@ export class Registry {
     // The removal's time is the one the store stamped on the item before deleting it (`removedAtMs`), which the
     // stream publisher reads from the old image: both publish the same event.
     const removal: StoredChange[] = result.previous ? [{ kind: 'instance', oldImage: result.previous, byTtl: false, atMs: nowMs }] : [];
-    await Promise.all([this.store.adjustSummary(key.service, summaryDelta(result.previous, undefined)), this.notifier.notify(removal)]);
+    await this.notifier.notify(removal);
   }
 
   /**
@@ -331,8 +310,8 @@ export class Registry {
   }
 
   /**
-   * Services the caller may read, with their total and healthy counts, from counters kept on write (no scan of
-   * instances). A caller with a narrower read scope sees only its services; pages still hold up to `limit`.
+   * Services the caller may read, with their total and healthy counts, from counters the stream publisher derives
+   * from every write (no scan of instances): eventually consistent, they trail a write by one stream poll. A caller with a narrower read scope sees only its services; pages still hold up to `limit`.
    */
   async listServices(caller: Caller, after: string | undefined, limit: number): Promise<{ services: readonly ServiceSummary[]; cursor?: string }> {
     const services: ServiceSummary[] = [];

@@ -1,8 +1,15 @@
-/** The publisher's dependencies in AWS: the EventBridge bus named by the environment (its own module, so only the publisher's bundle carries the EventBridge client). */
+/**
+ * The publisher's dependencies in AWS: the EventBridge bus named by the environment, and the table (`TABLE_NAME`)
+ * whose service counters it keeps from the stream. Its own module, so only the publisher's bundle carries the
+ * EventBridge client.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbInstanceStore } from '../adapters/dynamodb-store.js';
 import { EventBridgeSink } from '../adapters/eventbridge-sink.js';
 import type { PublisherDependencies } from '../functions/publisher.js';
-import { loadPublisherConfig } from './config.js';
+import { loadPublisherConfig, required } from './config.js';
 import { observabilityFromEnv } from './observability.js';
 
 /**
@@ -11,5 +18,6 @@ import { observabilityFromEnv } from './observability.js';
  */
 export function publisherFromEnv(env: NodeJS.ProcessEnv = process.env): PublisherDependencies {
   const config = loadPublisherConfig(env);
-  return { ...observabilityFromEnv(env), sink: new EventBridgeSink(new EventBridgeClient({}), config.busName, config.source) };
+  const counters = new DynamoDbInstanceStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), required(env, 'TABLE_NAME'));
+  return { ...observabilityFromEnv(env), sink: new EventBridgeSink(new EventBridgeClient({}), config.busName, config.source), counters };
 }

@@ -7,7 +7,7 @@
  * const registry = new ServiceRegistry(stack, 'Registry', { vpc });
  * registry.addSubscriber('Gateway', { services: ['orders'] }).grantConsume(gatewayRole);
  */
-export { ServiceRegistry, type ServiceRegistryProps } from './service-registry.js';
+export { ServiceRegistry, type ServiceRegistryProps, type ProvisionedCapacity } from './service-registry.js';
 export { RegistryFunction, type RegistryFunctionProps, type BindTableOptions } from './registry-function.js';
 export { RegistrySubscriber, type RegistrySubscriberProps, type SubscriberOptions, type InstanceChangeOptions } from './subscriber.js';
 export { ProberNetwork, type ProberNetworkProps } from './prober-network.js';

@@ -11,7 +11,7 @@ import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { HttpMethod, type HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, Capacity, ProjectionType, StreamViewType, TableV2, type ThroughputProps } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { Rule, RuleTargetInput, Schedule, EventBus, type IEventBus, type IRuleTarget, type Archive } from 'aws-cdk-lib/aws-events';
@@ -40,11 +40,51 @@ import { RegistryFunction, type RegistryFunctionProps } from './registry-functio
 import { checkServices, instanceChangePattern, RegistrySubscriber, type InstanceChangeOptions, type SubscriberOptions } from './subscriber.js';
 import { tableActionsOf } from './table-access.js';
 import { bearerTokenAuthorizer, iamRoutes, isTokenRoute } from './token-authorizer.js';
-import { checkedRoleArn, checkProps, describePrincipal, isRole } from './validation.js';
+import { checkedRoleArn, checkProps, describePrincipal, isRole, type CheckedCapacity } from './validation.js';
 // The shared contracts of the service (lambdas/ is the app's, not a package): the build inlines them (scripts/build.mts).
 import { routes, type RouteDefinition } from '../../../lambdas/routes.js';
-import { registryTable } from '../../../lambdas/table.js';
+import { registryTable, servicePartition } from '../../../lambdas/table.js';
 import { DEFAULTS, proberTimeoutSeconds } from '../../contracts/src/defaults.js';
+
+/**
+ * Provisioned capacity of the registry table, scaled by DynamoDB auto scaling between the bounds given, aiming at
+ * `targetUtilizationPercent` of what is provisioned. Cheaper than on-demand for a steady write load (heartbeats):
+ * a write capacity unit-hour costs $0.00065 (us-east-1) and, at 70 % utilisation, carries about 3,900 writes, about
+ * $0.17 per million against on-demand's $0.625. Auto scaling follows a changing load only within minutes, and a
+ * burst above the provisioned capacity is throttled (the API answers 429 and the agents retry), so on-demand stays
+ * the default and suits a fleet whose load jumps.
+ *
+ * The `services` index gets auto-scaled capacity of its own, from 1 unit up to the same maxima: it is written only
+ * when a service's counters change (the stream publisher's one write per service per batch), not by heartbeats.
+ *
+ * @example
+ * new ServiceRegistry(stack, 'Registry', {
+ *   // 1,000 instances heartbeating every 60 s: ~17 writes/s, so ~24 WCU at 70 %; room for a rolling deploy.
+ *   provisionedCapacity: { minWriteCapacity: 25, maxWriteCapacity: 200, maxReadCapacity: 100 },
+ * });
+ */
+export interface ProvisionedCapacity {
+  /**
+   * Read capacity units the table keeps at least. A whole number, at least 1.
+   * @default 1
+   */
+  readonly minReadCapacity?: number;
+  /** Read capacity units auto scaling may raise the table to. A whole number, at least `minReadCapacity`. */
+  readonly maxReadCapacity: number;
+  /**
+   * Write capacity units the table keeps at least. A whole number, at least 1.
+   * @default 1
+   */
+  readonly minWriteCapacity?: number;
+  /** Write capacity units auto scaling may raise the table to. A whole number, at least `minWriteCapacity`. */
+  readonly maxWriteCapacity: number;
+  /**
+   * Share of the provisioned capacity auto scaling aims to consume, in percent, 20 to 90 (DynamoDB's range).
+   * Lower leaves more headroom for a burst before auto scaling catches up; higher costs less.
+   * @default 70
+   */
+  readonly targetUtilizationPercent?: number;
+}
 
 export interface ServiceRegistryProps {
   /**
@@ -52,6 +92,12 @@ export interface ServiceRegistryProps {
    * @default RemovalPolicy.RETAIN - registrations survive a `cdk destroy`
    */
   readonly tableRemovalPolicy?: RemovalPolicy;
+  /**
+   * Bill the table by provisioned capacity with auto scaling instead of per request (see {@link ProvisionedCapacity}
+   * for when that is cheaper). Bad bounds fail the synth.
+   * @default - on-demand (pay per request): no capacity to plan, no throttling below the account's limits
+   */
+  readonly provisionedCapacity?: ProvisionedCapacity;
   /**
    * IAM role ARNs (`arn:<partition>:iam::<account>:role/<path><name>`) that may change any instance (admins).
    * They are matched by account and role name, so a role under a path (IAM Identity Center's
@@ -288,7 +334,7 @@ export class ServiceRegistry extends Construct {
     this.table = new TableV2(this, 'Table', {
       partitionKey: { name: registryTable.partitionKey, type: AttributeType.STRING },
       sortKey: { name: registryTable.sortKey, type: AttributeType.STRING },
-      billing: Billing.onDemand(),
+      billing: settings.capacity ? Billing.provisioned(tableThroughput(settings.capacity)) : Billing.onDemand(),
       timeToLiveAttribute: registryTable.timeToLiveAttribute,
       dynamoStream: StreamViewType[registryTable.streamView],
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
@@ -300,6 +346,7 @@ export class ServiceRegistry extends Construct {
           sortKey: { name: index.sortKey, type: AttributeType.STRING },
           projectionType: ProjectionType.INCLUDE,
           nonKeyAttributes: [...index.nonKeyAttributes],
+          ...(settings.capacity && indexThroughput(settings.capacity)),
         },
       ],
     });
@@ -431,6 +478,9 @@ export class ServiceRegistry extends Construct {
         this.eventBus.grantPutEventsTo(fn);
       }
     }
+    // The publisher also keeps the service counters from the stream (lambdas/domain/stream-counters.ts): an
+    // `UpdateItem` of the counter items, which live in the services' partitions (`SVC#…`), on the table alone.
+    this.publisher.bindTable(this.table, tableActionsOf('publisher'), { leadingKeyPrefix: servicePartition('') });
     // Records the mapping gives up on (10 retries or 6 h; stream data itself lasts only 24 h). Lambda writes the
     // whole invocation record with its batch to an S3 destination; an SQS or SNS destination gets only the shard
     // and sequence numbers, useless once the stream has trimmed them
@@ -664,4 +714,22 @@ const ADDRESS_POLICY_HANDLERS: readonly string[] = ['register', 'eureka'];
 
 function allowCidrsEnvironment(cidrs: readonly string[]): Record<string, string> {
   return cidrs.length === 0 ? {} : { REGISTRY_ALLOW_CIDRS: cidrs.join(',') };
+}
+
+/** The table's provisioned throughput: both capacities auto-scaled within the checked bounds. */
+function tableThroughput(capacity: CheckedCapacity): ThroughputProps {
+  const { read, write, targetUtilizationPercent } = capacity;
+  return {
+    readCapacity: Capacity.autoscaled({ minCapacity: read.min, maxCapacity: read.max, targetUtilizationPercent }),
+    writeCapacity: Capacity.autoscaled({ minCapacity: write.min, maxCapacity: write.max, targetUtilizationPercent }),
+  };
+}
+
+/** The `services` index's throughput: from 1 unit up to the table's maxima (it carries only counter writes). */
+function indexThroughput(capacity: CheckedCapacity): { readCapacity: Capacity; writeCapacity: Capacity } {
+  const { read, write, targetUtilizationPercent } = capacity;
+  return {
+    readCapacity: Capacity.autoscaled({ minCapacity: 1, maxCapacity: read.max, targetUtilizationPercent }),
+    writeCapacity: Capacity.autoscaled({ minCapacity: 1, maxCapacity: write.max, targetUtilizationPercent }),
+  };
 }

@@ -6,13 +6,11 @@
  * Where each action comes from (lambdas/domain/registry.ts through lambdas/adapters/dynamodb-store.ts; the prober
  * through dynamodb-prober-store.ts). test/packages/cdk/table-access.test.ts runs every route handler in process against a
  * mocked DynamoDB client and checks that the commands it actually sends map to exactly these actions:
- * - register, patch-instance, heartbeat: `UpdateItem` (the conditional write; register and patch also adjust the
- *   service's counters with an `UpdateItem`).
+ * - register, patch-instance, heartbeat: `UpdateItem` (the conditional write; the service counters are the
+ *   publisher's, from the stream).
  * - register-many, heartbeat-many (the bulk routes): the same `UpdateItem` once per item, each still conditional
- *   (`BatchWriteItem` takes no conditions, so it is neither used nor granted); register-many then adjusts the
- *   counters once for the whole batch.
- * - deregister: `UpdateItem` (stamps the caller for the change history), `DeleteItem` (conditional), then the
- *   counters' `UpdateItem`.
+ *   (`BatchWriteItem` takes no conditions, so it is neither used nor granted).
+ * - deregister: `UpdateItem` (stamps the caller for the change history), `DeleteItem` (conditional).
  * - get-instance: `GetItem` of the instance; for a just-expired one also `GetItem` of the guard's state item and a
  *   `Query` of the service's first page (the provisional protection check, `Registry.get`).
  * - discover: `Query` of instance pages; `GetItem` of the guard's state item when a page holds an expired lease or
@@ -37,6 +35,9 @@ export const TABLE_ACTIONS: Readonly<Record<string, readonly TableAction[]>> = {
   discover: ['Query', 'GetItem'],
   'list-services': ['Query'],
   prober: ['Query', 'GetItem', 'UpdateItem', 'DeleteItem', 'PutItem'],
+  // publisher (the stream consumer): one conditional `UpdateItem` of a service's counters per batch
+  // (lambdas/domain/stream-counters.ts).
+  publisher: ['UpdateItem'],
   // ── connectors and tokens ──
   // eureka: register/heartbeat/patch `UpdateItem`, deregister `DeleteItem` (+ counters `UpdateItem`), reads the service
   // list and instance pages (`Query`) and get-instance/the guard's state (`GetItem`).

@@ -23,6 +23,20 @@ export interface CheckedProps {
   readonly vpc?: unknown;
   readonly vpcSubnets?: unknown;
   readonly securityGroups?: unknown[];
+  readonly provisionedCapacity?: {
+    readonly minReadCapacity?: number;
+    readonly maxReadCapacity: number;
+    readonly minWriteCapacity?: number;
+    readonly maxWriteCapacity: number;
+    readonly targetUtilizationPercent?: number;
+  };
+}
+
+/** Checked provisioned capacity: bounds per kind, and the utilisation auto scaling aims at. */
+export interface CheckedCapacity {
+  readonly read: { readonly min: number; readonly max: number };
+  readonly write: { readonly min: number; readonly max: number };
+  readonly targetUtilizationPercent: number;
 }
 
 /** The props' values the construct uses once checked. */
@@ -33,6 +47,8 @@ export interface CheckedSettings {
   /** Seconds between re-probes of a failing target (`REGISTRY_PROBE_RETRY_SECONDS`; 0: none). */
   readonly probeRetrySeconds: number;
   readonly heartbeatIntervalSeconds: number;
+  /** Provisioned capacity with auto scaling, when asked for; absent: on-demand. */
+  readonly capacity?: CheckedCapacity;
 }
 
 /**
@@ -70,6 +86,41 @@ export function checkProps(props: CheckedProps): CheckedSettings {
     probeIntervalSeconds,
     probeRetrySeconds: retrySeconds(props.probeRetryInterval, probeIntervalSeconds),
     heartbeatIntervalSeconds: wholeSeconds('heartbeatInterval', props.heartbeatInterval, DEFAULTS.heartbeatIntervalSeconds),
+    ...(props.provisionedCapacity && { capacity: checkCapacity(props.provisionedCapacity) }),
+  };
+}
+
+/** DynamoDB auto scaling's range of target utilisation, in percent (Application Auto Scaling refuses others). */
+const TARGET_UTILIZATION = { min: 20, max: 90, default: 70 } as const;
+
+/**
+ * Bounds of provisioned capacity: whole units, at least 1, each minimum at most its maximum; a target utilisation
+ * from 20 to 90 %. Checked here so a bad value fails the synth naming the prop, not the deploy.
+ */
+function checkCapacity(capacity: NonNullable<CheckedProps['provisionedCapacity']>): CheckedCapacity {
+  const bounds = (kind: 'Read' | 'Write', min: number | undefined, max: number) => {
+    const lower = min ?? 1;
+    for (const [name, value] of [
+      [`min${kind}Capacity`, lower],
+      [`max${kind}Capacity`, max],
+    ] as const) {
+      if (Token.isUnresolved(value)) continue;
+      if (!Number.isInteger(value) || value < 1)
+        throw new Error(`provisionedCapacity.${name} must be a whole number of capacity units, at least 1, got ${value}`);
+    }
+    if (!Token.isUnresolved(lower) && !Token.isUnresolved(max) && lower > max) {
+      throw new Error(`provisionedCapacity.min${kind}Capacity (${lower}) must not exceed max${kind}Capacity (${max})`);
+    }
+    return { min: lower, max };
+  };
+  const target = capacity.targetUtilizationPercent ?? TARGET_UTILIZATION.default;
+  if (!Token.isUnresolved(target) && !(target >= TARGET_UTILIZATION.min && target <= TARGET_UTILIZATION.max)) {
+    throw new Error(`provisionedCapacity.targetUtilizationPercent must be from ${TARGET_UTILIZATION.min} to ${TARGET_UTILIZATION.max}, got ${target}`);
+  }
+  return {
+    read: bounds('Read', capacity.minReadCapacity, capacity.maxReadCapacity),
+    write: bounds('Write', capacity.minWriteCapacity, capacity.maxWriteCapacity),
+    targetUtilizationPercent: target,
   };
 }
 

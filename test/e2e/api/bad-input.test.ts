@@ -2,7 +2,7 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { localClientConfig } from '../../../local/dynamodb-local.js';
 import type { LocalRuntime } from '../../../local/runtime.js';
-import { apiClient, startTestRuntime } from '../../support.js';
+import { apiClient, eventually, startTestRuntime } from '../../support.js';
 
 let runtime: LocalRuntime;
 let api: ReturnType<typeof apiClient>;
@@ -13,6 +13,12 @@ beforeAll(async () => {
   api = apiClient(runtime.url);
   dynamo = new DynamoDBClient(localClientConfig(runtime.dynamoEndpoint));
   expect((await api.register('orders', 'existing', { address: '10.0.0.1', port: 80, leaseSeconds: 3600 })).status).toBe(201);
+  // The stream publisher writes the service's counters after the registration: wait for them, so every snapshot
+  // below compares settled state.
+  await eventually(
+    () => api.services(),
+    (r) => r.body.services?.some((s: any) => s.service === 'orders'),
+  );
 });
 afterAll(async () => {
   dynamo.destroy();

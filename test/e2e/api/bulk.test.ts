@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalRuntime } from '../../../local/runtime.js';
-import { apiClient, startTestRuntime, subscribe } from '../../support.js';
+import { apiClient, eventually, startTestRuntime, subscribe } from '../../support.js';
 
 const tokens = {
   'alice-token-0123456789': { principal: 'alice', services: ['orders', 'batch', 'tally'], admin: false },
@@ -96,7 +96,9 @@ describe('PUT /v1/services/{service}/instances', () => {
   it('counts the registered items in the service list', async () => {
     await alice().register('tally', 'count-0', { address: '10.0.0.1', port: 80 });
     await registerMany(alice(), 'tally', { instances: [item('count-0'), item('count-1'), item('count-2'), item('count-3', { address: '169.254.1.1' })] });
-    const listed = (await alice().services()).body.services.find((s: any) => s.service === 'tally');
+    // The counters follow from the stream (eventually consistent): read until they settle on the expected value.
+    const tally = async () => (await alice().services()).body.services.find((s: any) => s.service === 'tally');
+    const listed = await eventually(tally, (s) => s?.total === 3 && s?.healthy === 3);
     // count-0 replaced (no change), count-1 and count-2 new, count-3 refused.
     expect(listed).toEqual({ service: 'tally', total: 3, healthy: 3 });
   });

@@ -1,6 +1,6 @@
 /** Black-box tests of discovery and the service list, through the local runtime over HTTP. */
 import type { LocalRuntime } from '../../../local/runtime.js';
-import { apiClient, sleep, startTestRuntime } from '../../support.js';
+import { apiClient, eventually, sleep, startTestRuntime } from '../../support.js';
 
 let runtime: LocalRuntime;
 let api: ReturnType<typeof apiClient>;
@@ -131,7 +131,9 @@ describe('GET /v1/services', () => {
     await api.patch('counted', 'b', { status: 'DRAINING' });
     await api.deregister('counted', 'c');
     await api.register('counted', 'a', { ...at(1), port: 81 });
-    const res = await api.services();
+    // The counters follow from the stream (eventually consistent).
+    const counted = (r: any) => r.body.services?.some((s: any) => s.service === 'counted' && s.total === 2 && s.healthy === 1);
+    const res = await eventually(() => api.services(), counted);
     expect(res.status).toBe(200);
     expect(res.body.services).toContainEqual({ service: 'counted', total: 2, healthy: 1 });
   });
@@ -139,14 +141,21 @@ describe('GET /v1/services', () => {
   it('drops a service whose last instance is gone, and pages with a cursor', async () => {
     for (const service of ['paged-a', 'paged-b', 'paged-c']) await api.register(service, 'a', at(1));
     await api.register('gone', 'a', at(1));
+    const listAll = async () => {
+      const all: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const res = await api.services(`limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        all.push(...res.body.services.map((s: { service: string }) => s.service));
+        cursor = res.body.cursor;
+      } while (cursor);
+      return all;
+    };
+    // The counters follow from the stream (eventually consistent): 'gone' is listed first, then dropped.
+    expect(await eventually(listAll, (all) => all.includes('gone'))).toContain('gone');
     await api.deregister('gone', 'a');
-    const all: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const res = await api.services(`limit=2${cursor ? `&cursor=${cursor}` : ''}`);
-      all.push(...res.body.services.map((s: { service: string }) => s.service));
-      cursor = res.body.cursor;
-    } while (cursor);
+    const paged = ['paged-a', 'paged-b', 'paged-c'];
+    const all = await eventually(listAll, (all) => !all.includes('gone') && paged.every((s) => all.includes(s)));
     expect(all).not.toContain('gone');
     expect(all).toEqual(expect.arrayContaining(['paged-a', 'paged-b', 'paged-c']));
     expect(new Set(all).size).toBe(all.length);

@@ -1,7 +1,7 @@
 /** Black-box tests of the instance routes, through the local runtime over HTTP. */
 import type { LocalRuntime } from '../../../local/runtime.js';
 import { routes } from '../../../lambdas/routes.js';
-import { apiClient, sleep, startTestRuntime } from '../../support.js';
+import { apiClient, eventually, sleep, startTestRuntime } from '../../support.js';
 
 let runtime: LocalRuntime;
 let api: ReturnType<typeof apiClient>;
@@ -92,7 +92,9 @@ describe('PUT /v1/services/{service}/instances/{instanceId}', () => {
     expect(revisions[199] - revisions[0]).toBe(199);
     const final = await api.get('race', 'one');
     expect(final.body.revision).toBe(revisions[199]);
-    const services = await api.services();
+    // The counters follow from the stream (eventually consistent); 200 replacements add up to one instance.
+    const race = (r: any) => r.body.services?.some((s: any) => s.service === 'race' && s.total === 1 && s.healthy === 1);
+    const services = await eventually(() => api.services(), race);
     expect(services.body.services).toContainEqual({ service: 'race', total: 1, healthy: 1 });
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import type { LocalRuntime } from '../../../local/runtime.js';
-import { apiClient, startTestRuntime } from '../../support.js';
+import { apiClient, eventually, startTestRuntime } from '../../support.js';
 
 const instance = (id: string, extra: object = {}) => ({
   instance: {
@@ -57,7 +57,11 @@ describe('the Eureka REST surface (open mode)', () => {
 
   it('answers XML by default and JSON when Accept asks, under both roots, with the full-registry hashcode', async () => {
     expect((await call('POST', '/eureka/v2/apps/ORDERS', { body: instance('x1') })).status).toBe(204);
-    const xml = await call('GET', '/eureka/apps');
+    // The full registry lists services from their counters, which follow from the stream (eventually consistent).
+    const xml = await eventually(
+      () => call('GET', '/eureka/apps'),
+      (r) => r.text.includes('<instanceId>x1</instanceId>'),
+    );
     expect(xml.status).toBe(200);
     expect(xml.type).toBe('application/xml');
     const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@' }).parse(xml.text);
@@ -291,7 +295,16 @@ describe('the Eureka REST surface with bearer tokens (auth file)', () => {
       },
     });
     await new Promise<void>((resolve, reject) => client.start((error?: Error) => (error ? reject(error) : resolve())));
-    expect(client.getInstancesByAppId('ORDERS').map((i: { instanceId: string }) => i.instanceId)).toEqual(['js-1']);
+    // The full registry the client fetches lists services from their counters, which follow from the stream
+    // (eventually consistent): fetch again until the registration shows.
+    const fetched = await eventually(
+      async () => {
+        await new Promise<void>((resolve) => client.fetchRegistry(() => resolve()));
+        return client.getInstancesByAppId('ORDERS').map((i: { instanceId: string }) => i.instanceId);
+      },
+      (ids: string[]) => ids.length > 0,
+    );
+    expect(fetched).toEqual(['js-1']);
     await new Promise<void>((resolve, reject) => client.stop((error?: Error) => (error ? reject(error) : resolve())));
     expect((await apiClient(runtime.url, 'alice-token-0123456789').get('orders', 'js-1')).status).toBe(404);
   });

@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LocalRuntime } from '../../../local/runtime.js';
-import { apiClient, sleep, startTestRuntime } from '../../support.js';
+import { apiClient, eventually, sleep, startTestRuntime } from '../../support.js';
 
 let runtime: LocalRuntime;
 let api: ReturnType<typeof apiClient>;
@@ -47,7 +47,9 @@ it('takes a failing instance out of discovery within the thresholds and brings i
   const outMs = await waitFor(async () => !(await inDiscovery()), 8000);
   expect(outMs).toBeLessThanOrEqual((3 + 1) * 1000 + 1000); // unhealthyThreshold × interval + one round (+ polling slack)
   expect((await api.get('web', 'w-1')).body.health).toBe('critical');
-  expect((await api.services()).body.services).toContainEqual({ service: 'web', total: 1, healthy: 0 });
+  // The counters follow from the stream (eventually consistent).
+  const counted = (r: any) => r.body.services?.some((s: any) => s.service === 'web' && s.total === 1 && s.healthy === 0);
+  expect((await eventually(() => api.services(), counted)).body.services).toContainEqual({ service: 'web', total: 1, healthy: 0 });
 
   healthy = true;
   const backMs = await waitFor(inDiscovery, 8000);

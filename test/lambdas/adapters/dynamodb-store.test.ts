@@ -1,4 +1,5 @@
 /** The DynamoDB adapter against a real DynamoDB Local: what each write sends, and what it leaves in the item. */
+import { streamPosition } from '../../../lambdas/domain/stream-counters.js';
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -168,6 +169,18 @@ describe('DynamoDbInstanceStore', () => {
     await store.adjustSummary('counted', { total: -1, healthy: 0 });
     const page = await store.listSummaries(undefined, 10);
     expect(page.summaries).toContainEqual({ service: 'counted', total: 2, healthy: 2 });
+  });
+
+  it("adds a stream batch's counts once: refused, with the stored mark, when the batch was counted before", async () => {
+    // GIVEN a batch counted through position 5 (40-digit positions, as the stream counter stores them)
+    const at = (n: number) => streamPosition(String(n));
+    expect(await store.addStreamCounts('streamed', { total: 2, healthy: 1 }, at(3), at(5))).toEqual({ applied: true });
+    // WHEN a replay starting at or before the mark comes
+    const replay = await store.addStreamCounts('streamed', { total: 2, healthy: 1 }, at(4), at(7));
+    // THEN it is refused and says where the counted records end; records after them are added
+    expect(replay).toEqual({ applied: false, mark: at(5) });
+    expect(await store.addStreamCounts('streamed', { total: 1, healthy: 1 }, at(6), at(7))).toEqual({ applied: true });
+    expect((await store.listSummaries(undefined, 100)).summaries).toContainEqual({ service: 'streamed', total: 3, healthy: 2 });
   });
 });
 

@@ -16,6 +16,7 @@ import { Registry } from '../../../lambdas/domain/registry.js';
 import { registerBody } from '@service-registry/contracts';
 import { instanceItemKey, protectionItemKey } from '../../../lambdas/table.js';
 import { bootstrapTable } from '../../../local/bootstrap-table.js';
+import { streamCounting } from './stream-catch-up.js';
 
 const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand', 'TransactWriteItemsCommand']);
 
@@ -53,20 +54,34 @@ export async function setup() {
     }
     return up.get(t.port) ? { ok: true } : { ok: false, reason: 'down' };
   };
-  /** Registers straight through the store, counting the instance as healthy (a fresh one is). */
+  /** Registers straight through the store (one write, as the registry makes; the stream counts it). */
   const register = async (service: string, id: string, body: object) => {
     const draft = draftInstance({ service, instanceId: id }, registerBody.parse({ address: '10.0.0.1', port: 80, ...body }), 'owner', now);
-    const result = await store.register(draft, { owner: 'owner', nowMs: now });
-    const previous = result.ok ? result.previous : undefined;
-    await store.adjustSummary(service, { total: previous ? 0 : 1, healthy: previous ? 0 : 1 });
+    await store.register(draft, { owner: 'owner', nowMs: now });
   };
-  /** The registry's own use cases (with their counter deltas) on the same store and clock. */
+  /** The publisher's counting of every write so far (its own clients: `writes` leaves it out). */
+  const catchUp = streamCounting(tableName);
+  /**
+   * The prober's view of the store: it finds services through their counter items, which the stream publisher
+   * writes within a poll of the first registration; here each round's listing first catches up with the stream.
+   */
+  const proberStore: DynamoDbProberStore = Object.assign(Object.create(store) as DynamoDbProberStore, {
+    listAllServices: async () => {
+      await catchUp();
+      return store.listAllServices();
+    },
+  });
+  /** The registry's own use cases on the same store and clock. */
   const registry = new Registry({ store, addressPolicy: new AddressPolicy({ allowLoopback: true, allowCidrs: [] }), resolve: async () => [], clock });
   const get = async (service: string, id: string) =>
     (await doc.send(new GetCommand({ TableName: tableName, Key: instanceItemKey(service, id), ConsistentRead: true }))).Item;
   const protectionItem = async (shard = 0) =>
     (await doc.send(new GetCommand({ TableName: tableName, Key: protectionItemKey(shard), ConsistentRead: true }))).Item;
-  const summary = async (service: string) => (await store.listAllServices()).find((s) => s.service === service);
+  /** A service's counters once the stream publisher has counted every write so far. */
+  const summary = async (service: string) => {
+    await catchUp();
+    return (await store.listAllServices()).find((s) => s.service === service);
+  };
   return {
     store,
     doc,
@@ -81,10 +96,11 @@ export async function setup() {
     get,
     protectionItem,
     summary,
+    catchUp,
     clock,
     advance: (ms: number) => (now += ms),
     prober: (options: Partial<Omit<ProberOptions, 'protection'>> & { protection?: Partial<ProtectionOptions> } = {}) =>
-      new Prober({ store, probe, clock }, { concurrency: 8, ...options }),
+      new Prober({ store: proberStore, probe, clock }, { concurrency: 8, ...options }),
     /** A registry whose reads look for the guard's state of `shards` prober shards. */
     shardedRegistry: (shards: number) =>
       new Registry({

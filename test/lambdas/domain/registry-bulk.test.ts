@@ -7,7 +7,7 @@ import { registerBody } from '@service-registry/contracts';
 import { AddressPolicy } from '../../../lambdas/domain/address-policy.js';
 import type { Caller } from '../../../lambdas/domain/caller.js';
 import { ConflictError, ForbiddenError, InstanceNotFoundError, ValidationError } from '../../../lambdas/domain/errors.js';
-import { type Instance, isExpired, nextInstance, type SummaryDelta } from '../../../lambdas/domain/instance.js';
+import { type Instance, isExpired, nextInstance } from '../../../lambdas/domain/instance.js';
 import type { InstanceStore, WriteGuard, WriteResult } from '../../../lambdas/domain/ports.js';
 import { Registry } from '../../../lambdas/domain/registry.js';
 
@@ -16,15 +16,16 @@ const alice: Caller = { principal: 'alice', services: ['orders'], read: ['orders
 const carol: Caller = { principal: 'carol', services: ['payments'], read: ['payments'], admin: false };
 const body = (extra: Record<string, unknown> = {}) => registerBody.parse({ address: '10.0.0.1', port: 8080, leaseSeconds: 30, ...extra });
 
-/** The conditions of the DynamoDB adapter's writes, over a Map; counts writes in flight. */
-class MemoryStore implements Pick<InstanceStore, 'register' | 'heartbeat' | 'adjustSummary'> {
+/** The conditions of the DynamoDB adapter's writes, over a Map; counts writes, and writes in flight. */
+class MemoryStore implements Pick<InstanceStore, 'register' | 'heartbeat'> {
   readonly items = new Map<string, Instance>();
-  readonly summaries: SummaryDelta[] = [];
+  writes = 0;
   inFlight = 0;
   maxInFlight = 0;
   failing = new Set<string>();
 
   private async write<T>(id: string, fn: () => T): Promise<T> {
+    this.writes++;
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     await new Promise((resolve) => setTimeout(resolve, 1));
@@ -57,10 +58,6 @@ class MemoryStore implements Pick<InstanceStore, 'register' | 'heartbeat' | 'adj
       return { ok: true as const, instance };
     });
   }
-
-  async adjustSummary(_service: string, delta: SummaryDelta): Promise<void> {
-    this.summaries.push(delta);
-  }
 }
 
 function setup(bulkConcurrency?: number) {
@@ -80,7 +77,7 @@ describe('Registry.registerMany', () => {
     // GIVEN one instance already registered
     const { store, registry } = setup();
     await registry.register(alice, { service: 'orders', instanceId: 'b' }, body());
-    store.summaries.length = 0;
+    store.writes = 0;
     // WHEN three are registered in one batch, one of them the existing one
     const outcomes = await registry.registerMany(alice, 'orders', [
       { instanceId: 'a', body: body() },
@@ -94,8 +91,8 @@ describe('Registry.registerMany', () => {
       ['c', true],
     ]);
     expect(store.items.get('b')).toMatchObject({ port: 9090, owner: 'alice' });
-    // AND the counters move once for the whole batch (two new instances)
-    expect(store.summaries).toEqual([{ total: 2, healthy: 2 }]);
+    // AND each item is exactly one write: no counter write (the stream publisher derives the counters)
+    expect(store.writes).toBe(3);
   });
 
   it("answers a refused address, a hostname resolving to one and someone else's instance as their own errors, registering the rest", async () => {
@@ -129,7 +126,7 @@ describe('Registry.registerMany', () => {
     ]);
     expect(outcomes[0]).toMatchObject({ instanceId: 'a', ok: true });
     expect(outcomes[1]).toMatchObject({ instanceId: 'b', ok: false, error: new Error('throttled: b') });
-    expect(store.summaries).toEqual([{ total: 1, healthy: 1 }]);
+    expect([...store.items.keys()]).toEqual(['a']);
   });
 
   it('refuses a caller who may not write the service as a whole, before any write', async () => {

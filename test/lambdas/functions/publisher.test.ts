@@ -13,11 +13,14 @@ import { lambdaContext } from '../../../local/lambda-context.js';
 import { NO_TELEMETRY } from '../../../lambdas/domain/telemetry.js';
 import { publisherHandler } from '../../../lambdas/functions/publisher.js';
 import { publisherFromEnv } from '../../../lambdas/wiring/publisher.js';
+import { MemoryCounters } from '../domain/memory-counters.js';
 
 const eventbridge = mockClient(EventBridgeClient);
 // The function as its entry builds it (configuration from the environment), reporting nowhere.
-const { sink, logger } = publisherFromEnv({ EVENT_BUS_NAME: 'bus' });
-const handler = publisherHandler({ sink, logger, telemetry: NO_TELEMETRY });
+const { sink, logger } = publisherFromEnv({ EVENT_BUS_NAME: 'bus', TABLE_NAME: 'registry' });
+/** The counters' store, in memory: its condition is the adapter's (tested against DynamoDB Local in dynamodb-store.test.ts). */
+const counters = new MemoryCounters();
+const handler = publisherHandler({ sink, logger, telemetry: NO_TELEMETRY, counters });
 
 const T = Date.UTC(2026, 10, 24, 12);
 function insert(id: string, seq: number, service = 'orders'): DynamoDBRecord {
@@ -35,7 +38,10 @@ function insert(id: string, seq: number, service = 'orders'): DynamoDBRecord {
 const batch = (n: number): DynamoDBStreamEvent => ({ Records: Array.from({ length: n }, (_, i) => insert(`i-${i}`, i + 1)) });
 const ids = (input: any) => input.Entries.map((e: any) => JSON.parse(e.Detail).instanceId);
 
-beforeEach(() => eventbridge.reset());
+beforeEach(() => {
+  eventbridge.reset();
+  counters.reset();
+});
 
 describe('publisher handler', () => {
   it('publishes in order, at most 10 entries per PutEvents', async () => {
@@ -97,6 +103,34 @@ describe('publisher handler', () => {
     // From the failed record on: beta (failed), gamma (sent, but will be sent again), beta again; alpha is done.
     expect(JSON.parse(resync.Detail!)).toMatchObject({ schemaVersion: '1.0', services: ['beta', 'gamma'], reason: 'publish-failed' });
     expect(resyncEventDetail.safeParse(JSON.parse(resync.Detail!)).success).toBe(true);
+  });
+
+  it("keeps each service's counters from the batch, one write per service, exact when the batch is delivered again", async () => {
+    eventbridge.on(PutEventsCommand).callsFake((input) => ({ FailedEntryCount: 0, Entries: input.Entries.map(() => ({ EventId: 'x' })) }));
+    const event = { Records: [insert('a-1', 1, 'alpha'), insert('b-1', 2, 'beta'), insert('a-2', 3, 'alpha')] };
+    expect(await handler(event, lambdaContext('Publisher', 1000))).toEqual({ batchItemFailures: [] });
+    expect(counters.writes).toBe(2);
+    expect(await handler(event, lambdaContext('Publisher', 1000))).toEqual({ batchItemFailures: [] });
+    expect([counters.of('alpha'), counters.of('beta')]).toEqual([
+      { total: 2, healthy: 2 },
+      { total: 1, healthy: 1 },
+    ]);
+  });
+
+  it('reports the earliest record of a service whose counters could not be written, and counts it once on the retry', async () => {
+    // GIVEN events that all go out, and beta's counter write throttled once
+    eventbridge.on(PutEventsCommand).callsFake((input) => ({ FailedEntryCount: 0, Entries: input.Entries.map(() => ({ EventId: 'x' })) }));
+    counters.failing.add('beta');
+    const records = [insert('a-1', 1, 'alpha'), insert('b-1', 2, 'beta'), insert('b-2', 3, 'beta')];
+    // WHEN the batch is handled
+    const result = await handler({ Records: records }, lambdaContext('Publisher', 1000));
+    // THEN it is retried from beta's first record, and the retry leaves every counter exact
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '0000000002' }] });
+    await handler({ Records: records.slice(1) }, lambdaContext('Publisher', 1000));
+    expect([counters.of('alpha'), counters.of('beta')]).toEqual([
+      { total: 1, healthy: 1 },
+      { total: 2, healthy: 2 },
+    ]);
   });
 
   it('reports the first publishable record of a chunk when PutEvents itself keeps failing', async () => {

@@ -248,13 +248,28 @@ describe("the read functions share the prober's settings (lambdas/wiring/config.
 describe('least privilege per function (issue 11.7)', () => {
   const template = build({}, true).template();
 
-  it('grants no function Scan, batch or transaction actions, and the publisher no table item action', () => {
+  it('grants no function Scan, batch or transaction actions, and the publisher only the update of items in service partitions', () => {
     const all = (Object.values(template.findResources('AWS::IAM::Policy')) as any[]).flatMap((p) =>
       p.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat()),
     );
     expect(all.filter((a: string) => /dynamodb:(Scan|Batch|Transact|PartiQL|\*)/.test(a))).toEqual([]);
     const publisher = actionsOf(template, functionId(template, 'Publisher')).filter((a) => a.startsWith('dynamodb:'));
-    expect(publisher.sort()).toEqual(['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams']);
+    // The stream's read actions, and `UpdateItem` for the service counters it derives from the stream.
+    expect(publisher.sort()).toEqual([
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+      'dynamodb:ListStreams',
+      'dynamodb:UpdateItem',
+    ]);
+    // AND that update only on items whose partition key is a service's (`SVC#…`): never tokens, locks or history.
+    const roleId = (template.findResources('AWS::Lambda::Function')[functionId(template, 'Publisher')] as any).Properties.Role['Fn::GetAtt'][0];
+    const updates = (Object.values(template.findResources('AWS::IAM::Policy')) as any[])
+      .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((st: any) => [st.Action].flat().includes('dynamodb:UpdateItem'));
+    expect(updates).toHaveLength(1);
+    expect(updates[0].Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SVC#*'] } });
   });
 
   it("grants the prober exactly the actions of the commands its stores build (it extends the route functions' store)", () => {

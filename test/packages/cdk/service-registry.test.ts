@@ -43,6 +43,49 @@ describe('ServiceRegistry table', () => {
   it('retains the table by default', () => {
     template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
+
+  it('bills on demand by default, with no capacity to scale', () => {
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', { WriteProvisionedThroughputSettings: Match.absent() });
+  });
+
+  it('provisions auto-scaled capacity for the table and its index when asked to', () => {
+    // GIVEN a registry with provisioned capacity
+    const stack = new Stack(new App(), 'Provisioned');
+    new ServiceRegistry(stack, 'Registry', {
+      provisionedCapacity: { minWriteCapacity: 25, maxWriteCapacity: 200, maxReadCapacity: 100, targetUtilizationPercent: 60 },
+    });
+    const provisioned = Template.fromStack(stack);
+    // THEN the table is provisioned: writes scale from 25 to 200 units, reads from 1 to 100, aiming at 60 %
+    const writes = (min: number, max: number) => ({
+      WriteCapacityAutoScalingSettings: {
+        MinCapacity: min,
+        MaxCapacity: max,
+        TargetTrackingScalingPolicyConfiguration: { TargetValue: 60 },
+      },
+    });
+    const reads = (min: number, max: number) => ({
+      ReadCapacityAutoScalingSettings: Match.objectLike({
+        MinCapacity: min,
+        MaxCapacity: max,
+        TargetTrackingScalingPolicyConfiguration: { TargetValue: 60 },
+      }),
+    });
+    provisioned.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      BillingMode: 'PROVISIONED',
+      WriteProvisionedThroughputSettings: writes(25, 200),
+      Replicas: [Match.objectLike({ ReadProvisionedThroughputSettings: reads(1, 100) })],
+      // AND the services index scales on its own from 1 unit (it carries counter writes only, not heartbeats)
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'services', WriteProvisionedThroughputSettings: writes(1, 200) })],
+    });
+    provisioned.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      Replicas: [
+        Match.objectLike({
+          GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'services', ReadProvisionedThroughputSettings: reads(1, 100) })],
+        }),
+      ],
+    });
+  });
 });
 
 describe('ServiceRegistry HTTP API', () => {

@@ -48,6 +48,26 @@ describe('ServiceRegistry props', () => {
     ['historyRetention is not whole days', { historyRetention: Duration.hours(36) }, /historyRetention must be a whole number of days/],
     ['archive.retention is not whole days', { archive: { retention: Duration.hours(12) } }, /archive\.retention must be a whole number of days/],
     ['dns has neither zone nor vpc', { dns: {} }, /dns: give `zone`.* or `vpc`/],
+    [
+      'provisionedCapacity has a fractional maximum',
+      { provisionedCapacity: { maxReadCapacity: 10.5, maxWriteCapacity: 10 } },
+      /provisionedCapacity\.maxReadCapacity must be a whole number of capacity units, at least 1, got 10\.5/,
+    ],
+    [
+      'provisionedCapacity has a minimum of 0',
+      { provisionedCapacity: { minWriteCapacity: 0, maxReadCapacity: 10, maxWriteCapacity: 10 } },
+      /provisionedCapacity\.minWriteCapacity must be a whole number of capacity units, at least 1, got 0/,
+    ],
+    [
+      'provisionedCapacity has a minimum above its maximum',
+      { provisionedCapacity: { minWriteCapacity: 50, maxReadCapacity: 10, maxWriteCapacity: 20 } },
+      /provisionedCapacity\.minWriteCapacity \(50\) must not exceed maxWriteCapacity \(20\)/,
+    ],
+    [
+      'provisionedCapacity aims at a utilisation auto scaling refuses',
+      { provisionedCapacity: { maxReadCapacity: 10, maxWriteCapacity: 10, targetUtilizationPercent: 95 } },
+      /provisionedCapacity\.targetUtilizationPercent must be from 20 to 90, got 95/,
+    ],
   ])('fails when %s', (_name, props, message) => {
     expect(() => build(props)).toThrow(message);
   });

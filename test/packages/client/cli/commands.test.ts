@@ -5,7 +5,7 @@
  * printing changes as they happen.
  */
 import type { LocalRuntime } from '../../../../local/runtime.js';
-import { apiClient, startTestRuntime } from '../../../support.js';
+import { apiClient, eventually, startTestRuntime } from '../../../support.js';
 import { cli, spawnCli } from './support.js';
 
 let runtime: LocalRuntime;
@@ -46,6 +46,11 @@ describe('service-registry register, instances, get, drain, undrain, deregister'
     ownApi = apiClient(own.url);
     expect((await ownApi.register('orders', 'orders-1', ORDERS_1)).status).toBe(201);
     expect((await ownApi.register('orders', 'orders-2', ORDERS_2)).status).toBe(201);
+    // The service counters follow from the stream (eventually consistent): `services` lists them once counted.
+    await eventually(
+      () => ownApi.services(),
+      (r) => r.body.services?.some((s: any) => s.service === 'orders' && s.total === 2),
+    );
   });
   afterEach(async () => {
     await own?.stop();

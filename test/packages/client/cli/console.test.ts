@@ -12,7 +12,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { CONTENT_SECURITY_POLICY } from '../../../../local/console.js';
 import type { LocalRuntime } from '../../../../local/runtime.js';
 import { CHROMIUM_ARGS, openConsole, row } from '../../../console/browser.js';
-import { apiClient, startTestRuntime, subscribe } from '../../../support.js';
+import { apiClient, eventually, startTestRuntime, subscribe } from '../../../support.js';
 import { ACCESS_KEY, cli, SECRET_KEY, spawnCli, startSigV4StandIn } from './support.js';
 
 /** How soon a change must show through the polling feed: a poll every 2 s, plus the page's own work. */
@@ -54,6 +54,11 @@ describe('the console server', () => {
   it("makes the console's calls signed with SigV4, which the stand-in verifies, and the browser sends no credentials", async () => {
     expect((await api.register('orders', 'orders-1', { address: '10.0.3.17', port: 8080, zone: 'eu west 1a', tags: ['v 2'], leaseSeconds: 600 })).status).toBe(
       201,
+    );
+    // The service counters follow from the stream (eventually consistent): wait for them, past the stand-in.
+    await eventually(
+      () => api.services(),
+      (r) => r.body.services?.some((s: any) => s.service === 'orders'),
     );
     const before = standIn.seen.length;
     const services = await fetch(`${base}/v1/services?limit=1000`);
