@@ -180,7 +180,7 @@ try {
       targetUs: 1000,
       calls: (n, o) => range(n, o).map((i) => registerCall('bench', `b-${i % REGISTERED}`, 1000 + (i % REGISTERED), [200])),
     },
-    { name: 'register (handler, new instance: + counter write)', calls: (n) => range(n, 0).map(() => registerCall('fresh', `n-${fresh++}`, 2000, [201])) },
+    { name: 'register (handler, new instance)', calls: (n) => range(n, 0).map(() => registerCall('fresh', `n-${fresh++}`, 2000, [201])) },
     {
       name: 'heartbeat (handler)',
       targetUs: 500,

@@ -41,6 +41,30 @@ export function matches(instance: Instance, filter: DiscoveryFilter, nowMs: numb
  */
 export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 
+const recordJsonOf = new WeakMap<Instance, string>();
+
+/**
+ * The record's JSON (`JSON.stringify(toRecord(instance))`), made once per instance object: a discovery page sizes
+ * itself by it ({@link recordBytes}) and its answer carries it ({@link discoveryBody}), so neither converts nor
+ * serializes a record twice (issue #16: discover's CPU per request).
+ */
+export function recordJson(instance: Instance): string {
+  let json = recordJsonOf.get(instance);
+  if (json === undefined) recordJsonOf.set(instance, (json = JSON.stringify(toRecord(instance))));
+  return json;
+}
+
+/**
+ * A discovery answer's body: exactly `JSON.stringify({ service, instances: instances.map(toRecord), cursor?,
+ * protection? })`, with each record's JSON taken from {@link recordJson} rather than made again.
+ */
+export function discoveryBody(service: string, instances: readonly Instance[], cursor?: string, protection?: ProtectionStatus): string {
+  return (
+    `{"service":${JSON.stringify(service)},"instances":[${instances.map(recordJson).join(',')}]` +
+    `${cursor === undefined ? '' : `,"cursor":${JSON.stringify(cursor)}`}${protection === undefined ? '' : `,"protection":${JSON.stringify(protection)}`}}`
+  );
+}
+
 /**
  * Bytes a record takes in the Lambda response: its JSON, escaped once more because the body travels as a JSON
  * string inside the response envelope (`{"statusCode":200,"body":"{\"service\":…"}`). Escaping adds one byte
@@ -48,7 +72,7 @@ export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
  * surrogates are already `\\u` escapes) passes through unchanged.
  */
 export function recordBytes(instance: Instance): number {
-  const body = JSON.stringify(toRecord(instance));
+  const body = recordJson(instance);
   let escapes = 0;
   for (let i = 0; i < body.length; i++) {
     const c = body.charCodeAt(i);

@@ -2,8 +2,8 @@
  * `GET /v1/services/{service}/instances`: discovery. Carries a weak ETag of the result and answers a matching
  * `If-None-Match` with 304, so clients can re-check cheaply. 403 for a service the caller may not read.
  */
-import { toRecord } from '../domain/record.js';
-import { json } from '../http/errors.js';
+import { discoveryBody } from '../domain/discovery.js';
+import { jsonText } from '../http/errors.js';
 import { etagMatches } from '../http/etag.js';
 import { metaFilters } from '../http/query.js';
 import { httpRoute } from '../http/route.js';
@@ -19,7 +19,7 @@ export const discoverHandler = (deps: RegistryRouteDependencies) =>
       const headers = { etag: result.etag, 'cache-control': 'no-cache' };
       if (etagMatches(event.headers?.['if-none-match'], result.etag)) return { statusCode: 304, headers, body: '' };
       const { instances, cursor, protection } = result;
-      return json(200, { service, instances: instances.map(toRecord), ...(cursor && { cursor }), ...(protection && { protection }) }, headers);
+      return jsonText(200, discoveryBody(service, instances, cursor, protection), headers);
     },
     deps,
   );

@@ -34,6 +34,11 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   };
 }
 
+/** A JSON answer whose body is already serialized (see `discoveryBody`). */
+export function jsonText(statusCode: number, body: string, headers: Record<string, string> = {}): HttpResponse {
+  return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body };
+}
+
 /** What an error is answered with: its status and the one error shape's `error` member. */
 export interface ErrorAnswer {
   readonly status: number;

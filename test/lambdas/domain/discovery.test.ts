@@ -1,8 +1,8 @@
-import { decodeCursor, discoveryEtag, encodeCursor, matches, recordBytes } from '../../../lambdas/domain/discovery.js';
+import { decodeCursor, discoveryBody, discoveryEtag, encodeCursor, matches, recordBytes } from '../../../lambdas/domain/discovery.js';
 import { ValidationError } from '../../../lambdas/domain/errors.js';
 import { draftInstance, keptByLeaseGuard, type Instance } from '../../../lambdas/domain/instance.js';
 import { toRecord } from '../../../lambdas/domain/record.js';
-import { registerBody } from '@service-registry/contracts';
+import { registerBody, type ProtectionStatus } from '@service-registry/contracts';
 
 const NOW = 1_800_000_000_000;
 const make = (id: string, extra: object = {}, revision = 1): Instance => ({
@@ -60,6 +60,27 @@ describe('recordBytes', () => {
       expect(recordBytes(instance)).toBe(Buffer.byteLength(escaped) - 2 + 1); // + the comma between records
     }
     expect(recordBytes(quoted)).toBeGreaterThan(2 * 200);
+  });
+});
+
+describe('discoveryBody', () => {
+  it('is the JSON of the answer object, with or without cursor and protection, and escapes what JSON escapes', () => {
+    const instances = [
+      make('a'),
+      make('b', { metadata: { q: '"\\é\u0001', '</script>': 'x' }, tags: ['t'] }),
+      keptByLeaseGuard(make('c', { leaseSeconds: 2 })),
+    ];
+    const protection: ProtectionStatus = { engaged: true, leases: true, probes: false, since: '2026-11-24T00:00:00.000Z' };
+    for (const [cursor, guard] of [
+      [undefined, undefined],
+      ['abc', undefined],
+      [undefined, protection],
+      ['abc', protection],
+    ] as const) {
+      const expected = JSON.stringify({ service: 's"1', instances: instances.map(toRecord), ...(cursor && { cursor }), ...(guard && { protection: guard }) });
+      expect(discoveryBody('s"1', instances, cursor, guard)).toBe(expected);
+    }
+    expect(discoveryBody('s', [])).toBe('{"service":"s","instances":[]}');
   });
 });
 
