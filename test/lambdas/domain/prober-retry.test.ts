@@ -1,6 +1,6 @@
 /**
- * Quick re-probes of failing targets after each round (one round per invocation), against a real DynamoDB Local with a scripted probe and a fake
- * clock, at the AWS defaults (10 s rounds, 10 s check interval, unhealthy threshold 3, 1 s re-probes): a dead target
+ * Quick re-probes of failing targets after each round (one round per invocation), against a real DynamoDB Local
+ * with a scripted probe and a fake clock, at the AWS defaults (10 s rounds, 10 s check interval, unhealthy threshold 3, 1 s re-probes): a dead target
  * is critical two re-probes after its first failed probe, not two rounds; a steady fleet makes no extra probe and
  * no extra write; the mass-failure guard and the per-endpoint cap hold.
  */
