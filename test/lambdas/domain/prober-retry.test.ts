@@ -44,7 +44,14 @@ async function invocations(
   clock: () => number,
   advance: (ms: number) => void,
   count: number,
-  options: { roundIntervalMs: number; retryIntervalMs?: number; lockWaitMs?: number; timeoutMs?: number; onRound?: (report: RoundReport) => void; onRetry?: (report: RetryReport) => void },
+  options: {
+    roundIntervalMs: number;
+    retryIntervalMs?: number;
+    lockWaitMs?: number;
+    timeoutMs?: number;
+    onRound?: (report: RoundReport) => void;
+    onRetry?: (report: RetryReport) => void;
+  },
 ): Promise<number> {
   const lock = memoryLock();
   const start = clock();
