@@ -5,9 +5,7 @@
  * never probes twice), continues from the handover the previous round left in it (streaks, the lease guard's
  * window, failed probe outcomes; the guard's recorded state is read again), runs one round, re-probes the targets
  * whose latest probe failed every `retryIntervalMs` while any is left and the next round has not come, and leaves a
- * handover for the next round, which may run in another execution environment. {@link runRounds} is the earlier
- * loop of one long invocation running rounds until its deadline, kept for a long-lived process (and its tests).
- * No AWS imports.
+ * handover for the next round, which may run in another execution environment. No AWS imports.
  */
 import { DEFAULTS } from '../../packages/contracts/src/defaults.js';
 
@@ -17,96 +15,16 @@ import { sameHandover } from './prober-handover.js';
 import type { ProberLock } from './prober-ports.js';
 import type { Telemetry } from './telemetry.js';
 
-export interface RunOptions {
-  readonly roundIntervalMs: number;
-  /**
-   * Between rounds, re-probe the targets whose latest probe failed (and that are not yet critical) this long after
-   * their last probe started, until they pass or turn critical; a re-probe that could not end before the next round
-   * (its longest timeout) waits for the round. 0: none.
-   * @default 1000 (`DEFAULTS.prober.retryIntervalSeconds`)
-   */
-  readonly retryIntervalMs?: number;
-  /** Time left in this invocation. */
-  readonly remainingMs: () => number;
-  /** Owner id of the lock (the invocation's request id). */
-  readonly owner: string;
-  /**
-   * Take over a lock held under this process's own holder identity at once (see `ProberLock.acquire`). Only the
-   * first invocation of a fresh process sets it: its predecessor with that identity is dead. @default false
-   */
-  readonly takeOverOwnHolder?: boolean;
-  readonly onRound?: (report: RoundReport) => void;
-  readonly onRetry?: (report: RetryReport) => void;
-  readonly sleep?: (ms: number) => Promise<void>;
-}
-
 /**
- * The least time left in which another round may start: room for the slowest probe plus the writes after it, and
- * for the `finally` that releases the lock and hands the streaks over. Grows to 1.5 × the last round's duration
- * (a 17.6 s round was measured at 10,000 instances turning passing).
+ * The least time left in which another re-probe may start after the round: room for the slowest probe plus the
+ * writes after it, and for the `finally` that releases the lock and hands the streaks over. Grows to 1.5 × the
+ * round's duration (a 17.6 s round was measured at 10,000 instances turning passing).
  */
-export const MIN_RESERVE_MS = 12_000;
+const MIN_RESERVE_MS = 12_000;
 
-/** The reserve before starting another round, after a round that took `lastRoundMs`. */
+/** The reserve before starting another re-probe, after a round that took `lastRoundMs`. */
 export function reserveAfter(lastRoundMs: number): number {
   return Math.max(MIN_RESERVE_MS, Math.ceil(1.5 * lastRoundMs));
-}
-
-/**
- * Runs rounds every `roundIntervalMs` until shortly before the invocation's deadline, with the suspects' re-probes
- * between them. Rounds and re-probes never overlap (they run one after another); overlapping invocations never
- * double-probe, because each holds the shard's lock for its whole run and the next waits for it.
- */
-export async function runRounds(
-  prober: Pick<Prober, 'round' | 'resume' | 'exportHandover'> & Partial<Pick<Prober, 'pendingRetry' | 'retry'>>,
-  lock: ProberLock,
-  clock: () => number,
-  options: RunOptions,
-): Promise<{ rounds: number; locked: boolean }> {
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const retryIntervalMs = options.retryIntervalMs ?? DEFAULTS.prober.retryIntervalSeconds * 1000;
-  let reserveMs = MIN_RESERVE_MS;
-  const nap = async (ms: number) => {
-    const until = clock() + ms;
-    while (clock() < until && options.remainingMs() > reserveMs) await sleep(Math.min(250, until - clock()));
-  };
-  /** Re-probes the suspects every `retryIntervalMs` while one re-probe still ends before `nextRoundAt`. */
-  const retryUntil = (nextRoundAt: number) =>
-    retrySuspects(
-      prober,
-      clock,
-      retryIntervalMs,
-      (dueAt, timeoutMs) => dueAt + timeoutMs <= nextRoundAt,
-      nap,
-      () => options.remainingMs() > reserveMs,
-      options.onRetry,
-    );
-  let acquired = false;
-  while (options.remainingMs() > reserveMs) {
-    const result = await lock.acquire(options.owner, clock() + options.remainingMs() + 5_000, clock(), options.takeOverOwnHolder ?? false);
-    if (result.acquired) {
-      prober.resume(result.handover);
-      acquired = true;
-      break;
-    }
-    await nap(1000);
-  }
-  if (!acquired) return { rounds: 0, locked: true };
-  let rounds = 0;
-  try {
-    while (options.remainingMs() > reserveMs) {
-      const started = clock();
-      const report = await prober.round();
-      rounds++;
-      options.onRound?.(report);
-      reserveMs = reserveAfter(clock() - started);
-      await retryUntil(started + options.roundIntervalMs);
-      await nap(options.roundIntervalMs - (clock() - started));
-    }
-  } finally {
-    await lock.release(options.owner, prober.exportHandover());
-  }
-  return { rounds, locked: false };
 }
 
 /** Options of {@link runRound}. */
@@ -124,7 +42,10 @@ export interface RoundOptions {
   readonly remainingMs: () => number;
   /** Owner id of the lock (the invocation's request id). */
   readonly owner: string;
-  /** See {@link RunOptions.takeOverOwnHolder}. @default false */
+  /**
+   * Take over a lock held under this process's own holder identity at once (see `ProberLock.acquire`). Only the
+   * first invocation of a fresh process sets it: its predecessor with that identity is dead. @default false
+   */
   readonly takeOverOwnHolder?: boolean;
   /**
    * Longest wait for the lock: the previous round may still be re-probing a suspect, or have started less than a
@@ -278,12 +199,12 @@ export function laterRounds(roundIntervalMs: number, periodMs = SCHEDULE_PERIOD_
 }
 
 /**
- * Reports one round and flushes (an invocation runs rounds for about a minute; each round's figures leave at once).
+ * Reports one round and flushes (each round's figures leave at once, before its re-probes).
  * The gauges (`Instances`, `ProtectionEngaged`) carry no service label here: CloudWatch gets fleet totals per
  * status/health and the shard's guard per kind; the local `/metrics` computes them per service when scraped.
  *
  * @example
- * runRounds(prober, lock, Date.now, { ...options, onRound: (round) => reportRound(telemetry, round) });
+ * runRound(prober, lock, Date.now, { ...options, onRound: (round) => reportRound(telemetry, round) });
  */
 export function reportRound(telemetry: Telemetry, round: RoundReport): void {
   telemetry.observe('ProbeRoundDuration', round.durationMs);

@@ -1,21 +1,15 @@
 /**
  * The prober under faults, against a real DynamoDB Local with a scripted probe and a fake clock: a cohort of dead
  * targets, a slow target, expiries spread over several sweeps, the guard's release and its maximum duration, the
- * lock after a restart, the reserve before another round, one host with many check paths, and the service counts
+ * lock after a restart, the reserve before the deadline, one host with many check paths, and the service counts
  * while leases expire.
  */
 import { DynamoDbProberLock } from '../../../lambdas/adapters/dynamodb-prober-store.js';
-import { reserveAfter, runRounds } from '../../../lambdas/domain/prober-loop.js';
-import type { RoundReport } from '../../../lambdas/domain/prober.js';
+import { reserveAfter, runRound } from '../../../lambdas/domain/prober-loop.js';
+import type { RetryReport, RoundReport } from '../../../lambdas/domain/prober.js';
 import type { ProberLock } from '../../../lambdas/domain/prober-ports.js';
 import { registerBody } from '@service-registry/contracts';
 import { check, OWNER, setup } from './prober-harness.js';
-
-/** A lock that is always free (the loop's own behaviour is under test, not the lock's). */
-const freeLock = (): ProberLock & { releasedWithMs: number[] } => {
-  const releasedWithMs: number[] = [];
-  return { releasedWithMs, acquire: async () => ({ acquired: true }), release: async () => void releasedWithMs.push(0) };
-};
 
 describe('the probe guard judges the whole fleet', () => {
   it('marks a cohort of dead targets critical even when they are probed in rounds of their own, without engaging', async () => {
@@ -85,14 +79,23 @@ describe('probe cadence', () => {
     }
     await t.register('cadence', 'slow', { port: 8005, ...check({ timeoutSeconds: 1 }) });
     t.slow.set(8005, 1000); // every probe of it takes its whole 1 s timeout
-    const deadline = t.clock() + 60_000;
-    const { rounds } = await runRounds(t.prober(), freeLock(), t.clock, {
-      roundIntervalMs: 1000,
-      remainingMs: () => deadline - t.clock(),
-      owner: 'test',
-      sleep: async (ms) => void t.advance(ms),
-    });
-    // 48 s of rounds (60 s less the 12 s reserve), each taking the slow target's 1 s: one probe per target per round.
+    // 48 s of rounds, one invocation a second on the shard's lock, each round taking the slow target's 1 s: one probe
+    // per target per round.
+    const prober = t.prober();
+    const lock = new DynamoDbProberLock(t.doc, t.tableName, 0);
+    const start = t.clock();
+    let rounds = 0;
+    for (let n = 0; n < 48; n++) {
+      if (t.clock() < start + n * 1000) t.advance(start + n * 1000 - t.clock());
+      const deadline = t.clock() + 60_000;
+      const result = await runRound(prober, lock, t.clock, {
+        roundIntervalMs: 1000,
+        remainingMs: () => deadline - t.clock(),
+        owner: `req-${n}`,
+        sleep: async (ms) => void t.advance(ms),
+      });
+      rounds += result.rounds;
+    }
     expect(rounds).toBeGreaterThanOrEqual(45);
     for (let port = 8000; port <= 8005; port++) expect(t.probed.filter((p) => p.port === port).length).toBeGreaterThanOrEqual(rounds - 1);
   });
@@ -218,11 +221,12 @@ describe('the lock after a restart', () => {
   });
 });
 
-describe('the reserve before another round', () => {
-  it('grows to 1.5 × the last round, so the lock is released with time to spare after long rounds', async () => {
+describe('the reserve before the deadline', () => {
+  it('grows to 1.5 × the round, so the lock is released with time to spare after a long round and its re-probes', async () => {
     let now = 0;
     const deadline = 60_000;
     let remainingAtRelease = -1;
+    const retried: number[] = [];
     const prober = {
       round: async () => {
         now += 15_000; // a slow round, as with thousands of health changes to write
@@ -230,19 +234,27 @@ describe('the reserve before another round', () => {
       },
       resume: () => undefined,
       exportHandover: () => ({ streaks: {} }),
+      pendingRetry: () => ({ probedAtMs: 0, timeoutMs: 15_000 }), // a suspect left after every re-probe
+      retry: async () => {
+        retried.push(now);
+        now += 15_000; // a slow re-probe
+        return {} as RetryReport;
+      },
     };
     const lock: ProberLock = {
       acquire: async () => ({ acquired: true }),
       release: async () => void (remainingAtRelease = deadline - now),
     };
-    const { rounds } = await runRounds(prober, lock, () => now, {
-      roundIntervalMs: 10_000,
+    const { rounds } = await runRound(prober, lock, () => now, {
+      roundIntervalMs: 60_000,
       remainingMs: () => deadline - now,
       owner: 'o',
       sleep: async (ms) => void (now += ms),
     });
-    // 0–15, 15–30, 30–45 s; then 15 s are left, under the 22.5 s reserve, so no fourth round runs into the deadline.
-    expect(rounds).toBe(3);
+    // Round 0–15 s, re-probes 15–30 and 30–45 s; then 15 s are left, under the 22.5 s reserve, so no further
+    // re-probe runs into the deadline.
+    expect(rounds).toBe(1);
+    expect(retried).toEqual([15_000, 30_000]);
     expect(remainingAtRelease).toBe(15_000);
     expect(reserveAfter(17_600)).toBe(26_400);
     expect(reserveAfter(1_000)).toBe(12_000);

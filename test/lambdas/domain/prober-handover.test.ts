@@ -1,15 +1,18 @@
 /**
- * In AWS the prober (75 s timeout, scheduled every minute) alternates between two execution environments, so
- * whatever one invocation learnt must reach the next through the lock item, and the guard's recorded state must be
- * read again by each invocation. Two `Prober` objects (two environments) alternate invocations on one table.
+ * In AWS the prober (one round per invocation, from the schedule and the round queue) alternates between two
+ * execution environments, so whatever one invocation learnt must reach the next through the lock item, and the
+ * guard's recorded state must be read again by each invocation. Two `Prober` objects (two environments) alternate invocations on one table.
  */
 import { DynamoDbProberLock } from '../../../lambdas/adapters/dynamodb-prober-store.js';
 import type { Prober, RoundReport } from '../../../lambdas/domain/prober.js';
-import { runRounds } from '../../../lambdas/domain/prober-loop.js';
+import { runRound } from '../../../lambdas/domain/prober-loop.js';
 import { registerBody } from '@service-registry/contracts';
 import { check, OWNER, setup } from './prober-harness.js';
 
-/** Two environments, A and B, taking turns; each invocation runs exactly one round (1 s rounds, 13 s left). */
+/**
+ * Two environments, A and B, taking turns on one lock item; each invocation runs one round (1 s rounds, 13 s left)
+ * and the next comes a round interval later.
+ */
 async function environments() {
   const t = await setup();
   const a = t.prober();
@@ -18,7 +21,7 @@ async function environments() {
   const invoke = async (prober: Prober): Promise<RoundReport> => {
     const deadline = t.clock() + 13_000;
     const reports: RoundReport[] = [];
-    const result = await runRounds(prober, new DynamoDbProberLock(t.doc, t.tableName, 0), t.clock, {
+    const result = await runRound(prober, new DynamoDbProberLock(t.doc, t.tableName, 0), t.clock, {
       roundIntervalMs: 1000,
       remainingMs: () => deadline - t.clock(),
       owner: `req-${++invocation}`,
@@ -26,6 +29,7 @@ async function environments() {
       sleep: async (ms) => void t.advance(ms),
     });
     expect(result).toEqual({ rounds: 1, locked: false });
+    t.advance(1000);
     return reports[0]!;
   };
   return { t, a, b, invoke };

@@ -1,18 +1,76 @@
 /**
- * Quick re-probes of failing targets between rounds, against a real DynamoDB Local with a scripted probe and a fake
- * clock, at the AWS defaults (10 s rounds, 10 s check interval, unhealthy threshold 3, 1 s re-probes): a dead target
+ * Quick re-probes of failing targets after each round (one round per invocation), against a real DynamoDB Local
+ * with a scripted probe and a fake clock, at the AWS defaults (10 s rounds, 10 s check interval, unhealthy threshold 3, 1 s re-probes): a dead target
  * is critical two re-probes after its first failed probe, not two rounds; a steady fleet makes no extra probe and
  * no extra write; the mass-failure guard and the per-endpoint cap hold.
  */
 import { loadProberConfig } from '../../../lambdas/wiring/config.js';
-import { runRounds } from '../../../lambdas/domain/prober-loop.js';
+import { runRound } from '../../../lambdas/domain/prober-loop.js';
 import type { Prober, RetryReport, RoundReport } from '../../../lambdas/domain/prober.js';
-import type { ProberLock } from '../../../lambdas/domain/prober-ports.js';
+import type { Handover, ProberLock } from '../../../lambdas/domain/prober-ports.js';
 import { targetKey } from '../../../lambdas/domain/prober-targets.js';
 import { check, setup } from './prober-harness.js';
 
-/** A lock that is always free (the loop is under test, not the lock). */
-const freeLock: ProberLock = { acquire: async () => ({ acquired: true }), release: async () => undefined };
+/**
+ * The shard's lock in memory, as the lock item behaves (its writes would count among the prober's here): taken
+ * until released or run out, refused sooner than `notBeforeMs` after the last round's start, and carrying the
+ * handover from one invocation to the next.
+ */
+function memoryLock(): ProberLock {
+  let held: { owner: string; untilMs: number } | undefined;
+  let lastRoundMs = Number.NEGATIVE_INFINITY;
+  let handover: Handover | undefined;
+  return {
+    acquire: async (owner, untilMs, nowMs, _takeOverOwnHolder, round) => {
+      if ((held && held.untilMs > nowMs) || (round && lastRoundMs > round.notBeforeMs)) return { acquired: false };
+      held = { owner, untilMs };
+      if (round) lastRoundMs = nowMs;
+      return { acquired: true, handover };
+    },
+    release: async (owner, next) => {
+      if (held?.owner !== owner) return;
+      held = undefined;
+      handover = next;
+    },
+  };
+}
+
+/**
+ * Successive invocations of one round each on one lock, one every `roundIntervalMs` from now (or when the one
+ * before has ended, as a message waiting for the lock would), each with `timeoutMs` to run; sleeping advances `clock`.
+ */
+async function invocations(
+  prober: Parameters<typeof runRound>[0],
+  clock: () => number,
+  advance: (ms: number) => void,
+  count: number,
+  options: {
+    roundIntervalMs: number;
+    retryIntervalMs?: number;
+    lockWaitMs?: number;
+    timeoutMs?: number;
+    onRound?: (report: RoundReport) => void;
+    onRetry?: (report: RetryReport) => void;
+  },
+): Promise<number> {
+  const lock = memoryLock();
+  const start = clock();
+  let rounds = 0;
+  for (let n = 0; n < count; n++) {
+    const at = start + n * options.roundIntervalMs;
+    if (clock() < at) advance(at - clock());
+    const deadline = clock() + (options.timeoutMs ?? 60_000);
+    const result = await runRound(prober, lock, clock, {
+      ...options,
+      remainingMs: () => deadline - clock(),
+      owner: `req-${n}`,
+      sleep: async (ms) => advance(ms),
+    });
+    expect(result).toEqual({ rounds: 1, locked: false });
+    rounds += result.rounds;
+  }
+  return rounds;
+}
 
 /** The AWS defaults of a health check: probed every 10 s, critical at the third failure, 2 s timeout. */
 const awsCheck = (extra: object = {}) => check({ intervalSeconds: 10, timeoutSeconds: 2, ...extra });
@@ -20,26 +78,26 @@ const awsCheck = (extra: object = {}) => check({ intervalSeconds: 10, timeoutSec
 type Harness = Awaited<ReturnType<typeof setup>>;
 
 /**
- * One invocation of `seconds` with 10 s rounds and 1 s re-probes; `afterRound(n)` runs after round n (from 1).
- * Returns what happened in order, with the fake clock's time, so a test can count probes between events.
+ * `count` invocations of one round each, 10 s apart, with 1 s re-probes; `afterRound(n)` runs after round n (from 1),
+ * `afterRetry` after each re-probe. Returns what happened in order, with the fake clock's time, so a test can count
+ * probes between events.
  */
-async function invoke(t: Harness, prober: Prober, afterRound: (round: number) => void = () => undefined, seconds = 60) {
-  const deadline = t.clock() + seconds * 1000;
+async function invoke(t: Harness, prober: Prober, afterRound: (round: number) => void = () => undefined, count = 5, afterRetry = () => {}) {
   const events: Array<{ kind: 'round'; report: RoundReport; atMs: number } | { kind: 'retry'; report: RetryReport; atMs: number }> = [];
   let round = 0;
-  const result = await runRounds(prober, freeLock, t.clock, {
+  const rounds = await invocations(prober, t.clock, t.advance, count, {
     roundIntervalMs: 10_000,
     retryIntervalMs: 1000,
-    remainingMs: () => deadline - t.clock(),
-    owner: 'test',
-    sleep: async (ms) => void t.advance(ms),
     onRound: (report) => {
       events.push({ kind: 'round', report, atMs: t.clock() });
       afterRound(++round);
     },
-    onRetry: (report) => void events.push({ kind: 'retry', report, atMs: t.clock() }),
+    onRetry: (report) => {
+      events.push({ kind: 'retry', report, atMs: t.clock() });
+      afterRetry();
+    },
   });
-  return { ...result, events, retries: events.filter((e) => e.kind === 'retry') };
+  return { rounds, events, retries: events.filter((e) => e.kind === 'retry') };
 }
 
 /** Registers `n` healthy peers on ports from `base`. */
@@ -61,7 +119,7 @@ describe('re-probes at AWS defaults', () => {
       if (round === 2) t.up.set(7000, false); // it dies after the round that made it passing
     });
     for (const e of events) if (e.kind === 'retry' && e.report.transitions > 0) criticalAt.push(e.atMs);
-    // Rounds at 0, 10, 20, 30 and 40 s of the 60 s invocation (then the 12 s reserve is reached).
+    // Rounds at 0, 10, 20, 30 and 40 s, one invocation each.
     expect(rounds).toBe(5);
     // Round 3 sees the first failure; the re-probes 1 and 2 s after it are the second and third: critical.
     expect(events.map((e) => e.kind)).toEqual(['round', 'round', 'round', 'retry', 'retry', 'round', 'round']);
@@ -190,22 +248,14 @@ describe('probes per endpoint', () => {
     const prober = t.prober({ maxProbesPerEndpoint: 4 });
     const perProbe: number[] = [];
     let before = 0;
-    const deadline = t.clock() + 30_000;
-    await runRounds(prober, freeLock, t.clock, {
-      roundIntervalMs: 10_000,
-      retryIntervalMs: 1000,
-      remainingMs: () => deadline - t.clock(),
-      owner: 'test',
-      sleep: async (ms) => void t.advance(ms),
-      onRound: () => void (perProbe.push(t.probed.slice(before).filter((p) => p.port === 9000).length), (before = t.probed.length)),
-      onRetry: () => void (perProbe.push(t.probed.slice(before).filter((p) => p.port === 9000).length), (before = t.probed.length)),
-    });
+    const count = () => void (perProbe.push(t.probed.slice(before).filter((p) => p.port === 9000).length), (before = t.probed.length));
+    await invoke(t, prober, count, 2, count);
     expect(Math.max(...perProbe)).toBe(4);
     expect(perProbe.length).toBeGreaterThan(2); // rounds and re-probes both ran
   });
 });
 
-describe('the loop', () => {
+describe('re-probes after the round', () => {
   /** A prober with one suspect whose probe takes `timeoutMs`, counting its re-probes. */
   const stub = (timeoutMs: number) => {
     let now = 0;
@@ -226,30 +276,26 @@ describe('the loop', () => {
         return {} as RetryReport;
       },
     };
-    return { prober, retried, clock: () => now, sleep: async (ms: number) => void (now += ms) };
+    return { prober, retried, clock: () => now, advance: (ms: number) => void (now += ms) };
   };
 
-  it('re-probes every retry interval between rounds, and only when the re-probe can end before the next round', async () => {
-    const { prober, retried, clock, sleep } = stub(2000);
-    const { rounds } = await runRounds(prober, freeLock, clock, {
-      roundIntervalMs: 10_000,
-      retryIntervalMs: 1000,
-      remainingMs: () => 32_000 - clock(),
-      owner: 'o',
-      sleep,
-    });
-    expect(rounds).toBe(2); // at 0 and 10 s; at 20 s only 12 s are left, the reserve
-    // 1 s after the round's probes, then each as soon as the one before has ended (a 2 s timeout), while one fits.
-    expect(retried).toEqual([1000, 3000, 5000, 7000, 11_000, 13_000, 15_000, 17_000]);
+  it('re-probes every retry interval after the round, and only while the next round has not come', async () => {
+    const { prober, retried, clock, advance } = stub(2000);
+    const rounds = await invocations(prober, clock, advance, 2, { roundIntervalMs: 10_000, retryIntervalMs: 1000, timeoutMs: 32_000 });
+    expect(rounds).toBe(2); // at 0 s, and at 11 s: the message of 10 s waited for the lock until the re-probe ended
+    // 1 s after the round's probes, then each as soon as the one before has ended (a 2 s timeout), while one starts a
+    // retry interval before the next round and ends before that round has waited its longest (5 s) for the lock.
+    expect(retried).toEqual([1000, 3000, 5000, 7000, 9000, 12_000, 14_000, 16_000, 18_000, 20_000]);
   });
 
-  it('makes none when the retry interval is 0 or a re-probe would not end before the next round', async () => {
-    for (const [roundIntervalMs, retryIntervalMs] of [
-      [10_000, 0],
-      [2000, 1000],
+  it('makes none when the retry interval is 0 or a re-probe would start too late or end too late for the next round', async () => {
+    for (const [roundIntervalMs, retryIntervalMs, timeoutMs] of [
+      [10_000, 0, 2000],
+      [2000, 1000, 2500], // ends 1.5 s after the next round, which waits 1 s for the lock
+      [2000, 1500, 100], // starts only 0.5 s before the next round
     ]) {
-      const { prober, retried, clock, sleep } = stub(2000);
-      await runRounds(prober, freeLock, clock, { roundIntervalMs: roundIntervalMs!, retryIntervalMs, remainingMs: () => 30_000 - clock(), owner: 'o', sleep });
+      const { prober, retried, clock, advance } = stub(timeoutMs!);
+      await invocations(prober, clock, advance, 30_000 / roundIntervalMs!, { roundIntervalMs: roundIntervalMs!, retryIntervalMs });
       expect(retried).toEqual([]);
     }
   });
