@@ -29,10 +29,11 @@ const cli = join(repoRoot, 'node_modules', 'aws-cdk', 'bin', 'cdk');
 /** Bundles the package ships: one per handler module (lambdas/handlers), whether a given stack uses it or not. */
 const SHIPPED = readdirSync(join(repoRoot, 'lambdas', 'handlers')).filter((f) => f.endsWith('.ts')).length;
 /**
- * Functions the consumer's stack deploys: one per route handler, the prober, the publisher, the history writer, and
- * the bearer-token authorizer when the route table has token routes (the `dns` option, unused here, would add its own).
+ * Functions the consumer's stack deploys: one per route handler, the prober, the publisher, the history writer, the
+ * prober's scheduler (the stack puts the prober in a VPC, so a function outside it queues the rounds), and the
+ * bearer-token authorizer when the route table has token routes (the `dns` option, unused here, would add its own).
  */
-const DEPLOYED = new Set(routes.map((r) => r.handler)).size + 3 + (routes.some((r) => r.auth === 'token') ? 1 : 0);
+const DEPLOYED = new Set(routes.map((r) => r.handler)).size + 4 + (routes.some((r) => r.auth === 'token') ? 1 : 0);
 
 /** What the consumer's stack builds on: the registry with a VPC, two task roles with grants and a subscriber queue. */
 const STACK = `import * as cdk from 'aws-cdk-lib/core';

@@ -136,7 +136,7 @@ export class RegistryDashboard extends Construct {
       graph(
         'Change events',
         [sum('EventsPublished', {}, 'published'), sum('ResyncEventsPublished', {}, 'resync')],
-        [sum('PublishFailures', {}, 'failed entries')],
+        [sum('PublishFailures', {}, 'failed entries'), sum('FastPublishFailures', {}, 'fast path failures (the stream delivers)')],
       ),
     );
     this.dashboard.addWidgets(

@@ -58,6 +58,9 @@ it('takes a failing instance out of discovery within the thresholds and brings i
 
 it('removes an instance whose lease expired', async () => {
   await api.register('leases', 'gone-soon', { address: '10.0.0.1', port: 80, leaseSeconds: 2 });
-  await waitFor(async () => !(await api.services()).body.services.some((s: { service: string }) => s.service === 'leases'), 6000);
+  const listed = async () => (await api.services()).body.services.some((s: { service: string }) => s.service === 'leases');
+  // Listed once the stream has counted the registration (the counters are eventually consistent), then gone.
+  await waitFor(listed, 6000);
+  await waitFor(async () => !(await listed()), 8000);
   expect((await api.get('leases', 'gone-soon')).status).toBe(404);
 }, 15_000);
