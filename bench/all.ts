@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { firstNumber, judgeTargets, PARTS, type Report, type Row, tables, targetsTable, withFigures } from './report.js';
+import { firstNumber, judgeTargets, PARTS, type Report, reportMarkdown, type Row, tables, withFigures } from './report.js';
 
 /** Each part in its own process, one after another; the load-sensitive ones (floor, CPU, init) first. */
 const parts = [
@@ -26,8 +26,21 @@ const parts = [
 ] as const;
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${process.platform}`;
+const dir = join(import.meta.dirname, 'results');
+/**
+ * BENCH_PARTS (e.g. `scale`): run only these parts and keep the others from the last report (bench/results/
+ * latest.json); the report then says which parts were run again, and when.
+ */
+const only = process.env.BENCH_PARTS?.split(',').map((name) => `bench/${name.trim()}.ts`);
+const previous = only ? (JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as Report) : undefined;
 const report: Record<string, { output: string; tables: Row[][] }> = {};
 for (const [title, script] of parts) {
+  if (only && !only.includes(script)) {
+    const kept = previous?.parts[title];
+    if (!kept) throw new Error(`BENCH_PARTS: the last report has no '${title}' to keep`);
+    report[title] = kept;
+    continue;
+  }
   process.stdout.write(`running ${script}…\n`);
   const run = spawnSync(process.execPath, ['--import', 'tsx', script], {
     encoding: 'utf8',
@@ -36,7 +49,8 @@ for (const [title, script] of parts) {
   });
   const output = (run.stdout ?? '').trim();
   if (run.status !== 0) throw new Error(`${script} failed:\n${output}\n${run.stderr}`);
-  report[title] = { output, tables: tables(output) };
+  const stamped = only ? `(run again ${new Date().toISOString()} with BENCH_PARTS; the other parts ran ${previous?.date})\n${output}` : output;
+  report[title] = { output: stamped, tables: tables(stamped) };
 }
 
 // Ratios ours / etcd for the figures both sides measure.
@@ -65,29 +79,11 @@ ratios.push(['lease-expiry detection mean ms', figure(detection, /lease-expiry d
 
 const date = new Date().toISOString();
 const targets = judgeTargets(report);
-const md = [
-  `# Benchmark report`,
-  ``,
-  `Run ${date} on ${machine}. DynamoDB Local (Java) and etcd run on the same machine as the registry.`,
-  ``,
-  `## Targets (issue #16)`,
-  ``,
-  ...targetsTable(targets),
-  ``,
-  `## Ours / etcd`,
-  ``,
-  `| figure | ours | etcd | ours/etcd |`,
-  `|---|---:|---:|---:|`,
-  ...ratios.map(([name, ours, theirs]) => `| ${name} | ${ours} | ${theirs} | ${theirs > 0 ? (ours / theirs).toFixed(2) : 'n/a'} |`),
-  ``,
-  ...Object.entries(report).flatMap(([title, part]) => [`## ${title}`, ``, part.output, ``]),
-].join('\n');
-const result: Report = { date, machine, ratios: ratios.map(([name, ours, etcd]) => ({ name, ours, etcd })), targets, parts: report };
-const dir = join(import.meta.dirname, 'results');
+const result: Report = { date: previous?.date ?? date, machine, ratios: ratios.map(([name, ours, etcd]) => ({ name, ours, etcd })), targets, parts: report };
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
-writeFileSync(join(dir, 'latest.md'), `${md}\n`);
+writeFileSync(join(dir, 'latest.md'), reportMarkdown(result));
 // The README's figures block is made from this report (bench/report.ts), never copied by hand.
 const readmePath = join(import.meta.dirname, '..', 'README.md');
 writeFileSync(readmePath, withFigures(readFileSync(readmePath, 'utf8'), result));
-console.log(md);
+console.log(reportMarkdown(result));

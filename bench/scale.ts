@@ -3,7 +3,8 @@
  * the bulk route (`PUT /v1/services/{service}/instances`, 100 per request) and fully listed through pagination;
  * BENCH_ACROSS instances (default 100,000) registered across 100 services the same way; BENCH_SINGLE instances
  * (default 1,000) registered one request each, for the per-request comparison; the local runtime's memory (Node RSS;
- * DynamoDB Local runs in its own Java process). Beside the first figure, its floor: the same number of conditional
+ * DynamoDB Local runs in its own Java process), and how long after the last registration the service listing shows every
+ * service with its full count (the counters follow from the stream). Beside the first figure, its floor: the same number of conditional
  * PutItems of a registered item's copy (register's condition, `ALL_OLD`; bench/floor-requests.ts), sent raw with the
  * SDK by this process at the same 32 writes in flight — what DynamoDB Local on this machine allows at best.
  *
@@ -16,6 +17,7 @@ import { BULK_MAX_ITEMS } from '@service-registry/contracts';
 import { localClientConfig } from '../local/dynamodb-local.js';
 import { startLocalRuntime } from '../local/runtime.js';
 import { instanceItemKey } from '../lambdas/table.js';
+import { COMPACT_ATTRIBUTE, COMPACT_FIELDS } from '../lambdas/adapters/items.js';
 import { conditionalPut, storedItems } from './floor-requests.js';
 import { load } from './stats.js';
 
@@ -62,14 +64,42 @@ try {
   const template = [...(await storedItems(raw, runtime.tableName, 'big')).values()][0]!;
   const floor = await load(ONE, 32, async (i) => {
     const key = instanceItemKey('floor', `i-${i}`);
-    const item = { ...template, pk: { S: key.pk }, sk: { S: key.sk }, service: { S: 'floor' }, instanceId: { S: `i-${i}` } };
+    // The copy is of service `floor`, instance `i-<n>`: its key, and the same fields in its compact attribute.
+    const record = JSON.parse(template[COMPACT_ATTRIBUTE]!.S!) as unknown[];
+    record[COMPACT_FIELDS.indexOf('service')] = 'floor';
+    record[COMPACT_FIELDS.indexOf('instanceId')] = `i-${i}`;
+    const item = { ...template, pk: { S: key.pk }, sk: { S: key.sk }, [COMPACT_ATTRIBUTE]: { S: JSON.stringify(record) } };
     await raw.send(conditionalPut(runtime.tableName, item, String(template.owner?.S ?? 'anonymous'), Date.now(), 1, 86_400));
   });
   raw.destroy();
   const single = await load(SINGLE, 32, async (i) => void (await client.register('single', `i-${i}`, body(i))));
   const across = batches(ACROSS, (i) => i % 100);
   const reg2 = await load(across.length, BULK_CONCURRENCY, async (b) => registerInBulk(`svc-${across[b]!.service}`, across[b]!.ids));
-  const services = await client.listServices();
+  // The service counters follow from the stream (the publisher derives them), so the listing trails the writes: time
+  // until it shows every service with its full count.
+  const expected = new Map<string, number>([
+    ['big', ONE],
+    ['single', SINGLE],
+  ]);
+  for (const { service, ids } of across) expected.set(`svc-${service}`, (expected.get(`svc-${service}`) ?? 0) + ids.length);
+  const listedAt = performance.now();
+  let services = await client.listServices();
+  const complete = () => [...expected].every(([name, total]) => services.some((s) => s.service === name && s.total === total));
+  while (!complete()) {
+    if (performance.now() - listedAt > Number(process.env.BENCH_CONVERGE_MS ?? 600_000)) {
+      const wrong = [...expected].filter(([name, total]) => !services.some((s) => s.service === name && s.total === total));
+      const seen = (name: string) => services.find((s) => s.service === name)?.total ?? 'unlisted';
+      throw new Error(
+        `the service counters did not converge in time: ${wrong
+          .slice(0, 5)
+          .map(([n, t]) => `${n} ${seen(n)}/${t}`)
+          .join(', ')}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 250));
+    services = await client.listServices();
+  }
+  const convergedMs = performance.now() - listedAt;
   const rss = process.memoryUsage().rss / 2 ** 20;
   const rate = (count: number, ms: number) => `${(ms / 1000).toFixed(1)} s, ${((count / ms) * 1000).toFixed(0)}/s`;
   console.log(`bench:scale — node ${process.version}`);
@@ -80,6 +110,7 @@ try {
   console.log(`| list all ${ONE} (pages of 1,000) | ${(listMs / 1000).toFixed(2)} s |`);
   console.log(`| register ${SINGLE} instances one request each (c=32) | ${rate(SINGLE, single.wallMs)} |`);
   console.log(`| register ${ACROSS} instances across 100 services (bulk, 100 per request, c=${BULK_CONCURRENCY}) | ${rate(ACROSS, reg2.wallMs)} |`);
+  console.log(`| service counters complete in the listing, after the last registration | ${(convergedMs / 1000).toFixed(1)} s |`);
   console.log(`| services listed | ${services.length} |`);
   console.log(`| local runtime RSS (Node, after) | ${rss.toFixed(0)} MiB |`);
 } finally {

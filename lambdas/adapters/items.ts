@@ -14,32 +14,6 @@ export type Item = Record<string, unknown>;
 /** `leaseExpired` is set by reads only (see `keptByLeaseGuard`), never stored. */
 type StoredInstanceField = Exclude<keyof Instance, 'leaseExpired'>;
 
-/** Every field of a stored instance. A field added to `Instance` fails to compile here until it is listed. */
-export const INSTANCE_FIELDS = [
-  'service',
-  'instanceId',
-  'address',
-  'port',
-  'protocol',
-  'zone',
-  'weight',
-  'tags',
-  'metadata',
-  'status',
-  'health',
-  'healthCheck',
-  'leaseSeconds',
-  'leaseExpiresAtMs',
-  'registeredAtMs',
-  'updatedAtMs',
-  'revision',
-  'owner',
-  'criticalSinceMs',
-  'removal',
-] as const satisfies readonly StoredInstanceField[];
-const everyInstanceField: [Exclude<StoredInstanceField, (typeof INSTANCE_FIELDS)[number]>] extends [never] ? true : never = true;
-void everyInstanceField;
-
 /**
  * The attribute holding the fields a registration sets and no other write changes in place (the
  * {@link COMPACT_FIELDS}), as one JSON array of their values in that list's order. Why one attribute: reading an item
@@ -70,7 +44,7 @@ export const OWN_ATTRIBUTE_FIELDS = [
 /**
  * The fields kept in {@link COMPACT_ATTRIBUTE}, by position: this order is the stored format, so a new field goes at
  * the end (an item written before it then reads without it). Every instance field is here or in
- * {@link OWN_ATTRIBUTE_FIELDS} (checked at compile time).
+ * {@link OWN_ATTRIBUTE_FIELDS}: a field added to `Instance` fails to compile here until it is listed in one of them.
  */
 export const COMPACT_FIELDS = [
   'service',
@@ -89,6 +63,9 @@ export const COMPACT_FIELDS = [
 const everyFieldStored: [Exclude<StoredInstanceField, (typeof COMPACT_FIELDS)[number] | (typeof OWN_ATTRIBUTE_FIELDS)[number]>] extends [never] ? true : never =
   true;
 void everyFieldStored;
+
+/** Every field of a stored instance: the compact ones and those of their own attributes. */
+export const INSTANCE_FIELDS = [...COMPACT_FIELDS, ...OWN_ATTRIBUTE_FIELDS] as const;
 
 /**
  * Fields a patch changes: a registration writes them in the compact attribute; a patch writes the ones it changes as
