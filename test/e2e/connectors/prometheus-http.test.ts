@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pMap from 'p-map';
 import type { LocalRuntime } from '../../../local/runtime.js';
-import { apiClient, sleep, startTestRuntime } from '../../support.js';
+import { apiClient, eventually, sleep, startTestRuntime } from '../../support.js';
 
 const sd = async (baseUrl: string, query = '', token: string | undefined = READER) => {
   const res = await fetch(`${baseUrl}/v1/sd/prometheus${query ? `?${query}` : ''}`, {
@@ -47,6 +47,12 @@ beforeAll(async () => {
     expect((await writer().register(service, id, { ...body, leaseSeconds: 600 })).status).toBe(201);
   }
   expect((await writer().patch('api', 'api-2', { status: 'DRAINING' })).status).toBe(200);
+  // The SD lists services from their counters, which the stream publisher derives: wait until all four are counted.
+  await eventually(
+    () => sd(runtime.url),
+    (r) => ['a', 'api', 'b', 'web'].every((service) => r.body.some((g: any) => g.labels.__meta_registry_service === service)),
+    10_000,
+  );
 });
 afterAll(async () => {
   await runtime.stop();
